@@ -1,0 +1,57 @@
+"""estate-planner: choose sites for NHS community health and wellbeing hubs."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+from estate_planner._errors import (
+    EstatePlannerError,
+    EstatePlannerWarning,
+    InfeasibleError,
+    InputDataError,
+    NetworkError,
+    ScenarioError,
+)
+from estate_planner.network import travel_time_matrix
+from estate_planner.optimise import Selection, select_sites
+from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
+
+try:
+    __version__ = version("estate-planner")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def run_scenario(scenario: Scenario, out_dir: str | None = None):  # type: ignore[no-untyped-def]
+    """Run ``scenario``; write the outputs into ``out_dir`` when given.
+
+    Returns the :class:`estate_planner.pipeline.RunResult`.
+    """
+    from estate_planner import pipeline
+    from estate_planner.outputs import write_outputs
+
+    result = pipeline.run(scenario)
+    if out_dir is not None:
+        write_outputs(result, out_dir)
+    return result
+
+
+__all__ = [
+    "EstatePlannerError",
+    "EstatePlannerWarning",
+    "InfeasibleError",
+    "InputDataError",
+    "NetworkError",
+    "Scenario",
+    "ScenarioError",
+    "Selection",
+    "__version__",
+    "load_scenario",
+    "run_scenario",
+    "scenario_from_dict",
+    "select_sites",
+    "travel_time_matrix",
+]

@@ -1,0 +1,89 @@
+"""Access: who reaches an existing service, who would reach each candidate.
+
+Travel times arrive as sparse (sites x demand) matrices in seconds, from each
+demand point *to* each site; a stored entry (zero included) is a reachable pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class ModeTimes:
+    """Travel times of one mode, demand -> site, in seconds."""
+
+    mode: str
+    threshold_s: float
+    services: sp.csr_matrix  # services x demand
+    candidates: sp.csr_matrix  # candidates x demand
+
+
+def within(times: sp.csr_matrix, threshold_s: float) -> sp.csr_matrix:
+    """Boolean sparse matrix of the pairs reachable within ``threshold_s``."""
+    times = sp.csr_matrix(times)
+    mask = times.data <= threshold_s
+    out = sp.csr_matrix((np.ones(int(mask.sum()), dtype=bool),
+                         times.indices[mask], np.r_[0, np.cumsum(mask)][times.indptr]),
+                        shape=times.shape)  # fmt: skip
+    return out
+
+
+def nearest_seconds(times: sp.csr_matrix) -> np.ndarray:
+    """Per demand point (column), the shortest stored time; NaN where none is stored."""
+    csc = sp.csc_matrix(times)
+    out = np.full(csc.shape[1], np.nan)
+    counts = np.diff(csc.indptr)
+    has = counts > 0
+    if has.any():
+        starts = csc.indptr[:-1][has]
+        out[has] = np.minimum.reduceat(csc.data, starts) if len(csc.data) else np.nan
+    return out
+
+
+def covered_by(times: sp.csr_matrix, threshold_s: float) -> np.ndarray:
+    """Per demand point, whether any site reaches it within ``threshold_s``."""
+    return np.asarray(within(times, threshold_s).sum(axis=0)).ravel() > 0
+
+
+def demand_access(need: np.ndarray, modes: list[ModeTimes]) -> pd.DataFrame:
+    """Per demand point and mode: minutes to the nearest service, covered or not."""
+    columns: dict[str, np.ndarray] = {}
+    for times in modes:
+        columns[f"minutes_to_service_{times.mode}"] = nearest_seconds(times.services) / 60
+        columns[f"covered_{times.mode}"] = covered_by(times.services, times.threshold_s)
+    frame = pd.DataFrame(columns)
+    frame["need"] = need
+    return frame
+
+
+def candidate_access(
+    times: ModeTimes, need: np.ndarray, covered: np.ndarray, deprivation: np.ndarray
+) -> pd.DataFrame:
+    """Per candidate: need and unmet need reached within the threshold, and the
+    need-weighted mean deprivation (0 least to 1 most deprived) of what it reaches.
+    """
+    reach = within(times.candidates, times.threshold_s).astype(float)
+    unmet = need * ~covered
+    need_reached = reach @ need
+    weighted_depr = reach @ (need * deprivation)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_depr = np.where(need_reached > 0, weighted_depr / need_reached, 0.0)
+    return pd.DataFrame(
+        {
+            "need_reached": need_reached,
+            "unmet_need_reached": reach @ unmet,
+            "deprivation_reached": mean_depr,
+            "demand_points_reached": np.asarray(reach.sum(axis=1)).ravel(),
+        }
+    )
+
+
+def deprivation_scale(imd_decile: np.ndarray) -> np.ndarray:
+    """IMD decile as 0 (decile 10, least deprived) to 1 (decile 1); unknown -> 0."""
+    decile = np.asarray(imd_decile, dtype=float)
+    return np.where(np.isnan(decile), 0.0, (10 - decile) / 9)

@@ -1,0 +1,122 @@
+"""The ``estate-planner`` command. Thin: parse, configure logging, call the library.
+
+Exit codes: 0 done; 2 bad input or scenario (one clear message, no traceback);
+1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from estate_planner._errors import EstatePlannerError
+
+logger = logging.getLogger("estate_planner.cli")
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="estate-planner",
+        description="Rank candidate buildings and choose the best set of community health hubs.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show detailed progress")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show only warnings and errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the whole pipeline on the embedded demo town")
+    demo.add_argument("--out", type=Path, default=Path("maps/demo"), help="output folder (default maps/demo)")
+    run = sub.add_parser("run", help="run a scenario file")
+    run.add_argument("scenario", type=Path)
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: out/ beside the scenario)")
+    validate = sub.add_parser("validate", help="check every input of a scenario without running it")
+    validate.add_argument("scenario", type=Path)
+    return parser
+
+
+class _Progress:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.start:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _run(scenario_path: Path, out: Path, progress: _Progress) -> int:
+    from estate_planner import pipeline
+    from estate_planner.outputs import write_outputs
+    from estate_planner.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    progress(f"scenario {scenario.name!r} from {scenario_path}")
+    result = pipeline.run(scenario, report=progress)
+    paths = write_outputs(result, out, report=progress)
+    chosen = ", ".join(f"{r.site_id} {r.name}" for r in result.selected.itertuples())
+    print(f"Chosen hubs ({result.selection.method}): {chosen}")
+    for warning in result.warnings[:5]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(result.warnings) > 5:
+        print(f"... and {len(result.warnings) - 5} more warnings in manifest.json", file=sys.stderr)
+    print(f"Outputs in {out.resolve()}")
+    print(f"Open the map: {paths['map.html'].resolve()}")
+    return EXIT_OK
+
+
+def _validate(scenario_path: Path) -> int:
+    from estate_planner.validate import validate_scenario
+
+    problems = validate_scenario(scenario_path)
+    if not problems:
+        print(f"{scenario_path}: no problems found")
+        return EXIT_OK
+    print(f"{scenario_path}: {len(problems)} problem(s) found", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``estate-planner`` command."""
+    args = _parser().parse_args(argv)
+    level = logging.DEBUG if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("estate_planner").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    warnings.simplefilter("ignore")  # warnings are collected into the manifest and printed once
+    progress = _Progress(args.quiet)
+    try:
+        if args.command == "demo":
+            from estate_planner.demo import write_demo
+
+            inputs = args.out / "demo_inputs"
+            progress(f"writing the demo town's input files to {inputs}")
+            return _run(write_demo(inputs), args.out, progress)
+        if args.command == "run":
+            out = args.out or args.scenario.resolve().parent / "out"
+            return _run(args.scenario, out, progress)
+        return _validate(args.scenario)
+    except EstatePlannerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: previous outputs were left as they were", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug, not bad input: say so plainly
+        logger.debug("unexpected error", exc_info=True)
+        print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in estate-planner, not in your data. Rerun with -v for details "
+            "and report it with the scenario file.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,508 @@
+"""Street network per mode, snapping points to it, and the travel-time engine.
+
+Graphs are osmnx-style ``networkx.MultiDiGraph`` objects in British National Grid
+(EPSG:27700) with ``length`` (m) and ``travel_time`` (s) on every edge. Speeds come
+from osmnx (``add_edge_speeds`` parses ``maxspeed`` in mph or km/h and falls back
+to :data:`UK_DRIVE_SPEEDS_KMH`); degree-2 chains are then merged with osmnx's
+``simplify_graph``, summing travel times so no route changes length.
+
+Routing runs on a CSR copy of the graph (:class:`RoutingGraph`) with points
+(demand, services, candidates) added as extra nodes joined to the two ends of
+their nearest edge; the off-network leg is walked. A bounded Dijkstra kernel
+(:mod:`estate_planner._kernel`) gives sparse source x target times.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import scipy.sparse as sp
+from pyproj import Transformer
+from scipy.sparse.csgraph import connected_components
+from shapely import LineString, STRtree, buffer, line_locate_point, points, union_all
+from shapely import distance as shapely_distance
+
+from estate_planner._errors import NetworkError
+from estate_planner.scenario import Mode, NetworkConfig
+from estate_planner.sources.osm import OsmWays
+
+logger = logging.getLogger(__name__)
+
+BNG = "EPSG:27700"
+
+#: Free-flow drive speeds (km/h) by ``highway`` class, used where ``maxspeed`` is
+#: missing or not a number (e.g. ``national``). Typical English speeds, not legal
+#: limits: rural A roads rarely average their 60 mph limit. Override per class with
+#: ``[network] drive_speeds_kmh`` in the scenario.
+UK_DRIVE_SPEEDS_KMH: dict[str, float] = {
+    "motorway": 104.0,  # 65 mph
+    "motorway_link": 64.0,
+    "trunk": 88.0,  # 55 mph
+    "trunk_link": 48.0,
+    "primary": 72.0,  # 45 mph
+    "primary_link": 40.0,
+    "secondary": 64.0,  # 40 mph
+    "secondary_link": 40.0,
+    "tertiary": 48.0,  # 30 mph
+    "tertiary_link": 32.0,
+    "unclassified": 40.0,  # 25 mph country lanes
+    "residential": 32.0,  # 20 mph effective in towns
+    "living_street": 16.0,
+    "service": 16.0,
+    "road": 32.0,
+}
+DRIVE_FALLBACK_KMH = 32.0
+
+# osmnx's network filters (osmnx._overpass._get_network_filter), as regexes on tags.
+# Each entry is (tag, pattern): a way is excluded when the tag matches the pattern.
+_PRIVATE = [("access", "private")]
+_MODE_EXCLUDE: dict[str, list[tuple[str, str]]] = {
+    "drive": [
+        ("area", "yes"),
+        *_PRIVATE,
+        (
+            "highway",
+            "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|"
+            "escalator|footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|"
+            "rest_area|service|services|steps|track",
+        ),
+        ("motor_vehicle", "no"),
+        ("motorcar", "no"),
+        ("service", "alley|driveway|emergency_access|parking|parking_aisle|private"),
+    ],
+    "walk": [
+        ("area", "yes"),
+        *_PRIVATE,
+        (
+            "highway",
+            "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|"
+            "proposed|raceway|razed|rest_area|services",
+        ),
+        ("foot", "no"),
+        ("service", "private"),
+        ("sidewalk", "separate"),
+        ("sidewalk:both", "separate"),
+        ("sidewalk:left", "separate"),
+        ("sidewalk:right", "separate"),
+    ],
+    "cycle": [
+        ("area", "yes"),
+        *_PRIVATE,
+        (
+            "highway",
+            "abandoned|bus_guideway|construction|corridor|elevator|escalator|footway|"
+            "motor|no|planned|platform|proposed|raceway|razed|rest_area|services|steps",
+        ),
+        ("bicycle", "no"),
+        ("service", "private"),
+    ],
+}
+_COMPILED = {
+    mode: [(tag, re.compile(pattern)) for tag, pattern in rules]
+    for mode, rules in _MODE_EXCLUDE.items()
+}
+_ONEWAY_YES = {"yes", "true", "1"}
+_ONEWAY_REVERSE = {"-1", "reverse"}
+
+
+def way_allowed(tags: dict[str, str], mode: Mode) -> bool:
+    """Whether a way with these tags belongs to ``mode``'s network (osmnx semantics)."""
+    return not any(
+        tag in tags and pattern.search(tags[tag]) for tag, pattern in _COMPILED[mode]
+    )
+
+
+def _direction(tags: dict[str, str], mode: Mode) -> int:
+    """+1 forward only, -1 reverse only, 0 both ways."""
+    if mode == "walk":
+        return 0
+    oneway = tags.get("oneway", "no").lower()
+    if tags.get("junction") in ("roundabout", "circular") and oneway not in ("no", "-1"):
+        oneway = "yes"
+    if mode == "cycle" and tags.get("oneway:bicycle") == "no":
+        return 0
+    if oneway in _ONEWAY_YES:
+        return 1
+    if oneway in _ONEWAY_REVERSE:
+        return -1
+    return 0
+
+
+def _to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    transformer = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
+    x, y = transformer.transform(lon, lat)
+    return np.asarray(x), np.asarray(y)
+
+
+def graph_from_ways(ways: OsmWays, mode: Mode, config: NetworkConfig) -> nx.MultiDiGraph:
+    """Build the simplified, projected street graph of one mode.
+
+    Raises
+    ------
+    NetworkError
+        If no way in the extract can be used by ``mode``.
+    """
+    x, y = _to_bng(ways.lon, ways.lat)
+    rows = []
+    for way_id, refs, tags in zip(ways.way_ids, ways.way_nodes, ways.way_tags, strict=True):
+        if not way_allowed(tags, mode):
+            continue
+        direction = _direction(tags, mode)
+        idx = np.searchsorted(ways.node_ids, refs)
+        seg_len = np.hypot(np.diff(x[idx]), np.diff(y[idx]))
+        base = {"osmid": way_id, "highway": tags.get("highway", "road")}
+        if "maxspeed" in tags:
+            base["maxspeed"] = tags["maxspeed"]
+        for a, b, length in zip(refs[:-1], refs[1:], seg_len, strict=True):
+            if a == b:
+                continue
+            if direction >= 0:
+                rows.append((int(a), int(b), {**base, "length": float(length), "reversed": False,
+                                              "oneway": direction != 0}))  # fmt: skip
+            if direction <= 0:
+                rows.append((int(b), int(a), {**base, "length": float(length),
+                                              "reversed": direction == 0, "oneway": direction != 0}))  # fmt: skip
+    if not rows:
+        raise NetworkError(
+            f"the OSM extract {config.osm} has no ways usable for {mode}; "
+            f"remove {mode!r} from network.modes or use an extract with streets"
+        )
+    graph = nx.MultiDiGraph(crs=BNG)
+    used = np.unique(np.fromiter((n for r in rows for n in r[:2]), dtype=np.int64))
+    idx = np.searchsorted(ways.node_ids, used)
+    graph.add_nodes_from(
+        (int(n), {"x": float(px), "y": float(py)})
+        for n, px, py in zip(used, x[idx], y[idx], strict=True)
+    )
+    graph.add_edges_from(rows)
+    _add_travel_times(graph, mode, config)
+    graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
+    _sort_list_attributes(graph)
+    logger.info("%s graph: %d nodes, %d edges", mode, len(graph), graph.number_of_edges())
+    return graph
+
+
+def graph_from_graphml(path: Path, mode: Mode, config: NetworkConfig) -> nx.MultiDiGraph:
+    """Load an osmnx GraphML file for ``mode``, with travel times, in BNG.
+
+    The file is taken to hold one mode's network already (as osmnx saves it). Walk
+    and cycle times are set from the scenario's speeds; drive times are kept if the
+    file has them, else computed as for OSM extracts.
+    """
+    try:
+        graph = ox.load_graphml(path)
+    except Exception as exc:
+        raise NetworkError(
+            f"{path}: not a readable osmnx GraphML file ({exc}); save it with "
+            "osmnx.save_graphml or give an .osm.pbf extract instead"
+        ) from None
+    if graph.number_of_edges() == 0:
+        raise NetworkError(f"{path}: the graph has no edges; use a network that covers the area")
+    has_times = all("travel_time" in d for _, _, d in graph.edges(data=True))
+    if mode != "drive" or not has_times:
+        _add_travel_times(graph, mode, config)
+    return ox.project_graph(graph, to_crs=BNG)
+
+
+def _add_travel_times(graph: nx.MultiDiGraph, mode: Mode, config: NetworkConfig) -> None:
+    if mode == "drive":
+        speeds = {**UK_DRIVE_SPEEDS_KMH, **config.drive_speeds_kmh}
+        ox.add_edge_speeds(graph, hwy_speeds=speeds, fallback=DRIVE_FALLBACK_KMH)
+    else:
+        kmh = config.walk_kmh if mode == "walk" else config.cycle_kmh
+        nx.set_edge_attributes(graph, kmh, "speed_kph")
+    ox.add_edge_travel_times(graph)
+
+
+def _sort_list_attributes(graph: nx.MultiDiGraph) -> None:
+    # osmnx keeps merged attribute values as list(set(...)): order them so output
+    # does not depend on PYTHONHASHSEED.
+    for _, _, data in graph.edges(data=True):
+        for key, value in data.items():
+            if isinstance(value, list):
+                data[key] = sorted(value, key=str)
+
+
+# --------------------------------------------------------------------------------------
+# Routing on CSR with snapped points
+
+
+@dataclass
+class Snapped:
+    """Where each point joins a mode's network."""
+
+    distance_m: np.ndarray  # straight-line distance to the nearest edge
+    far: np.ndarray  # bool: farther than the configured snap distance
+    node: np.ndarray  # routing-node index of each point
+
+
+@dataclass
+class RoutingGraph:
+    """A mode's graph as CSR, with optional extra nodes for snapped points."""
+
+    mode: str
+    csr: sp.csr_matrix
+    node_ids: np.ndarray  # OSM node id of each of the first ``n_street`` rows
+    n_street: int
+    edges: gpd.GeoDataFrame  # routable street edges: u, v (row index), travel_time
+    main_component: np.ndarray  # bool per street node
+    _reverse: sp.csr_matrix | None = field(default=None, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.csr.shape[0])
+
+    def reverse(self) -> sp.csr_matrix:
+        """The transposed CSR (times *to* a source), computed once."""
+        if self._reverse is None:
+            self._reverse = self.csr.T.tocsr()
+        return self._reverse
+
+
+def routing_graph(graph: nx.MultiDiGraph, mode: str) -> RoutingGraph:
+    """CSR copy of ``graph`` keeping the fastest of parallel edges."""
+    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
+    order = np.argsort(node_ids)
+    node_ids = node_ids[order]
+    records = []
+    geoms = []
+    for u, v, data in graph.edges(data=True):
+        records.append((u, v, float(data["travel_time"])))
+        geom = data.get("geometry")
+        if geom is None:
+            nu, nv = graph.nodes[u], graph.nodes[v]
+            geom = LineString([(nu["x"], nu["y"]), (nv["x"], nv["y"])])
+        geoms.append(geom)
+    if not records:
+        raise NetworkError(f"the {mode} network has no edges; check the OSM extract")
+    frame = pd.DataFrame(records, columns=["u", "v", "travel_time"])
+    frame["u"] = np.searchsorted(node_ids, frame["u"].to_numpy())
+    frame["v"] = np.searchsorted(node_ids, frame["v"].to_numpy())
+    n = len(node_ids)
+    csr = _csr_min(frame["u"].to_numpy(), frame["v"].to_numpy(), frame["travel_time"].to_numpy(), n)
+    _, labels = connected_components(csr, directed=True, connection="strong")
+    main = labels == np.bincount(labels).argmax()
+    keep = main[frame["u"].to_numpy()] & main[frame["v"].to_numpy()]
+    edges = gpd.GeoDataFrame(
+        frame[keep].reset_index(drop=True),
+        geometry=[g for g, k in zip(geoms, keep, strict=True) if k],
+        crs=BNG,
+    )
+    dropped = int((~main).sum())
+    if dropped:
+        logger.info("%s: %d of %d nodes lie off the main connected network", mode, dropped, n)
+    return RoutingGraph(mode, csr, node_ids, n, edges, main)
+
+
+def _csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
+    """CSR adjacency keeping the minimum weight of duplicate (u, v) pairs."""
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(len(u), dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    # Zero-time edges would vanish from a sparse matrix; give them a tiny time.
+    weights = np.maximum(w[first], 1e-6)
+    return sp.csr_matrix((weights, (u[first], v[first])), shape=(n, n))
+
+
+def snap_points(
+    graph: RoutingGraph, geometry: gpd.GeoSeries, *, walk_kmh: float, max_snap_m: float
+) -> tuple[RoutingGraph, Snapped]:
+    """Add each point as a node joined to both ends of its nearest routable edge.
+
+    The point's node reaches the edge's head (and, on a two-way street, its tail)
+    at the share of the edge's time still to travel, plus the walked off-network
+    leg; the edge's tail reaches the point likewise. A detour through the point is
+    never shorter than the edge itself, so street-to-street times do not change.
+    """
+    if geometry.crs is None or geometry.crs.to_epsg() != 27700:
+        geometry = geometry.to_crs(BNG)
+    pts = points(np.column_stack([geometry.x.to_numpy(), geometry.y.to_numpy()]))
+    lines = graph.edges.geometry.values
+    tree = STRtree(lines)
+    p_idx, e_idx = tree.query_nearest(pts, return_distance=False, all_matches=False)
+    nearest = np.empty(len(pts), dtype=np.int64)
+    nearest[p_idx] = e_idx
+    lines_near = lines[nearest]
+    dist = shapely_distance(lines_near, pts)
+    frac = line_locate_point(lines_near, pts, normalized=True)
+    walk_s = dist / (walk_kmh / 3.6)
+    edge_u = graph.edges["u"].to_numpy()[nearest]
+    edge_v = graph.edges["v"].to_numpy()[nearest]
+    edge_t = graph.edges["travel_time"].to_numpy()[nearest]
+    rev_t = _reverse_edge_times(graph, edge_u, edge_v)
+    n0 = graph.n_nodes
+    new = n0 + np.arange(len(pts))
+    rows = [
+        # point -> head along the edge, tail -> point
+        (new, edge_v, walk_s + (1 - frac) * edge_t),
+        (edge_u, new, walk_s + frac * edge_t),
+    ]
+    two_way = np.isfinite(rev_t)
+    rows += [
+        (new[two_way], edge_u[two_way], (walk_s + frac * rev_t)[two_way]),
+        (edge_v[two_way], new[two_way], (walk_s + (1 - frac) * rev_t)[two_way]),
+    ]
+    u = np.concatenate([graph.csr.tocoo().row] + [r[0] for r in rows])
+    v = np.concatenate([graph.csr.tocoo().col] + [r[1] for r in rows])
+    w = np.concatenate([graph.csr.tocoo().data] + [r[2] for r in rows])
+    size = n0 + len(pts)
+    csr = _csr_min(u, v, w, size)
+    snapped = RoutingGraph(
+        graph.mode, csr, graph.node_ids, graph.n_street, graph.edges, graph.main_component
+    )
+    return snapped, Snapped(distance_m=dist, far=dist > max_snap_m, node=new)
+
+
+def _reverse_edge_times(graph: RoutingGraph, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Time of the edge v -> u for each (u, v), or inf where the street is one-way."""
+    values = np.asarray(graph.csr[v, u]).ravel()
+    return np.where(values > 0, values, np.inf)
+
+
+def times_between(
+    graph: RoutingGraph,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    *,
+    cutoff: float | None = None,
+    to_sources: bool = False,
+    chunk: int = 512,
+) -> sp.csr_matrix:
+    """Sparse (sources x targets) travel times in seconds, only pairs within ``cutoff``.
+
+    With ``to_sources`` the times run from each target *to* each source (e.g. from
+    homes to sites on a network with one-way streets).
+    """
+    from estate_planner._kernel import bounded_times
+
+    csr = graph.reverse() if to_sources else graph.csr
+    return _run_kernel(bounded_times, csr, sources, targets, cutoff, chunk)
+
+
+def _run_kernel(
+    kernel: object,
+    csr: sp.csr_matrix,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    cutoff: float | None,
+    chunk: int,
+) -> sp.csr_matrix:
+    import numba
+
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    target_col = np.full(csr.shape[0], -1, dtype=np.int64)
+    target_col[targets] = np.arange(len(targets))
+    # A target listed twice keeps one column in the kernel; copied back after.
+    unique_targets = len(np.unique(targets)) == len(targets)
+    limit = np.inf if cutoff is None else float(cutoff)
+    indptr = csr.indptr.astype(np.int64)
+    indices = csr.indices.astype(np.int64)
+    weights = csr.data.astype(np.float64)
+    blocks = []
+    threads = numba.get_num_threads()
+    for start in range(0, len(sources), chunk):
+        part = sources[start : start + chunk]
+        dense = kernel(  # type: ignore[operator]
+            indptr, indices, weights, part, target_col, len(targets), limit,
+            min(threads, len(part)),
+        )  # fmt: skip
+        if not unique_targets:
+            dense = dense[:, target_col[targets]]
+        rows, cols = np.nonzero(np.isfinite(dense))
+        # Built from (data, (row, col)) so a zero time (a source that is also a
+        # target) stays stored: a stored entry means "reachable".
+        blocks.append(
+            sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
+        )
+    if not blocks:
+        return sp.csr_matrix((0, len(targets)))
+    return sp.vstack(blocks, format="csr")
+
+
+def travel_time_matrix(
+    graph: nx.MultiDiGraph,
+    sources: Sequence[int],
+    targets: Sequence[int],
+    *,
+    cutoff: float | None = None,
+) -> sp.csr_matrix:
+    """Shortest travel times (s) between graph nodes, as a sparse matrix.
+
+    Parameters
+    ----------
+    graph
+        A ``MultiDiGraph`` with a ``travel_time`` edge attribute in seconds.
+    sources, targets
+        Node ids of ``graph``.
+    cutoff
+        Keep only pairs reachable within this many seconds.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``len(sources) x len(targets)``; a stored entry is a reachable pair's time.
+        A source that is also a target is stored as an explicit 0.
+    """
+    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
+    order = np.argsort(node_ids)
+    node_ids = node_ids[order]
+    src = _node_index(node_ids, sources, "sources")
+    dst = _node_index(node_ids, targets, "targets")
+    u, v, w = [], [], []
+    for a, b, data in graph.edges(data=True):
+        if "travel_time" not in data:
+            raise NetworkError(
+                f"edge ({a}, {b}) has no travel_time attribute; "
+                "add one with osmnx.add_edge_travel_times(graph)"
+            )
+        u.append(a)
+        v.append(b)
+        w.append(float(data["travel_time"]))
+    csr = _csr_min(
+        np.searchsorted(node_ids, np.asarray(u, dtype=np.int64)),
+        np.searchsorted(node_ids, np.asarray(v, dtype=np.int64)),
+        np.asarray(w, dtype=float),
+        len(node_ids),
+    )
+    routing = RoutingGraph("graph", csr, node_ids, len(node_ids), gpd.GeoDataFrame(), np.ones(0, bool))
+    return times_between(routing, src, dst, cutoff=cutoff)
+
+
+def isochrone(graph: RoutingGraph, node: int, seconds: float, *, buffer_m: float = 40.0) -> Any:
+    """The area within ``seconds`` of routing node ``node``: reached streets, buffered."""
+    from scipy.sparse.csgraph import dijkstra
+
+    dist = dijkstra(graph.csr, indices=int(node), limit=seconds)[: graph.n_street]
+    reached = np.isfinite(dist)
+    u = graph.edges["u"].to_numpy()
+    v = graph.edges["v"].to_numpy()
+    inside = reached[u] & reached[v]
+    if not inside.any():
+        return None
+    lines = graph.edges.geometry.values[inside]
+    return union_all(buffer(lines, buffer_m, quad_segs=2)).simplify(buffer_m / 2)
+
+
+def _node_index(node_ids: np.ndarray, nodes: Sequence[int], what: str) -> np.ndarray:
+    wanted = np.asarray(list(nodes), dtype=np.int64)
+    idx = np.searchsorted(node_ids, wanted)
+    idx = np.clip(idx, 0, len(node_ids) - 1)
+    missing = wanted[node_ids[idx] != wanted] if len(node_ids) else wanted
+    if len(missing):
+        raise NetworkError(
+            f"{len(missing)} {what} are not nodes of the graph (first: {missing[:5].tolist()}); "
+            "pass node ids from graph.nodes"
+        )
+    return idx

@@ -1,0 +1,68 @@
+"""``manifest.json``: what went in, what was dropped, how long each stage took."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from estate_planner.pipeline import RunResult
+
+
+def build_manifest(result: RunResult) -> dict[str, Any]:
+    """Everything needed to audit or reproduce a run."""
+    from estate_planner import __version__
+
+    selection = result.selection
+    networks = {
+        mode: {
+            "street_nodes": net.street_nodes,
+            "street_edges": net.street_edges,
+            "points_far_from_network": {
+                "demand": int(net.demand.far.sum()),
+                "services": int(net.services.far.sum()),
+                "candidates": int(net.candidates.far.sum()),
+            },
+            "max_snap_distance_m": round(float(max(net.demand.distance_m.max(initial=0),
+                                                   net.candidates.distance_m.max(initial=0))), 1),
+        }
+        for mode, net in result.networks.items()
+    }  # fmt: skip
+    return {
+        "package": "estate-planner",
+        "version": __version__,
+        "scenario": {"name": result.scenario.name, "hash": result.scenario.digest()},
+        "inputs": [asdict(record) for record in result.inputs.provenance],
+        "networks": networks,
+        "counts": {
+            "demand_points": len(result.demand),
+            "services": len(result.services),
+            "candidates": len(result.candidates),
+            "eligible_candidates": int((result.candidates["excluded_reason"] == "").sum()),
+        },
+        "selection": {
+            "objective": selection.kind,
+            "mode": result.scenario.selection_mode,
+            "method": selection.method,
+            "value": selection.objective,
+            "gap": None if math.isnan(selection.gap) else selection.gap,
+            "chosen": [str(result.candidates["site_id"].iloc[i]) for i in selection.chosen],
+            "marginal_gains": selection.gains,
+            "curve": selection.curve,
+        },
+        "timings_s": result.timings,
+        "warnings": result.warnings,
+    }
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """Write JSON with sorted keys, so the same run gives the same bytes."""
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=_plain) + "\n", encoding="utf-8")
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

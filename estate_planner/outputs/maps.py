@@ -1,0 +1,257 @@
+"""``map.html``: the folium map planners read.
+
+Layers: need by small area (quantile classes), IMD deciles 1-2 outlined, existing
+services by kind, candidates coloured by rank with the chosen hubs emphasised,
+catchments of the chosen hubs per mode, and the study-area boundary. Text from
+input files is HTML-escaped (and made safe inside the JavaScript strings folium
+writes), so a property called ``<script>...`` shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from estate_planner.pipeline import RunResult
+from estate_planner.scenario import CRITERIA
+
+WGS84 = "EPSG:4326"
+NEED_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
+SERVICE_SYMBOLS = {"gp": ("✚", "#1b7837"), "pharmacy": ("℞", "#2166ac"), "hospital": ("H", "#762a83")}
+MODE_COLOURS = {"walk": "#1a9850", "cycle": "#fdae61", "drive": "#4575b4"}
+CREDITS = (
+    "Streets © OpenStreetMap contributors (ODbL). Boundaries and population: ONS, "
+    "OGL v3.0; contains OS data © Crown copyright. IMD 2019: MHCLG, OGL v3.0. "
+    "Services: NHS Digital / NHS.UK, OGL v3.0."
+)
+
+
+def esc(value: object) -> str:
+    """Escape text for HTML and for the JavaScript template strings folium writes."""
+    text = html.escape("" if value is None else str(value), quote=True)
+    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def _fmt(value: object, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):,.{digits}f}"
+    return esc(value)
+
+
+def area_summary(result: RunResult) -> gpd.GeoDataFrame:
+    """Per small area: population, 65+, IMD decile, need and nearest-service time."""
+    demand = result.demand
+    mode = result.scenario.selection_mode
+    minutes = demand[f"minutes_to_service_{mode}"]
+    weighted = (minutes * demand["population"]).groupby(demand["area_id"]).sum(min_count=1)
+    grouped = demand.groupby("area_id").agg(
+        population=("population", "sum"), age_65_plus=("age_65_plus", "sum"),
+        need=("need", "sum"), unmet_need=("unmet_need", "sum"), imd_decile=("imd_decile", "first"),
+    )  # fmt: skip
+    grouped["minutes_to_service"] = weighted / grouped["population"]
+    areas = result.inputs.areas.set_index("id")
+    summary = gpd.GeoDataFrame(grouped.join(areas[["name", "geometry"]]), geometry="geometry", crs=areas.crs)
+    summary["geometry"] = summary.geometry.simplify(15)
+    return summary.reset_index(names="area_id")
+
+
+def _classes(values: pd.Series, n: int = 5) -> tuple[np.ndarray, list[float]]:
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)))
+    if len(edges) < 2:
+        return np.zeros(len(values), int), [float(values.min()), float(values.max())]
+    classes = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
+    return classes, [float(e) for e in edges]
+
+
+def build_map(result: RunResult) -> folium.Map:
+    """The folium map of a run."""
+    areas = area_summary(result).to_crs(WGS84)
+    south, west, north, east = areas.total_bounds[[1, 0, 3, 2]]
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=True)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (needs internet)", attr="© OpenStreetMap contributors").add_to(fmap)
+    fmap.fit_bounds([[south, west], [north, east]])
+    edges = _add_areas(fmap, areas)
+    _add_deprived(fmap, areas)
+    _add_boundary(fmap, result)
+    _add_catchments(fmap, result)
+    _add_services(fmap, result)
+    _add_candidates(fmap, result)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().html.add_child(folium.Element(_legend(result, edges)))
+    return fmap
+
+
+def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
+    classes, edges = _classes(areas["need"])
+    layer = folium.FeatureGroup(name="Need by small area", show=True)
+    for (_, row), cls in zip(areas.iterrows(), classes, strict=True):
+        popup = (
+            f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>"
+            f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
+            f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])}<br>"
+            f"Unmet need: {_fmt(row['unmet_need'])}<br>"
+            f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
+        )
+        colour = NEED_COLOURS[int(cls)]
+        folium.GeoJson(
+            row.geometry.__geo_interface__,
+            style_function=lambda _, c=colour: {"fillColor": c, "color": "#666", "weight": 0.6, "fillOpacity": 0.55},
+            popup=folium.Popup(popup, max_width=320),
+            tooltip=esc(row["name"]),
+        ).add_to(layer)
+    layer.add_to(fmap)
+    return edges
+
+
+def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
+    deprived = areas[areas["imd_decile"] <= 2]
+    layer = folium.FeatureGroup(name="IMD deciles 1-2 (most deprived)", show=True)
+    if len(deprived):
+        folium.GeoJson(
+            json.loads(deprived[["geometry"]].to_json()),
+            style_function=lambda _: {"fill": False, "color": "#67001f", "weight": 3, "dashArray": "6 4"},
+        ).add_to(layer)
+    layer.add_to(fmap)
+
+
+def _add_boundary(fmap: folium.Map, result: RunResult) -> None:
+    boundary = result.inputs.boundary
+    if boundary is None:
+        return
+    shape = boundary.to_crs(WGS84)[["geometry"]].copy()
+    shape["geometry"] = boundary.geometry.simplify(20).to_crs(WGS84).to_numpy()
+    folium.GeoJson(
+        json.loads(shape.to_json()), name="Study area",
+        style_function=lambda _: {"fill": False, "color": "#333", "weight": 2, "dashArray": "2 6"},
+    ).add_to(fmap)  # fmt: skip
+
+
+def _add_catchments(fmap: folium.Map, result: RunResult) -> None:
+    shapes = result.catchments[result.catchments.geometry.notna()].to_crs(WGS84)
+    for mode, group in shapes.groupby("mode", sort=False):
+        minutes = group["minutes"].iloc[0]
+        layer = folium.FeatureGroup(name=f"Chosen hubs: {mode} {minutes:g} min", show=mode == result.scenario.selection_mode)
+        colour = MODE_COLOURS.get(str(mode), "#555")
+        for _, row in group.iterrows():
+            folium.GeoJson(
+                row.geometry.__geo_interface__,
+                style_function=lambda _, c=colour: {"fillColor": c, "color": c, "weight": 1, "fillOpacity": 0.15},
+                tooltip=f"{esc(row['name'])}: {esc(mode)} {minutes:g} min",
+            ).add_to(layer)
+        layer.add_to(fmap)
+
+
+def _add_services(fmap: folium.Map, result: RunResult) -> None:
+    services = result.services.to_crs(WGS84)
+    for kind, group in services.groupby("kind", sort=True):
+        symbol, colour = SERVICE_SYMBOLS.get(str(kind), ("●", "#444"))
+        layer = folium.FeatureGroup(name=f"Existing services: {esc(kind)}")
+        for _, row in group.iterrows():
+            icon = folium.DivIcon(
+                html=f'<div class="ep-service" style="color:{colour}">{symbol}</div>',
+                icon_size=(18, 18), icon_anchor=(9, 9),
+            )  # fmt: skip
+            folium.Marker(
+                [row.geometry.y, row.geometry.x], icon=icon,
+                popup=folium.Popup(f"<b>{esc(row['name'])}</b><br>{esc(kind)} ({esc(row['service_id'])})", max_width=280),
+                tooltip=esc(row["name"]),
+            ).add_to(layer)  # fmt: skip
+        layer.add_to(fmap)
+
+
+def _rank_colour(rank: Any, n: int) -> str:
+    if rank is pd.NA or rank is None or n <= 1:
+        return "#9e9e9e"
+    t = (int(rank) - 1) / max(n - 1, 1)
+    # dark green (best) to pale yellow (worst)
+    start, end = np.array([0, 104, 55]), np.array([255, 255, 191])
+    r, g, b = (start + t * (end - start)).astype(int)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def candidate_popup(row: pd.Series) -> str:
+    """Popup HTML of a candidate: what it is, where it ranks and why."""
+    parts = "".join(
+        f"<tr><td>{esc(c.replace('_', ' '))}</td><td>{row[f'contribution_{c}']:.3f}</td></tr>"
+        for c in CRITERIA
+        if row[f"contribution_{c}"] > 0
+    )
+    status = "<b>Chosen hub</b><br>" if row["selected"] else ""
+    reason = f"Excluded: {esc(row['excluded_reason'])}<br>" if row["excluded_reason"] else ""
+    return (
+        f'<div class="ep-popup"><b>{esc(row["name"])}</b><br>{status}{reason}'
+        f"{esc(row['kind'])} · site {esc(row['site_id'])}<br>"
+        f"Rank {_fmt(row['rank'])} · score {row['score']:.3f}<br>"
+        f"Need reached: {_fmt(row['need_reached'])}<br>Unmet need reached: {_fmt(row['unmet_need_reached'])}<br>"
+        f"Annual cost: £{_fmt(row['annual_cost_gbp'])} · floor area {_fmt(row['floor_area_m2'])} m²"
+        f"<table><tr><th>criterion</th><th>contribution</th></tr>{parts}</table></div>"
+    )
+
+
+def _add_candidates(fmap: folium.Map, result: RunResult) -> None:
+    cands = result.candidates.to_crs(WGS84)
+    n = int(cands["rank"].notna().sum())
+    others = folium.FeatureGroup(name="Candidate sites (by rank)")
+    chosen = folium.FeatureGroup(name="Chosen hubs")
+    for _, row in cands.sort_values("site_id").iterrows():
+        location = [row.geometry.y, row.geometry.x]
+        popup = folium.Popup(candidate_popup(row), max_width=340)
+        if row["selected"]:
+            icon = folium.DivIcon(
+                html=f'<div class="ep-hub">{int(row["selection_order"])}</div>',
+                icon_size=(26, 26), icon_anchor=(13, 13), class_name="ep-hub-icon",
+            )  # fmt: skip
+            folium.Marker(location, icon=icon, popup=popup, tooltip=esc(row["name"])).add_to(chosen)
+        else:
+            folium.CircleMarker(
+                location, radius=6, color="#333", weight=1, fill=True, fill_opacity=0.9,
+                fill_color=_rank_colour(row["rank"], n), popup=popup, tooltip=esc(row["name"]),
+            ).add_to(others)  # fmt: skip
+    others.add_to(fmap)
+    chosen.add_to(fmap)
+
+
+def _legend(result: RunResult, edges: list[float]) -> str:
+    rows = "".join(
+        f'<div><span class="ep-swatch" style="background:{NEED_COLOURS[i]}"></span>'
+        f"{edges[i]:,.0f} – {edges[i + 1]:,.0f}</div>"
+        for i in range(len(edges) - 1)
+    )
+    services = "".join(
+        f'<div><span style="color:{c};font-weight:bold">{s}</span> {esc(k)}</div>'
+        for k, (s, c) in SERVICE_SYMBOLS.items()
+        if k in set(result.services["kind"])
+    )
+    return f"""
+<style>
+.ep-legend {{position:fixed; bottom:24px; left:12px; z-index:1000; background:#fff;
+  padding:8px 10px; font:12px/1.35 sans-serif; border:1px solid #999; border-radius:4px; max-width:280px}}
+.ep-swatch {{display:inline-block; width:14px; height:10px; margin-right:6px; border:1px solid #999}}
+.ep-hub {{background:#d7301f; color:#fff; border:2px solid #fff; border-radius:50%; width:22px; height:22px;
+  text-align:center; font:bold 13px/22px sans-serif; box-shadow:0 0 3px #000}}
+.ep-service {{font:bold 16px/18px sans-serif; text-shadow:0 0 3px #fff}}
+.ep-popup table {{border-collapse:collapse; margin-top:4px}} .ep-popup td, .ep-popup th {{padding:1px 6px; font-size:11px}}
+.leaflet-container {{background:#f2efe9}}
+</style>
+<div class="ep-legend"><b>{esc(result.scenario.name)}</b><br>
+<b>Need by small area</b> (quantiles){rows}
+<div><span style="border:2px dashed #67001f;display:inline-block;width:12px;height:8px"></span> IMD deciles 1-2</div>
+<b>Existing services</b>{services}
+<div><span class="ep-swatch" style="background:#006837"></span>candidate, best rank → <span class="ep-swatch" style="background:#ffffbf"></span>worst</div>
+<div><span style="color:#d7301f">●</span> chosen hub (number = order of marginal gain)</div>
+<div style="margin-top:4px;color:#555;font-size:10px">{esc(CREDITS)}</div></div>
+"""
+
+
+def write_map(result: RunResult, path: Path) -> None:
+    """Write ``map.html``."""
+    build_map(result).save(str(path))

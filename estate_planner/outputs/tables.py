@@ -1,0 +1,58 @@
+"""``ranking.csv`` and ``results.gpkg``: the answer as tables and layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from estate_planner.pipeline import RunResult
+from estate_planner.scenario import CRITERIA
+
+RANKING_COLUMNS = [
+    "rank", "site_id", "name", "kind", "score", "selected", "selection_order",
+    "marginal_gain", "excluded_reason", "need_reached", "unmet_need_reached",
+    "deprivation_reached", "floor_area_m2", "annual_cost_gbp", "available",
+    "in_town_centre",
+    *[f"criterion_{c}" for c in CRITERIA],
+    *[f"contribution_{c}" for c in CRITERIA],
+]  # fmt: skip
+
+
+def ranking_table(result: RunResult) -> pd.DataFrame:
+    """One row per candidate, best first; excluded sites last, with their reason."""
+    frame = pd.DataFrame(result.candidates[RANKING_COLUMNS])
+    frame = frame.assign(_unranked=frame["rank"].isna())
+    frame = frame.sort_values(["_unranked", "rank", "site_id"], kind="stable")
+    return frame.drop(columns="_unranked").reset_index(drop=True)
+
+
+def write_ranking(result: RunResult, path: Path) -> None:
+    """Write ``ranking.csv`` (six decimals: the same bytes for the same inputs)."""
+    ranking_table(result).to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
+
+
+def demand_layer(result: RunResult) -> gpd.GeoDataFrame:
+    """Demand points with need and travel times per mode."""
+    columns = ["id", "area_id", "name", "population", "age_65_plus", "imd_decile", "need", "unmet_need"]
+    for mode in result.scenario.network.modes:
+        columns += [f"minutes_to_service_{mode}", f"minutes_to_hub_{mode}", f"covered_{mode}"]
+    return gpd.GeoDataFrame(result.demand[[*columns, "geometry"]], geometry="geometry", crs=result.demand.crs)
+
+
+def write_geopackage(result: RunResult, path: Path) -> None:
+    """Write layers ``candidates``, ``demand``, ``services`` and ``catchments`` (EPSG:27700)."""
+    candidates = result.candidates[[*RANKING_COLUMNS, "geometry"]].copy()
+    layers = {
+        "candidates": gpd.GeoDataFrame(candidates, geometry="geometry", crs=result.candidates.crs),
+        "demand": demand_layer(result),
+        "services": result.services[["service_id", "name", "kind", "capacity", "geometry"]],
+        "catchments": result.catchments[result.catchments.geometry.notna()],
+    }
+    for name, layer in layers.items():
+        layer = layer.copy()
+        for column in layer.columns:
+            if str(layer[column].dtype) == "Int64":
+                layer[column] = layer[column].astype("float64")
+        layer.to_file(path, layer=name, driver="GPKG")

@@ -1,0 +1,375 @@
+"""Run a scenario end to end: inputs -> network -> need -> access -> score -> select.
+
+Each stage is a function of the previous stages' plain outputs; :func:`run`
+chains them and records timings and warnings for the manifest. Writing outputs is
+:mod:`estate_planner.outputs`' job.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from estate_planner import access, need, network, optimise, scoring
+from estate_planner._errors import InputDataError
+from estate_planner.scenario import Mode, Scenario
+from estate_planner.sources import areas as area_sources
+from estate_planner.sources import estate, osm, raster
+from estate_planner.sources.tables import Provenance, provenance, read_vector
+
+logger = logging.getLogger(__name__)
+
+#: Times are computed out to this multiple of a mode's threshold; farther counts as
+#: unreachable (blank in outputs). Four times the threshold covers any sensible
+#: "nearest service" question without searching the whole county from every site.
+HORIZON_FACTOR = 4.0
+
+
+@dataclass
+class Inputs:
+    """Everything read from disk, in BNG, before any modelling."""
+
+    boundary: gpd.GeoDataFrame | None
+    areas: gpd.GeoDataFrame
+    population: pd.DataFrame
+    deprivation: pd.DataFrame | None
+    cells: gpd.GeoDataFrame | None
+    services: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    ways: osm.OsmWays | None
+    provenance: list[Provenance]
+
+
+@dataclass
+class ModeNetwork:
+    """One mode's routing graph with every point snapped onto it."""
+
+    mode: Mode
+    graph: network.RoutingGraph
+    street_nodes: int
+    street_edges: int
+    demand: network.Snapped
+    services: network.Snapped
+    candidates: network.Snapped
+
+
+@dataclass
+class RunResult:
+    """All a run produced. Frames are in BNG (EPSG:27700)."""
+
+    scenario: Scenario
+    inputs: Inputs
+    demand: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    selection: optimise.Selection
+    networks: dict[str, ModeNetwork]
+    times: dict[str, access.ModeTimes]
+    catchments: gpd.GeoDataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def selected(self) -> gpd.GeoDataFrame:
+        """The chosen sites, in order of marginal gain."""
+        chosen = self.candidates[self.candidates["selected"]]
+        return chosen.sort_values("selection_order")
+
+
+# --------------------------------------------------------------------------------------
+# Stage 1: inputs
+
+
+def read_inputs(scenario: Scenario) -> Inputs:
+    """Read every input the scenario names, projected to BNG."""
+    records: list[Provenance] = []
+    boundary = None
+    if scenario.area.boundary is not None:
+        boundary = read_vector(scenario.area.boundary, "area.boundary")
+        records.append(_record("area.boundary", scenario.area.boundary, len(boundary)))
+    areas, rec = area_sources.read_areas(scenario.demand)
+    records.append(rec)
+    population, deprivation, cells = _read_need_inputs(scenario, areas, records)
+    services = _read_services(scenario, records)
+    candidates, rec = estate.read_candidates(scenario.candidates)
+    records.append(rec)
+    candidates = _flag_town_centres(scenario, candidates, records)
+    ways = None
+    if not scenario.network.osm.name.lower().endswith(".graphml"):
+        ways = osm.read_highways(scenario.network.osm)
+        rec = provenance("network.osm", scenario.network.osm)
+        rec.rows_read = rec.rows_used = len(ways)
+        records.append(rec)
+    return Inputs(boundary, areas, population, deprivation, cells, services, candidates, ways, records)
+
+
+def _record(key: str, path: Any, rows: int) -> Provenance:
+    rec = provenance(key, path)
+    rec.rows_read = rec.rows_used = rows
+    return rec
+
+
+def _read_need_inputs(
+    scenario: Scenario, areas: gpd.GeoDataFrame, records: list[Provenance]
+) -> tuple[pd.DataFrame, pd.DataFrame | None, gpd.GeoDataFrame | None]:
+    demand = scenario.demand
+    if demand.population is None:
+        raise InputDataError(
+            "the scenario has no demand.population file; add a Census 2021 age table "
+            "or ONS mid-year estimates by area"
+        )
+    population, rec = area_sources.read_population(demand.population, demand.id_column)
+    records.append(rec)
+    deprivation = None
+    if demand.deprivation is not None:
+        imd, rec = area_sources.read_deprivation(demand.deprivation, demand.id_column)
+        records.append(rec)
+        lookup = None
+        if demand.lookup is not None:
+            lookup, rec = area_sources.read_lookup(demand.lookup)
+            records.append(rec)
+        deprivation = area_sources.deprivation_for(pd.Index(areas["id"]), imd, lookup)
+    cells = None
+    if demand.raster is not None:
+        found, rec = raster.read_population_cells(
+            demand.raster, tuple(areas.total_bounds), units=demand.raster_units
+        )
+        records.append(rec)
+        cells = raster.cells_in_areas(found, areas)
+    return population, deprivation, cells
+
+
+def _read_services(scenario: Scenario, records: list[Provenance]) -> gpd.GeoDataFrame:
+    frames = []
+    for i, config in enumerate(scenario.services):
+        frame, rec = estate.read_services(config, f"services[{i}].path")
+        records.append(rec)
+        frames.append(frame)
+    if not frames:
+        return gpd.GeoDataFrame(
+            {"service_id": [], "name": [], "kind": [], "capacity": []},
+            geometry=gpd.GeoSeries([], crs=network.BNG),
+        )
+    services = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(services, geometry="geometry", crs=network.BNG)
+
+
+def _flag_town_centres(
+    scenario: Scenario, candidates: gpd.GeoDataFrame, records: list[Provenance]
+) -> gpd.GeoDataFrame:
+    candidates = candidates.copy()
+    path = scenario.candidates.town_centres
+    if path is None:
+        candidates["in_town_centre"] = False
+        return candidates
+    centres = read_vector(path, "candidates.town_centres")
+    records.append(_record("candidates.town_centres", path, len(centres)))
+    candidates["in_town_centre"] = candidates.geometry.within(centres.union_all())
+    return candidates
+
+
+# --------------------------------------------------------------------------------------
+# Stage 2: network and travel times
+
+
+def build_networks(scenario: Scenario, inputs: Inputs, demand: gpd.GeoDataFrame) -> dict[str, ModeNetwork]:
+    """Build each mode's graph and snap demand, services and candidates onto it."""
+    nets: dict[str, ModeNetwork] = {}
+    for mode in scenario.network.modes:
+        graph = _mode_graph(scenario, inputs, mode)
+        routing = network.routing_graph(graph, mode)
+        points = pd.concat(
+            [demand.geometry, inputs.services.geometry, inputs.candidates.geometry], ignore_index=True
+        )
+        snapped_graph, snapped = network.snap_points(
+            routing,
+            gpd.GeoSeries(points, crs=network.BNG),
+            walk_kmh=scenario.network.walk_kmh,
+            max_snap_m=scenario.network.max_snap_m,
+        )
+        n_d, n_s = len(demand), len(inputs.services)
+        parts = [slice(0, n_d), slice(n_d, n_d + n_s), slice(n_d + n_s, None)]
+        split = [
+            network.Snapped(snapped.distance_m[p], snapped.far[p], snapped.node[p]) for p in parts
+        ]
+        nets[mode] = ModeNetwork(mode, snapped_graph, len(graph), graph.number_of_edges(), *split)
+    return nets
+
+
+def _mode_graph(scenario: Scenario, inputs: Inputs, mode: Mode) -> Any:
+    if inputs.ways is None:
+        return network.graph_from_graphml(scenario.network.osm, mode, scenario.network)
+    return network.graph_from_ways(inputs.ways, mode, scenario.network)
+
+
+def travel_times(scenario: Scenario, nets: dict[str, ModeNetwork]) -> dict[str, access.ModeTimes]:
+    """Demand -> site times per mode, out to the horizon, as sparse matrices."""
+    out = {}
+    for mode, net in nets.items():
+        threshold = scenario.access.minutes(mode) * 60
+        horizon = threshold * HORIZON_FACTOR
+        targets = net.demand.node
+        services = network.times_between(net.graph, net.services.node, targets, cutoff=horizon, to_sources=True)
+        candidates = network.times_between(net.graph, net.candidates.node, targets, cutoff=horizon, to_sources=True)
+        out[mode] = access.ModeTimes(mode, threshold, services, candidates)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Stages 3-6
+
+
+def assess(
+    scenario: Scenario, demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
+    times: dict[str, access.ModeTimes],
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
+    """Access per demand point (all modes) and per candidate (selection mode), then scores."""
+    mode = scenario.selection_mode
+    need_values = demand["need"].to_numpy()
+    table = access.demand_access(need_values, [times[m] for m in scenario.network.modes])
+    demand = demand.copy()
+    for column in table.columns.drop("need"):
+        demand[column] = table[column].to_numpy()
+    covered = demand[f"covered_{mode}"].to_numpy()
+    demand["unmet_need"] = np.where(covered, 0.0, need_values)
+    per_site = access.candidate_access(
+        times[mode], need_values, covered, access.deprivation_scale(demand["imd_decile"].to_numpy())
+    )
+    candidates = candidates.copy()
+    for column in per_site.columns:
+        candidates[column] = per_site[column].to_numpy()
+    excluded = scoring.exclusions(candidates, scenario.scoring, budget_gbp=scenario.selection.budget_gbp)
+    scores = scoring.score(candidates, scenario.scoring, excluded)
+    for column in scores.columns:
+        candidates[column] = scores[column]
+    return demand, candidates
+
+
+def choose(
+    scenario: Scenario, demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
+    times: dict[str, access.ModeTimes],
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:  # fmt: skip
+    """Choose the hubs, then record where each demand point's nearest hub is."""
+    mode = scenario.selection_mode
+    mt = times[mode]
+    eligible = (candidates["excluded_reason"] == "").to_numpy()
+    selection = optimise.select_sites(
+        mt.candidates, demand["need"].to_numpy(), scenario.selection.hubs,
+        threshold=mt.threshold_s, fixed=mt.services, objective=scenario.selection.objective,
+        eligible=eligible, costs=candidates["annual_cost_gbp"].to_numpy(),
+        budget=scenario.selection.budget_gbp, time_limit=scenario.selection.time_limit_s,
+    )  # fmt: skip
+    candidates = candidates.copy()
+    order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
+    gain = pd.Series(np.nan, index=candidates.index)
+    for position, (site, value) in enumerate(zip(selection.chosen, selection.gains, strict=True), 1):
+        order.iloc[site] = position
+        gain.iloc[site] = value
+    candidates["selected"] = order.notna().to_numpy()
+    candidates["selection_order"] = order
+    candidates["marginal_gain"] = gain
+    demand = demand.copy()
+    for m, t in times.items():
+        both = sp.vstack([t.services, t.candidates[selection.chosen]], format="csr")
+        demand[f"minutes_to_hub_{m}"] = access.nearest_seconds(both) / 60
+    return demand, candidates, selection
+
+
+def catchments(
+    scenario: Scenario, candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]
+) -> gpd.GeoDataFrame:
+    """Isochrone of each selected site per mode: streets within the threshold, buffered."""
+    rows = []
+    chosen = candidates[candidates["selected"]].sort_values("selection_order")
+    for mode, net in nets.items():
+        minutes = scenario.access.minutes(mode)
+        for idx, site in chosen.iterrows():
+            position = candidates.index.get_loc(idx)
+            node = int(net.candidates.node[position])
+            shape = network.isochrone(net.graph, node, minutes * 60)
+            rows.append({"site_id": site["site_id"], "name": site["name"], "mode": mode,
+                         "minutes": minutes, "geometry": shape})  # fmt: skip
+    return gpd.GeoDataFrame(rows, columns=["site_id", "name", "mode", "minutes", "geometry"],
+                            geometry="geometry", crs=network.BNG)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _stage(name: str, timings: dict[str, float], report: Callable[[str], None]) -> Iterator[None]:
+    report(f"{name}...")
+    start = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - start, 3)
+    logger.info("%s done in %.1f s", name, timings[name])
+
+
+def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> RunResult:
+    """Run every stage of ``scenario`` and return the results (nothing is written)."""
+    say = report or (lambda message: logger.info(message))
+    timings: dict[str, float] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with _stage("inputs", timings, say):
+            inputs = read_inputs(scenario)
+        with _stage("need", timings, say):
+            demand = need.demand_points(inputs.areas, inputs.population, inputs.deprivation, inputs.cells)
+            demand["need"] = need.need_index(demand, scenario.need.weights)
+        with _stage("network", timings, say):
+            nets = build_networks(scenario, inputs, demand)
+        with _stage("travel times", timings, say):
+            times = travel_times(scenario, nets)
+        with _stage("access and scores", timings, say):
+            demand, candidates = assess(scenario, demand, _mark_unroutable(inputs.candidates, nets), times)
+        with _stage("selection", timings, say):
+            demand, candidates, selection = choose(scenario, demand, candidates, times)
+        with _stage("catchments", timings, say):
+            shapes = catchments(scenario, candidates, nets)
+    messages = _warning_messages(caught, nets, demand, inputs)
+    return RunResult(scenario, inputs, demand, inputs.services, candidates, selection, nets,
+                     times, shapes, timings, messages)  # fmt: skip
+
+
+def _mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> gpd.GeoDataFrame:
+    far = np.zeros(len(candidates), bool)
+    for net in nets.values():
+        far |= net.candidates.far
+    out = candidates.copy()
+    out["unroutable"] = far
+    return out
+
+
+def _warning_messages(
+    caught: list[warnings.WarningMessage], nets: dict[str, ModeNetwork],
+    demand: gpd.GeoDataFrame, inputs: Inputs,
+) -> list[str]:  # fmt: skip
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    messages = [m for m in messages if "osmnx" not in m.lower()]
+    for mode, net in nets.items():
+        for what, snapped, ids in (
+            ("demand points", net.demand, demand["id"]),
+            ("services", net.services, inputs.services["service_id"]),
+            ("candidates", net.candidates, inputs.candidates["site_id"]),
+        ):
+            if snapped.far.any():
+                far_ids = ", ".join(map(str, np.asarray(ids)[snapped.far][:10]))
+                messages.append(
+                    f"{mode}: {int(snapped.far.sum())} {what} lie more than "
+                    f"the snap distance from the {mode} network "
+                    f"(the off-network leg is walked): {far_ids}"
+                )
+    for message in messages:
+        logger.warning(message)
+    return list(dict.fromkeys(messages))

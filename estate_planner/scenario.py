@@ -1,0 +1,352 @@
+"""The typed scenario model: what to read, how to weigh it and what to choose.
+
+A scenario is loaded from TOML with :func:`load_scenario` or built in Python with
+``Scenario(...)``. Relative paths resolve against the scenario file's folder (or
+``base_dir`` when built in Python). Every problem found is reported at once, each
+naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from estate_planner._errors import ScenarioError
+
+Mode = Literal["walk", "cycle", "drive"]
+MODES: tuple[Mode, ...] = ("walk", "cycle", "drive")
+
+NEED_FACTORS = ("population", "age_65_plus", "imd_decile_1_2")
+CRITERIA = (
+    "need_reached",
+    "unmet_need_reached",
+    "deprivation",
+    "cost",
+    "floor_area_fit",
+    "town_centre",
+    "available",
+)
+
+
+def _resolve(value: Path | None, info: ValidationInfo) -> Path | None:
+    if value is None:
+        return None
+    base = (info.context or {}).get("base_dir")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    return path
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AreaConfig(_Model):
+    """The study area. Without a boundary, the demand areas' extent is used."""
+
+    boundary: Path | None = None
+
+    _paths = field_validator("boundary")(_resolve)
+
+
+class NetworkConfig(_Model):
+    """Street network source and travel assumptions."""
+
+    osm: Path
+    modes: list[Mode] = Field(default_factory=lambda: ["walk", "drive"], min_length=1)
+    walk_kmh: float = Field(4.8, gt=0, le=10)
+    cycle_kmh: float = Field(16.0, gt=0, le=40)
+    drive_speeds_kmh: dict[str, float] = Field(default_factory=dict)
+    max_snap_m: float = Field(500.0, gt=0)
+
+    _paths = field_validator("osm")(_resolve)
+
+    @field_validator("modes")
+    @classmethod
+    def _unique_modes(cls, modes: list[Mode]) -> list[Mode]:
+        if len(set(modes)) != len(modes):
+            raise ValueError(f"each mode may be listed once, found {modes}")
+        return modes
+
+    @field_validator("drive_speeds_kmh")
+    @classmethod
+    def _positive_speeds(cls, speeds: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in speeds.items() if not 0 < v <= 130}
+        if bad:
+            raise ValueError(f"speeds must be between 0 and 130 km/h, found {bad}")
+        return speeds
+
+
+class DemandConfig(_Model):
+    """Small areas with population and deprivation."""
+
+    areas: Path
+    id_column: str = "LSOA21CD"
+    population: Path | None = None
+    deprivation: Path | None = None
+    lookup: Path | None = None
+    raster: Path | None = None
+    raster_units: Literal["people", "people_per_km2"] = "people"
+
+    _paths = field_validator("areas", "population", "deprivation", "lookup", "raster")(_resolve)
+
+
+class NeedConfig(_Model):
+    """Weights of the need index: need = sum(weight x factor) per demand point."""
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"population": 1.0, "age_65_plus": 0.5, "imd_decile_1_2": 0.5}
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _known_factors(cls, weights: dict[str, float]) -> dict[str, float]:
+        return _check_weights(weights, NEED_FACTORS, "need factor")
+
+
+class ServiceConfig(_Model):
+    """One file of existing services (GP practices, pharmacies, hospitals)."""
+
+    path: Path
+    kind: str = Field(min_length=1)
+    active_only: bool = True
+
+    _paths = field_validator("path")(_resolve)
+
+
+class CandidatesConfig(_Model):
+    """Candidate properties. ``columns`` maps our names to the file's names."""
+
+    path: Path
+    columns: dict[str, str] = Field(default_factory=dict)
+    crs: str | None = None
+    town_centres: Path | None = None
+
+    _paths = field_validator("path", "town_centres")(_resolve)
+
+
+class AccessConfig(_Model):
+    """Travel-time thresholds, in minutes, per mode."""
+
+    walk_minutes: float = Field(20.0, gt=0, le=180)
+    cycle_minutes: float = Field(15.0, gt=0, le=180)
+    drive_minutes: float = Field(15.0, gt=0, le=180)
+
+    def minutes(self, mode: Mode) -> float:
+        """Threshold in minutes for ``mode``."""
+        return float(getattr(self, f"{mode}_minutes"))
+
+
+class ScoringConfig(_Model):
+    """Weights of the multi-criteria score and hard constraints on candidates."""
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "need_reached": 0.4,
+            "unmet_need_reached": 0.3,
+            "deprivation": 0.2,
+            "cost": 0.1,
+        }
+    )
+    min_floor_area_m2: float | None = Field(None, ge=0)
+    max_floor_area_m2: float | None = Field(None, gt=0)
+    available_only: bool = False
+    exclude_kinds: list[str] = Field(default_factory=list)
+
+    @field_validator("weights")
+    @classmethod
+    def _known_criteria(cls, weights: dict[str, float]) -> dict[str, float]:
+        return _check_weights(weights, CRITERIA, "criterion")
+
+    @model_validator(mode="after")
+    def _floor_range(self) -> ScoringConfig:
+        low, high = self.min_floor_area_m2, self.max_floor_area_m2
+        if low is not None and high is not None and low > high:
+            raise ValueError(
+                f"min_floor_area_m2 ({low}) is above max_floor_area_m2 ({high}); swap them"
+            )
+        return self
+
+
+class SelectionConfig(_Model):
+    """How many hubs to choose, by which objective, on which mode."""
+
+    hubs: int = Field(3, ge=1)
+    objective: Literal["coverage", "median"] = "coverage"
+    mode: Mode | None = None
+    budget_gbp: float | None = Field(None, gt=0)
+    time_limit_s: float = Field(60.0, gt=0)
+
+
+class Scenario(_Model):
+    """A whole scenario. Build from Python or load with :func:`load_scenario`."""
+
+    name: str = Field(min_length=1)
+    area: AreaConfig = Field(default_factory=AreaConfig)
+    network: NetworkConfig
+    demand: DemandConfig
+    need: NeedConfig = Field(default_factory=NeedConfig)
+    services: list[ServiceConfig] = Field(default_factory=list)
+    candidates: CandidatesConfig
+    access: AccessConfig = Field(default_factory=AccessConfig)
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+
+    @model_validator(mode="after")
+    def _selection_mode_is_built(self) -> Scenario:
+        mode = self.selection.mode
+        if mode is not None and mode not in self.network.modes:
+            raise ValueError(
+                f"selection.mode is {mode!r} but network.modes is {self.network.modes}; "
+                f"add {mode!r} to network.modes or pick one of them"
+            )
+        return self
+
+    @property
+    def selection_mode(self) -> Mode:
+        """The mode coverage and selection use: ``selection.mode`` or the first mode."""
+        return self.selection.mode or self.network.modes[0]
+
+    def input_paths(self) -> dict[str, Path]:
+        """Every input file named by the scenario, keyed by its scenario key."""
+        paths: dict[str, Path | None] = {
+            "area.boundary": self.area.boundary,
+            "network.osm": self.network.osm,
+            "demand.areas": self.demand.areas,
+            "demand.population": self.demand.population,
+            "demand.deprivation": self.demand.deprivation,
+            "demand.lookup": self.demand.lookup,
+            "demand.raster": self.demand.raster,
+            "candidates.path": self.candidates.path,
+            "candidates.town_centres": self.candidates.town_centres,
+        }
+        for i, service in enumerate(self.services):
+            paths[f"services[{i}].path"] = service.path
+        return {key: path for key, path in paths.items() if path is not None}
+
+    def digest(self) -> str:
+        """A stable hash of the scenario's settings (paths included)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _check_weights(
+    weights: dict[str, float], allowed: tuple[str, ...], what: str
+) -> dict[str, float]:
+    for key, value in weights.items():
+        if key not in allowed:
+            raise ValueError(f"unknown {what} {key!r}{_did_you_mean(key, allowed)}")
+        if value < 0:
+            raise ValueError(f"weight of {key!r} is {value}; weights must be 0 or more")
+    if not weights or sum(weights.values()) <= 0:
+        raise ValueError(f"at least one {what} weight must be above 0, found {weights}")
+    return weights
+
+
+def _did_you_mean(key: str, allowed: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (expected one of: {', '.join(allowed)})"
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(top level)"
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: Any = Scenario
+    for item in loc[:-1]:
+        if isinstance(item, int):
+            continue
+        field = model.model_fields.get(item)
+        if field is None:
+            return []
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        model = inner[0] if inner and isinstance(inner[0], type) else annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+    return list(model.model_fields)
+
+
+def describe_validation_error(error: ValidationError, source: str) -> list[str]:
+    """Turn a pydantic error into one plain line per problem."""
+    lines = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        key = _location(loc)
+        if item["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc)
+            hint = _did_you_mean(str(loc[-1]), allowed) if allowed else ""
+            lines.append(f"{source}: unknown key {key!r}{hint}")
+        elif item["type"] == "missing":
+            lines.append(f"{source}: required key {key!r} is missing; add it")
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            found = item.get("input")
+            shown = "" if isinstance(found, dict) else f" (found {found!r})"
+            lines.append(f"{source}: key {key!r}: {message}{shown}")
+    return lines
+
+
+def scenario_from_dict(
+    data: dict[str, Any], *, base_dir: Path | str | None = None, source: str = "scenario"
+) -> Scenario:
+    """Validate a scenario given as a dict, resolving relative paths against ``base_dir``."""
+    try:
+        return Scenario.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise ScenarioError("\n".join(describe_validation_error(exc, source))) from None
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and every bad key, with what was expected.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(
+            f"{path}: scenario file not found; check the path "
+            "(run `estate-planner demo` to see a working example)"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax there") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file; save it as UTF-8") from None
+    return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def missing_inputs(scenario: Scenario) -> list[str]:
+    """One line per input file the scenario names that does not exist."""
+    return [
+        f"{key}: file {path} not found; fix the path in the scenario"
+        for key, path in scenario.input_paths().items()
+        if not path.is_file()
+    ]

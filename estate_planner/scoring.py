@@ -1,0 +1,132 @@
+"""Multi-criteria score per candidate, explained criterion by criterion.
+
+Each criterion is scaled to 0 (worst) .. 1 (best) over all candidates:
+
+=====================  =========================================  ===============
+criterion              raw value                                  scaling
+=====================  =========================================  ===============
+need_reached           need within the threshold                  min-max, higher better
+unmet_need_reached     need no existing service reaches           min-max, higher better
+deprivation            need-weighted mean of (10 - IMD decile)/9  as is (already 0-1)
+                       over the demand the site reaches
+cost                   annual cost (GBP)                          min-max, lower better;
+                                                                  unknown cost = dearest
+floor_area_fit         floor area inside [min, max] m2            1 inside, falls off
+                                                                  linearly to 0 at 50% out
+town_centre            inside a town-centre boundary              1 or 0
+available              available now                              1 or 0
+=====================  =========================================  ===============
+
+``score = sum(weight_c / sum(weights) x scaled_c)``, so the per-criterion
+contributions in ``ranking.csv`` add up to the score exactly. Hard constraints
+(floor-area range, available only, excluded kinds, a single site over budget) are
+applied first: an excluded site keeps its score but gets no rank, and its reason is
+given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from estate_planner.scenario import CRITERIA, ScoringConfig
+
+#: The columns of the raw value behind each criterion.
+RAW_COLUMN = {
+    "need_reached": "need_reached",
+    "unmet_need_reached": "unmet_need_reached",
+    "deprivation": "deprivation_reached",
+    "cost": "annual_cost_gbp",
+    "floor_area_fit": "floor_area_m2",
+    "town_centre": "in_town_centre",
+    "available": "available",
+}
+
+
+def exclusions(
+    candidates: pd.DataFrame, config: ScoringConfig, *, budget_gbp: float | None = None
+) -> pd.Series:
+    """Reason each candidate is excluded, or an empty string."""
+    reasons = pd.Series("", index=candidates.index, dtype=object)
+
+    def add(mask: pd.Series | np.ndarray, text: str) -> None:
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=candidates.index)
+        reasons[mask] = reasons[mask].map(lambda r: f"{r}; {text}" if r else text)
+
+    area = candidates["floor_area_m2"]
+    if config.min_floor_area_m2 is not None:
+        add(area < config.min_floor_area_m2, f"floor area under {config.min_floor_area_m2:g} m2")
+    if config.max_floor_area_m2 is not None:
+        add(area > config.max_floor_area_m2, f"floor area over {config.max_floor_area_m2:g} m2")
+    if config.available_only:
+        add(~candidates["available"].astype(bool), "not available")
+    if config.exclude_kinds:
+        add(candidates["kind"].isin(config.exclude_kinds), "kind excluded")
+    if budget_gbp is not None:
+        add(candidates["annual_cost_gbp"] > budget_gbp, f"costs more than the budget {budget_gbp:,.0f}")
+    if "unroutable" in candidates.columns:
+        add(candidates["unroutable"].astype(bool), "not reachable on the street network")
+    return reasons
+
+
+def scaled_criteria(candidates: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """Each criterion of :data:`CRITERIA` scaled to 0-1 (see the module docstring)."""
+    out = pd.DataFrame(index=candidates.index)
+    out["need_reached"] = _minmax(candidates["need_reached"])
+    out["unmet_need_reached"] = _minmax(candidates["unmet_need_reached"])
+    out["deprivation"] = candidates["deprivation_reached"].clip(0, 1)
+    cost = candidates["annual_cost_gbp"]
+    out["cost"] = 1 - _minmax(cost.fillna(cost.max() if cost.notna().any() else 0))
+    out["floor_area_fit"] = _fit(candidates["floor_area_m2"], config)
+    out["town_centre"] = candidates.get("in_town_centre", pd.Series(False, index=candidates.index)).astype(float)
+    out["available"] = candidates["available"].astype(float)
+    return out[list(CRITERIA)]
+
+
+def _minmax(values: pd.Series) -> pd.Series:
+    values = values.astype(float)
+    low, high = values.min(), values.max()
+    if not np.isfinite(high - low) or high == low:
+        return pd.Series(1.0, index=values.index)
+    return (values - low) / (high - low)
+
+
+def _fit(area: pd.Series, config: ScoringConfig) -> pd.Series:
+    low = config.min_floor_area_m2
+    high = config.max_floor_area_m2
+    values = area.astype(float)
+    below = (low - values) / (0.5 * low) if low else pd.Series(0.0, index=area.index)
+    above = (values - high) / (0.5 * high) if high else pd.Series(0.0, index=area.index)
+    miss = np.maximum(np.maximum(below, above), 0)
+    fit = (1 - miss).clip(0, 1)
+    return fit.where(values.notna(), 0.0)
+
+
+def score(candidates: pd.DataFrame, config: ScoringConfig, excluded: pd.Series) -> pd.DataFrame:
+    """Scores, contributions and ranks.
+
+    Returns, per candidate: ``score``, ``rank`` (1 = best, blank when excluded),
+    ``excluded_reason``, each scaled criterion as ``criterion_<name>`` and each
+    weighted contribution as ``contribution_<name>`` (these sum to ``score``).
+    """
+    scaled = scaled_criteria(candidates, config)
+    total = sum(config.weights.values())
+    table = pd.DataFrame(index=candidates.index)
+    table["score"] = 0.0
+    for criterion in CRITERIA:
+        share = config.weights.get(criterion, 0.0) / total
+        table[f"criterion_{criterion}"] = scaled[criterion]
+        table[f"contribution_{criterion}"] = share * scaled[criterion]
+        table["score"] += table[f"contribution_{criterion}"]
+    table["excluded_reason"] = excluded
+    table["rank"] = rank_scores(table["score"], candidates["site_id"], excluded == "")
+    return table
+
+
+def rank_scores(scores: pd.Series, site_ids: pd.Series, eligible: pd.Series) -> pd.Series:
+    """Rank 1 = highest score; ties broken by site id; ineligible sites get NA."""
+    order = pd.DataFrame({"score": -scores.round(12), "site_id": site_ids})[eligible.to_numpy()]
+    order = order.sort_values(["score", "site_id"], kind="stable")
+    ranks = pd.Series(pd.NA, index=scores.index, dtype="Int64")
+    ranks[order.index] = np.arange(1, len(order) + 1)
+    return ranks

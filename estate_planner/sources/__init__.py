@@ -1,0 +1,1 @@
+"""Readers for each input family: OSM, small areas, rasters, the estate."""

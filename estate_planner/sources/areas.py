@@ -1,0 +1,245 @@
+"""Small areas (LSOA/MSOA), Census 2021 population and IMD 2019 deprivation.
+
+Layouts read as published:
+
+- population: the Census 2021 age table in long form (``lsoa21_code, age_group,
+  usual_residents``), the ONS mid-year estimates (``LSOA 2021 Code, Total,
+  F65 and over, M65 and over``) or a plain table (id, ``population``,
+  ``age_65_plus``);
+- deprivation: IoD 2019 File 1 or File 2 (``LSOA code (2011)``, ``Index of
+  Multiple Deprivation (IMD) Rank``/``Decile``) or a plain table (id, ``imd_decile``).
+
+IMD 2019 uses LSOA 2011 codes and Census 2021 LSOA 2021 codes. With the ONS
+exact-fit lookup (``demand.lookup``), a 2021 area split from a 2011 one takes its
+parent's IMD; an area merged from several takes the mean of their ranks, with the
+decile recomputed from the national rank thresholds.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from estate_planner._errors import InputDataError
+from estate_planner.scenario import DemandConfig
+from estate_planner.sources.tables import (
+    Provenance,
+    numeric,
+    pick_column,
+    provenance,
+    read_csv,
+    read_vector,
+)
+
+logger = logging.getLogger(__name__)
+
+N_LSOA11_ENGLAND = 32844  # IMD 2019 ranks run from 1 (most deprived) to this.
+_CENSUS_65 = "aged 65 years and over"
+
+
+def read_areas(config: DemandConfig) -> tuple[gpd.GeoDataFrame, Provenance]:
+    """Demand areas: ``id`` and geometry (polygons or points) in BNG.
+
+    Raises
+    ------
+    InputDataError
+        If the id column is missing or ids repeat.
+    """
+    path = config.areas
+    frame = read_vector(path, "demand.areas")
+    record = provenance("demand.areas", path)
+    record.rows_read = len(frame)
+    column = pick_column(frame, path, f"id ({config.id_column})", [config.id_column])
+    assert column is not None
+    ids = frame[column].astype(str).str.strip()
+    dupes = ids[ids.duplicated()].unique()
+    if len(dupes):
+        raise InputDataError(
+            f"{path}: ids in column {column!r} must be unique; repeated: "
+            f"{', '.join(dupes[:10])}. Remove or merge the duplicate areas"
+        )
+    areas = gpd.GeoDataFrame(
+        {"id": ids.to_numpy(), "name": _names(frame, column)},
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    record.rows_used = len(areas)
+    return areas.sort_values("id", kind="stable").reset_index(drop=True), record
+
+
+def _names(frame: pd.DataFrame, id_column: str) -> np.ndarray:
+    name_col = next(
+        (c for c in frame.columns if c.lower().endswith("nm") or c.lower() == "name"), None
+    )
+    if name_col is None:
+        return frame[id_column].astype(str).to_numpy()
+    return frame[name_col].astype(str).to_numpy()
+
+
+def read_population(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenance]:
+    """Population by area: index ``id``, columns ``population`` and ``age_65_plus``."""
+    frame = read_csv(path, "demand.population")
+    record = provenance("demand.population", path)
+    record.rows_read = len(frame)
+    lower = {c.lower() for c in frame.columns}
+    if {"age_group", "usual_residents"} <= lower:
+        table = _census_long(frame, path)
+    elif "total" in lower and any(c.lower().endswith("65 and over") for c in frame.columns):
+        table = _mid_year(frame, path)
+    else:
+        table = _plain_population(frame, path, id_column)
+    _check_population(table, path)
+    record.rows_used = len(table)
+    return table, record
+
+
+def _census_long(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    code = pick_column(frame, path, "area code", ["lsoa21_code", "lsoa21cd", "geography code", "code"])
+    age = pick_column(frame, path, "age group", ["age_group"])
+    value = pick_column(frame, path, "count", ["usual_residents"])
+    assert code and age and value
+    counts = numeric(frame, value, path, id_column=code)
+    data = pd.DataFrame({"id": frame[code].str.strip(), "age": frame[age].str.strip().str.lower(), "n": counts})
+    total = data.groupby("id", sort=True)["n"].sum(min_count=1)
+    older = data[data["age"] == _CENSUS_65].groupby("id")["n"].sum()
+    return pd.DataFrame({"population": total, "age_65_plus": older.reindex(total.index).fillna(0)})
+
+
+def _mid_year(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    code = pick_column(frame, path, "area code", ["LSOA 2021 Code", "LSOA Code", "code"])
+    total = pick_column(frame, path, "total", ["Total", "All Ages"])
+    assert code and total
+    older = [c for c in frame.columns if c.lower().endswith("65 and over")]
+    table = pd.DataFrame(
+        {
+            "id": frame[code].str.strip(),
+            "population": numeric(frame, total, path, id_column=code),
+            "age_65_plus": sum(numeric(frame, c, path, id_column=code) for c in older),
+        }
+    )
+    return _unique_index(table, path, code)
+
+
+def _plain_population(frame: pd.DataFrame, path: Path, id_column: str) -> pd.DataFrame:
+    code = pick_column(frame, path, "area id", [id_column, "id", "code", "lsoa21cd", "lsoa11cd"])
+    total = pick_column(frame, path, "population", ["population", "total", "usual_residents"])
+    older = pick_column(frame, path, "65+", ["age_65_plus", "aged_65_plus", "pop_65_plus", "65+"])
+    assert code and total and older
+    table = pd.DataFrame(
+        {
+            "id": frame[code].str.strip(),
+            "population": numeric(frame, total, path, id_column=code),
+            "age_65_plus": numeric(frame, older, path, id_column=code),
+        }
+    )
+    return _unique_index(table, path, code)
+
+
+def _unique_index(table: pd.DataFrame, path: Path, column: str) -> pd.DataFrame:
+    dupes = table["id"][table["id"].duplicated()].unique()
+    if len(dupes):
+        raise InputDataError(
+            f"{path}: each area must appear once in column {column!r}; repeated: "
+            f"{', '.join(dupes[:10])}"
+        )
+    return table.set_index("id").sort_index()
+
+
+def _check_population(table: pd.DataFrame, path: Path) -> None:
+    blank = table["population"].isna()
+    negative = (table["population"] < 0) | (table["age_65_plus"] < 0)
+    over = table["age_65_plus"] > table["population"]
+    for mask, problem in (
+        (blank, "blank population"),
+        (negative, "negative population"),
+        (over, "more people aged 65+ than in total"),
+    ):
+        if mask.any():
+            ids = ", ".join(table.index[mask][:10])
+            raise InputDataError(f"{path}: {problem} for area(s) {ids}; fix those rows")
+
+
+def read_deprivation(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenance]:
+    """IMD by area: index = the file's area code, columns ``imd_rank``, ``imd_decile``."""
+    frame = read_csv(path, "demand.deprivation")
+    record = provenance("demand.deprivation", path)
+    record.rows_read = len(frame)
+    code = pick_column(frame, path, "area code", ["LSOA code (2011)", id_column, "lsoa11cd", "id", "code"])
+    decile = pick_column(
+        frame, path, "IMD decile",
+        ["Index of Multiple Deprivation (IMD) Decile", "imd_decile", "IMD Decile", "decile"],
+    )  # fmt: skip
+    rank = pick_column(
+        frame, path, "IMD rank",
+        ["Index of Multiple Deprivation (IMD) Rank", "imd_rank", "IMD Rank", "rank"],
+        required=False,
+    )  # fmt: skip
+    assert code and decile
+    table = pd.DataFrame(
+        {
+            "id": frame[code].str.strip(),
+            "imd_decile": numeric(frame, decile, path, id_column=code),
+            "imd_rank": numeric(frame, rank, path, id_column=code) if rank else np.nan,
+        }
+    )
+    bad = ~table["imd_decile"].isin(range(1, 11))
+    if bad.any():
+        rows = ", ".join(f"{i} ({d})" for i, d in table.loc[bad, ["id", "imd_decile"]].to_numpy()[:10])
+        raise InputDataError(
+            f"{path}: IMD deciles must be whole numbers 1 (most deprived) to 10; found {rows}"
+        )
+    table = _unique_index(table, path, code)
+    record.rows_used = len(table)
+    return table, record
+
+
+def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
+    """The ONS LSOA 2011 -> 2021 exact-fit lookup: columns ``old``, ``new``, ``change``."""
+    frame = read_csv(path, "demand.lookup")
+    record = provenance("demand.lookup", path)
+    old = pick_column(frame, path, "2011 code", ["LSOA11CD"])
+    new = pick_column(frame, path, "2021 code", ["LSOA21CD"])
+    change = pick_column(frame, path, "change indicator", ["CHGIND"], required=False)
+    assert old and new
+    table = pd.DataFrame(
+        {
+            "old": frame[old].str.strip(),
+            "new": frame[new].str.strip(),
+            "change": frame[change].str.strip() if change else "U",
+        }
+    )
+    record.rows_read = record.rows_used = len(table)
+    return table, record
+
+
+def deprivation_for(
+    ids: pd.Index, imd: pd.DataFrame, lookup: pd.DataFrame | None
+) -> pd.DataFrame:
+    """IMD for each area id, through the 2011 -> 2021 lookup where given.
+
+    Areas found directly in ``imd`` take their own values. Others go through the
+    lookup: one parent (unchanged or split) gives its values; several parents
+    (merged or complex) give the mean of their ranks, and the decile follows from
+    the national rank thresholds. Areas with no IMD are left blank.
+    """
+    direct = imd.reindex(ids)
+    if lookup is None:
+        return direct
+    missing = direct["imd_decile"].isna()
+    links = lookup[lookup["new"].isin(ids[missing]) & lookup["old"].isin(imd.index)]
+    if links.empty:
+        return direct
+    parents = imd.reindex(links["old"].to_numpy())
+    parents.index = links["new"].to_numpy()
+    grouped = parents.groupby(level=0)
+    via = pd.DataFrame({"imd_rank": grouped["imd_rank"].mean(), "imd_decile": grouped["imd_decile"].first()})
+    several = grouped.size() > 1
+    if several.any():
+        ranks = via.loc[several, "imd_rank"]
+        via.loc[several, "imd_decile"] = np.ceil(ranks * 10 / N_LSOA11_ENGLAND).clip(1, 10)
+    direct.loc[via.index, ["imd_rank", "imd_decile"]] = via[["imd_rank", "imd_decile"]].to_numpy()
+    return direct

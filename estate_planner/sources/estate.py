@@ -1,0 +1,174 @@
+"""Existing NHS services and candidate properties.
+
+Services are read from NHS files as published: epraccur-style GP lists with
+``latitude``/``longitude`` added, the NHS.UK pharmacy and hospital lists, or any
+table with an id, a name and a location. Closed practices and prescribing cost
+centres that are not GP practices are left out (``status_code == "A"`` and
+``prescribing_setting == 4``), each recorded in the manifest.
+
+Candidates are property records with an id, name, kind and location, and optional
+floor area, annual cost and availability. ``[candidates] columns`` maps our column
+names to the file's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from estate_planner._errors import InputDataError
+from estate_planner.scenario import CandidatesConfig, ServiceConfig
+from estate_planner.sources.tables import (
+    Provenance,
+    numeric,
+    pick_column,
+    provenance,
+    read_points,
+)
+
+logger = logging.getLogger(__name__)
+
+CANDIDATE_KINDS = ("retail", "nhs", "council", "other")
+_ID_NAMES = ["organisation_code", "ods_code", "OrganisationCode", "site_id", "id", "code"]
+_NAME_NAMES = ["name", "OrganisationName", "organisation_name", "site_name"]
+_CAPACITY_NAMES = ["list_size", "Number of patients registered at the GP practice", "capacity"]
+_TRUE = {"true", "yes", "y", "1", "available", "t"}
+_FALSE = {"false", "no", "n", "0", "unavailable", "f"}
+
+
+def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Provenance]:
+    """Existing services: ``service_id, name, kind, capacity`` and point geometry (BNG)."""
+    path = config.path
+    frame = read_points(path, key)
+    record = provenance(key, path)
+    record.rows_read = len(frame)
+    id_col = pick_column(frame, path, "service id", _ID_NAMES)
+    name_col = pick_column(frame, path, "name", _NAME_NAMES)
+    assert id_col and name_col
+    if config.active_only:
+        frame = _active_only(frame, path, id_col, record)
+    capacity_col = pick_column(frame, path, "capacity", _CAPACITY_NAMES, required=False)
+    services = gpd.GeoDataFrame(
+        {
+            "service_id": frame[id_col].astype(str).str.strip().to_numpy(),
+            "name": frame[name_col].astype(str).str.strip().to_numpy(),
+            "kind": config.kind,
+            "capacity": (
+                numeric(frame, capacity_col, path, id_column=id_col).to_numpy()
+                if capacity_col
+                else np.nan
+            ),
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    unplaced = frame["_no_location"].to_numpy()
+    record.drop("no coordinates", services.loc[unplaced, "service_id"], what="services")
+    services = services[~unplaced]
+    dupes = services["service_id"][services["service_id"].duplicated()]
+    record.drop("repeated id, first kept", dupes, what="services")
+    services = services.drop_duplicates("service_id")
+    record.rows_used = len(services)
+    return services.reset_index(drop=True), record
+
+
+def _active_only(
+    frame: gpd.GeoDataFrame, path: object, id_col: str, record: Provenance
+) -> gpd.GeoDataFrame:
+    keep = pd.Series(True, index=frame.index)
+    if "status_code" in frame.columns:
+        closed = frame["status_code"].fillna("").str.strip() != "A"
+        record.drop("status_code is not A (active)", frame.loc[closed, id_col], what="services")
+        keep &= ~closed
+    if "prescribing_setting" in frame.columns:
+        setting = pd.to_numeric(frame["prescribing_setting"], errors="coerce")
+        other = (setting != 4) & keep
+        record.drop("prescribing_setting is not 4 (GP practice)", frame.loc[other, id_col], what="services")
+        keep &= ~other
+    if "OrganisationStatus" in frame.columns:
+        hidden = (frame["OrganisationStatus"].fillna("").str.lower() != "visible") & keep
+        record.drop("OrganisationStatus is not Visible", frame.loc[hidden, id_col], what="services")
+        keep &= ~hidden
+    return frame[keep]
+
+
+def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provenance]:
+    """Candidate sites with columns ``site_id, name, kind, floor_area_m2,
+    annual_cost_gbp, available`` and point geometry in BNG.
+
+    Raises
+    ------
+    InputDataError
+        On a missing required column, a repeated id or an unknown kind.
+    """
+    path = config.path
+    frame = read_points(path, "candidates.path", crs=config.crs)
+    frame = frame.rename(columns={v: k for k, v in config.columns.items()})
+    record = provenance("candidates.path", path)
+    record.rows_read = len(frame)
+    id_col = pick_column(frame, path, "site id", ["site_id", "id", "uprn", "property_id"])
+    name_col = pick_column(frame, path, "name", ["name", "site_name", "address"])
+    kind_col = pick_column(frame, path, "kind", ["kind", "type", "property_type"])
+    assert id_col and name_col and kind_col
+    ids = frame[id_col].astype(str).str.strip()
+    dupes = ids[ids.duplicated()].unique()
+    if len(dupes):
+        raise InputDataError(
+            f"{path}: site ids must be unique; repeated: {', '.join(dupes[:10])}. "
+            "Give each property its own id"
+        )
+    kinds = frame[kind_col].astype(str).str.strip().str.lower()
+    unknown = ~kinds.isin(CANDIDATE_KINDS)
+    if unknown.any():
+        shown = ", ".join(f"{i} ({k!r})" for i, k in zip(ids[unknown][:5], kinds[unknown][:5], strict=True))
+        raise InputDataError(
+            f"{path}: column {kind_col!r} must be one of {', '.join(CANDIDATE_KINDS)}; "
+            f"found {shown}. Map your categories to these four"
+        )
+    candidates = gpd.GeoDataFrame(
+        {
+            "site_id": ids.to_numpy(),
+            "name": frame[name_col].fillna("").astype(str).str.strip().to_numpy(),
+            "kind": kinds.to_numpy(),
+            "floor_area_m2": _optional_number(frame, path, ["floor_area_m2", "floor_area"], id_col),
+            "annual_cost_gbp": _optional_number(frame, path, ["annual_cost_gbp", "annual_cost", "rent_gbp"], id_col),
+            "available": _availability(frame, path, id_col),
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    unplaced = frame["_no_location"].to_numpy()
+    record.drop("no coordinates", candidates.loc[unplaced, "site_id"], what="candidates")
+    candidates = candidates[~unplaced]
+    negative = (candidates["floor_area_m2"] < 0) | (candidates["annual_cost_gbp"] < 0)
+    if negative.any():
+        raise InputDataError(
+            f"{path}: floor area and annual cost cannot be negative; see site(s) "
+            f"{', '.join(candidates.loc[negative, 'site_id'][:10])}"
+        )
+    record.rows_used = len(candidates)
+    return candidates.sort_values("site_id", kind="stable").reset_index(drop=True), record
+
+
+def _optional_number(frame: pd.DataFrame, path: object, names: list[str], id_col: str) -> np.ndarray:
+    column = pick_column(frame, path, names[0], names, required=False)  # type: ignore[arg-type]
+    if column is None:
+        return np.full(len(frame), np.nan)
+    return numeric(frame, column, path, id_column=id_col).to_numpy(dtype=float)  # type: ignore[arg-type]
+
+
+def _availability(frame: pd.DataFrame, path: object, id_col: str) -> np.ndarray:
+    column = pick_column(frame, path, "available", ["available", "is_available"], required=False)  # type: ignore[arg-type]
+    if column is None:
+        return np.ones(len(frame), dtype=bool)
+    text = frame[column].fillna("true").astype(str).str.strip().str.lower()
+    bad = ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        raise InputDataError(
+            f"{path}: column {column!r} must be true or false (yes/no, 1/0); found "
+            f"{text[bad].iloc[0]!r} for site {frame.loc[bad, id_col].iloc[0]}"
+        )
+    return text.isin(_TRUE).to_numpy()

@@ -1,0 +1,105 @@
+"""Read OpenStreetMap extracts (.osm, .osm.bz2, .osm.pbf) with pyosmium.
+
+pyosmium reads all three formats with one API and streams, so a county PBF loads
+in about a second. We keep only what the network stage needs: ``highway`` ways with
+their node coordinates and tags.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from estate_planner._errors import InputDataError
+
+logger = logging.getLogger(__name__)
+
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
+
+# Tags the network stage reads; the rest are not kept.
+WAY_TAGS = (
+    "highway", "name", "ref", "oneway", "maxspeed", "junction", "access", "area",
+    "foot", "bicycle", "motor_vehicle", "motorcar", "service", "sidewalk",
+    "sidewalk:both", "sidewalk:left", "sidewalk:right",
+)  # fmt: skip
+
+
+@dataclass
+class OsmWays:
+    """Highway ways of an extract: coordinates of their nodes and their tags."""
+
+    node_ids: np.ndarray  # int64, sorted
+    lon: np.ndarray
+    lat: np.ndarray
+    way_ids: list[int] = field(default_factory=list)
+    way_nodes: list[np.ndarray] = field(default_factory=list)
+    way_tags: list[dict[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.way_ids)
+
+
+def is_osm_file(path: Path) -> bool:
+    """Whether ``path`` names an OSM extract by its suffix."""
+    name = path.name.lower()
+    return any(name.endswith(suffix) for suffix in OSM_SUFFIXES)
+
+
+def read_highways(path: Path) -> OsmWays:
+    """Read every way tagged ``highway`` with the coordinates of its nodes.
+
+    Raises
+    ------
+    InputDataError
+        If the file is missing, not an OSM extract, truncated, or holds no highways.
+    """
+    import osmium
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError(f"{path}: OSM file not found; check network.osm in the scenario")
+    if not is_osm_file(path):
+        raise InputDataError(
+            f"{path}: expected an OSM extract ending .osm, .osm.bz2 or .osm.pbf "
+            "(or a .graphml file); download one for your area, e.g. from Geofabrik"
+        )
+    coords: dict[int, tuple[float, float]] = {}
+    ways = OsmWays(node_ids=np.empty(0, np.int64), lon=np.empty(0), lat=np.empty(0))
+    try:
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for way in processor:
+            refs = []
+            for node in way.nodes:
+                if not node.location.valid():
+                    continue
+                coords[node.ref] = (node.location.lon, node.location.lat)
+                refs.append(node.ref)
+            if len(refs) < 2:
+                continue
+            ways.way_ids.append(way.id)
+            ways.way_nodes.append(np.asarray(refs, dtype=np.int64))
+            ways.way_tags.append({k: way.tags[k] for k in WAY_TAGS if k in way.tags})
+    except RuntimeError as exc:
+        raise InputDataError(
+            f"{path}: could not read this OSM file ({exc}); it may be truncated or not "
+            "OSM data. Download the extract again."
+        ) from None
+    if not ways.way_ids:
+        raise InputDataError(
+            f"{path}: no ways tagged highway=* were found; the extract holds no streets. "
+            "Use an extract that covers the study area's roads."
+        )
+    ids = np.fromiter(coords.keys(), dtype=np.int64, count=len(coords))
+    order = np.argsort(ids)
+    lonlat = np.array(list(coords.values()), dtype=float).reshape(-1, 2)[order]
+    ways.node_ids, ways.lon, ways.lat = ids[order], lonlat[:, 0], lonlat[:, 1]
+    logger.info("read %d highway ways, %d nodes from %s", len(ways), len(ids), path.name)
+    return ways

@@ -1,0 +1,241 @@
+"""Shared readers for the tables and vector files users bring.
+
+Every reader names the file and, where it can, the row or column in its errors, and
+records what it read and dropped in a :class:`Provenance` for ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from estate_planner._errors import EstatePlannerWarning, InputDataError
+
+logger = logging.getLogger(__name__)
+
+BNG = "EPSG:27700"
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".zip")
+# England's extent in lon/lat, generously: used to catch swapped columns.
+_LON_RANGE = (-9.0, 3.0)
+_LAT_RANGE = (49.0, 61.5)
+
+
+@dataclass
+class Provenance:
+    """What one input contributed: for the manifest and the report."""
+
+    key: str
+    path: str
+    bytes: int = 0
+    sha256: str = ""
+    rows_read: int = 0
+    rows_used: int = 0
+    dropped: list[str] = field(default_factory=list)
+
+    def drop(self, reason: str, rows: Iterable[object], *, what: str = "rows") -> None:
+        """Record dropped rows and warn, naming them."""
+        items = [str(r) for r in rows]
+        if not items:
+            return
+        shown = ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+        message = f"{self.path}: dropped {len(items)} {what} ({reason}): {shown}"
+        self.dropped.append(message)
+        warnings.warn(message, EstatePlannerWarning, stacklevel=3)
+
+
+def provenance(key: str, path: Path) -> Provenance:
+    """Start the provenance record of ``path``, with its size and hash."""
+    data = path.read_bytes()
+    return Provenance(
+        key=key, path=str(path), bytes=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+def require_file(path: Path, key: str) -> None:
+    """Raise a clear error when the input named by scenario ``key`` is missing."""
+    if not path.is_file():
+        raise InputDataError(f"{path}: file not found (scenario key {key}); fix the path")
+    if path.stat().st_size == 0:
+        raise InputDataError(f"{path}: the file is empty (scenario key {key}); export it again")
+
+
+def read_csv(path: Path, key: str) -> pd.DataFrame:
+    """Read a CSV as published (BOM, thousands separators, gzip) with clear errors."""
+    require_file(path, key)
+    try:
+        frame = pd.read_csv(
+            path, encoding="utf-8-sig", thousands=",", dtype=str, keep_default_na=False,
+            na_values=[""],
+        )  # fmt: skip
+    except UnicodeDecodeError:
+        try:
+            frame = pd.read_csv(path, encoding="cp1252", thousands=",", dtype=str,
+                                keep_default_na=False, na_values=[""])  # fmt: skip
+        except Exception as exc:  # pragma: no cover - double failure
+            raise InputDataError(f"{path}: cannot decode the text ({exc}); save as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError) as exc:
+        raise InputDataError(
+            f"{path}: not a readable CSV ({str(exc).strip()}); check it opens in a "
+            "spreadsheet and export it again as CSV"
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise InputDataError(f"{path}: no data rows below the header (scenario key {key})")
+    return frame
+
+
+def read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
+    """Read a vector file and project it to British National Grid.
+
+    A file without a CRS is an error: guessing would place sites in the wrong county.
+    """
+    require_file(path, key)
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:
+        raise InputDataError(
+            f"{path}: not a readable vector file ({str(exc).strip()}); expected a "
+            "GeoPackage, GeoJSON or shapefile (scenario key {key})".replace("{key}", key)
+        ) from None
+    if frame.empty:
+        raise InputDataError(f"{path}: the file holds no features (scenario key {key})")
+    if frame.crs is None:
+        raise InputDataError(
+            f"{path}: the file has no coordinate reference system; set one (e.g. EPSG:27700 "
+            "for eastings/northings or EPSG:4326 for longitude/latitude) and save it again"
+        )
+    return repair_geometries(frame.to_crs(BNG), path)
+
+
+def repair_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Make invalid geometries valid (with a warning); drop empty ones (with a warning)."""
+    missing = frame.geometry.isna() | frame.geometry.is_empty
+    if missing.any():
+        warnings.warn(
+            f"{path}: dropped {int(missing.sum())} features with empty geometry "
+            f"(rows {', '.join(str(i + 2) for i in np.flatnonzero(missing)[:10])})",
+            EstatePlannerWarning,
+            stacklevel=3,
+        )
+        frame = frame[~missing].copy()
+    invalid = ~frame.geometry.is_valid
+    if invalid.any():
+        warnings.warn(
+            f"{path}: repaired {int(invalid.sum())} invalid geometries with make_valid()",
+            EstatePlannerWarning,
+            stacklevel=3,
+        )
+        frame.loc[invalid, "geometry"] = frame.geometry[invalid].make_valid()
+    return frame
+
+
+def pick_column(
+    frame: pd.DataFrame, path: Path, what: str, candidates: Iterable[str], *, required: bool = True
+) -> str | None:
+    """The first of ``candidates`` present in ``frame`` (case-insensitive)."""
+    lower = {c.lower(): c for c in frame.columns}
+    options = list(candidates)
+    for name in options:
+        if name.lower() in lower:
+            return lower[name.lower()]
+    if not required:
+        return None
+    close = difflib.get_close_matches(options[0].lower(), list(lower), n=1, cutoff=0.6)
+    hint = f"; did you mean {lower[close[0]]!r}?" if close else ""
+    raise InputDataError(
+        f"{path}: no {what} column: expected one of {', '.join(options)}{hint} "
+        f"(columns found: {', '.join(map(str, frame.columns[:20]))})"
+    )
+
+
+def numeric(frame: pd.DataFrame, column: str, path: Path, *, id_column: str | None = None) -> pd.Series:
+    """A column as numbers; text that is not a number is an error naming the rows."""
+    text = frame[column]
+    if text.dtype == object or pd.api.types.is_string_dtype(text):
+        # published files write thousands as "1,854"
+        text = text.astype("string").str.replace(",", "", regex=False).str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    bad = values.isna() & frame[column].notna()
+    if bad.any():
+        rows = _rows(frame, bad, id_column)
+        raise InputDataError(
+            f"{path}: column {column!r} must hold numbers; found text in {rows} "
+            f"(e.g. {frame.loc[bad, column].iloc[0]!r}); fix those cells"
+        )
+    return values
+
+
+def _rows(frame: pd.DataFrame, mask: pd.Series, id_column: str | None) -> str:
+    positions = np.flatnonzero(mask.to_numpy())
+    if id_column:
+        labels = [f"{id_column} {frame[id_column].iloc[i]}" for i in positions[:5]]
+    else:
+        labels = [f"row {i + 2}" for i in positions[:5]]
+    more = f" and {len(positions) - 5} more" if len(positions) > 5 else ""
+    return ", ".join(labels) + more
+
+
+def points_from_table(
+    frame: pd.DataFrame, path: Path, *, crs: str | None = None, id_column: str | None = None
+) -> gpd.GeoDataFrame:
+    """Points from longitude/latitude or easting/northing columns, in BNG."""
+    lon = pick_column(frame, path, "longitude", ["longitude", "lon", "lng", "long", "x_lon"], required=False)
+    lat = pick_column(frame, path, "latitude", ["latitude", "lat", "y_lat"], required=False)
+    east = pick_column(frame, path, "easting", ["easting", "eastings", "x", "oseast1m"], required=False)
+    north = pick_column(frame, path, "northing", ["northing", "northings", "y", "osnrth1m"], required=False)
+    if lon and lat:
+        x, y = numeric(frame, lon, path, id_column=id_column), numeric(frame, lat, path, id_column=id_column)
+        source_crs = crs or "EPSG:4326"
+        if source_crs.upper() == "EPSG:4326":
+            _check_lon_lat(x, y, path, lon, lat)
+    elif east and north:
+        x, y = numeric(frame, east, path, id_column=id_column), numeric(frame, north, path, id_column=id_column)
+        source_crs = crs or BNG
+    else:
+        raise InputDataError(
+            f"{path}: no location columns; expected longitude and latitude (WGS84) or "
+            "easting and northing (EPSG:27700)"
+        )
+    blank = x.isna() | y.isna()
+    geometry = gpd.points_from_xy(x.fillna(0), y.fillna(0))
+    result = gpd.GeoDataFrame(frame.copy(), geometry=geometry, crs=source_crs).to_crs(BNG)
+    result["_no_location"] = blank.to_numpy()
+    return result
+
+
+def _check_lon_lat(x: pd.Series, y: pd.Series, path: Path, lon: str, lat: str) -> None:
+    x_ok = x.dropna().between(*_LON_RANGE).all()
+    y_ok = y.dropna().between(*_LAT_RANGE).all()
+    if x_ok and y_ok:
+        return
+    if x.dropna().between(*_LAT_RANGE).all() and y.dropna().between(*_LON_RANGE).all():
+        raise InputDataError(
+            f"{path}: columns {lon!r} and {lat!r} look swapped (longitudes should be "
+            f"about -6 to 2 in England, latitudes about 50 to 56); swap the two columns"
+        )
+    raise InputDataError(
+        f"{path}: coordinates in {lon!r}/{lat!r} are not longitude/latitude in England "
+        f"(found {lon} {x.min():.1f}..{x.max():.1f}, {lat} {y.min():.1f}..{y.max():.1f}); "
+        "if they are eastings/northings, name the columns easting and northing"
+    )
+
+
+def read_points(path: Path, key: str, *, crs: str | None = None, id_column: str | None = None) -> gpd.GeoDataFrame:
+    """Point features from a CSV (coordinate columns) or any vector file, in BNG."""
+    if path.name.lower().endswith((".csv", ".csv.gz", ".txt")):
+        frame = read_csv(path, key)
+        return points_from_table(frame, path, crs=crs, id_column=id_column)
+    frame = read_vector(path, key)
+    frame["_no_location"] = False
+    if not frame.geometry.geom_type.eq("Point").all():
+        frame["geometry"] = frame.geometry.representative_point()
+    return frame
