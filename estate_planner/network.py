@@ -144,8 +144,10 @@ def _to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(x), np.asarray(y)
 
 
-def graph_from_ways(ways: OsmWays, mode: Mode, config: NetworkConfig) -> nx.MultiDiGraph:
-    """Build the simplified, projected street graph of one mode.
+def graph_from_ways(
+    ways: OsmWays, mode: Mode, config: NetworkConfig, *, simplify: bool = True
+) -> nx.MultiDiGraph:
+    """Build the projected street graph of one mode (simplified unless told not to).
 
     Raises
     ------
@@ -186,8 +188,9 @@ def graph_from_ways(ways: OsmWays, mode: Mode, config: NetworkConfig) -> nx.Mult
     )
     graph.add_edges_from(rows)
     _add_travel_times(graph, mode, config)
-    graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
-    _sort_list_attributes(graph)
+    if simplify:
+        graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
+        _sort_list_attributes(graph)
     logger.info("%s graph: %d nodes, %d edges", mode, len(graph), graph.number_of_edges())
     return graph
 
@@ -293,6 +296,10 @@ def routing_graph(graph: nx.MultiDiGraph, mode: str) -> RoutingGraph:
     _, labels = connected_components(csr, directed=True, connection="strong")
     main = labels == np.bincount(labels).argmax()
     keep = main[frame["u"].to_numpy()] & main[frame["v"].to_numpy()]
+    # A two-way street is one row (u < v) in the snapping index, so that points along
+    # it share one chain; its reverse time is read from the CSR.
+    reverse = np.asarray(csr[frame["v"].to_numpy(), frame["u"].to_numpy()]).ravel() > 0
+    keep &= ~reverse | (frame["u"].to_numpy() < frame["v"].to_numpy())
     edges = gpd.GeoDataFrame(
         frame[keep].reset_index(drop=True),
         geometry=[g for g, k in zip(geoms, keep, strict=True) if k],
@@ -318,12 +325,14 @@ def _csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matr
 def snap_points(
     graph: RoutingGraph, geometry: gpd.GeoSeries, *, walk_kmh: float, max_snap_m: float
 ) -> tuple[RoutingGraph, Snapped]:
-    """Add each point as a node joined to both ends of its nearest routable edge.
+    """Join each point to the network at the nearest point of the nearest street.
 
-    The point's node reaches the edge's head (and, on a two-way street, its tail)
-    at the share of the edge's time still to travel, plus the walked off-network
-    leg; the edge's tail reaches the point likewise. A detour through the point is
-    never shorter than the edge itself, so street-to-street times do not change.
+    Each point gets two nodes: the point itself and its foot on the street. The
+    feet of all points on one street are chained in order along it, each link
+    taking its share of the street's time (both ways on a two-way street), and
+    each point is joined to its foot by the walked off-network leg. Times between
+    points on the same street are therefore exact, and no route through a point
+    is shorter than the street itself.
     """
     if geometry.crs is None or geometry.crs.to_epsg() != 27700:
         geometry = geometry.to_crs(BNG)
@@ -337,31 +346,46 @@ def snap_points(
     dist = shapely_distance(lines_near, pts)
     frac = line_locate_point(lines_near, pts, normalized=True)
     walk_s = dist / (walk_kmh / 3.6)
-    edge_u = graph.edges["u"].to_numpy()[nearest]
-    edge_v = graph.edges["v"].to_numpy()[nearest]
-    edge_t = graph.edges["travel_time"].to_numpy()[nearest]
-    rev_t = _reverse_edge_times(graph, edge_u, edge_v)
-    n0 = graph.n_nodes
-    new = n0 + np.arange(len(pts))
-    rows = [
-        # point -> head along the edge, tail -> point
-        (new, edge_v, walk_s + (1 - frac) * edge_t),
-        (edge_u, new, walk_s + frac * edge_t),
-    ]
-    two_way = np.isfinite(rev_t)
-    rows += [
-        (new[two_way], edge_u[two_way], (walk_s + frac * rev_t)[two_way]),
-        (edge_v[two_way], new[two_way], (walk_s + (1 - frac) * rev_t)[two_way]),
-    ]
-    u = np.concatenate([graph.csr.tocoo().row] + [r[0] for r in rows])
-    v = np.concatenate([graph.csr.tocoo().col] + [r[1] for r in rows])
-    w = np.concatenate([graph.csr.tocoo().data] + [r[2] for r in rows])
-    size = n0 + len(pts)
-    csr = _csr_min(u, v, w, size)
+    n0, n_pts = graph.n_nodes, len(pts)
+    point_node = n0 + np.arange(n_pts)
+    links = _chain_links(graph, nearest, frac, n0 + n_pts)
+    foot = links.pop("foot")
+    u = [graph.csr.tocoo().row, point_node, foot, *links["u"]]
+    v = [graph.csr.tocoo().col, foot, point_node, *links["v"]]
+    w = [graph.csr.tocoo().data, walk_s, walk_s, *links["w"]]
+    csr = _csr_min(np.concatenate(u), np.concatenate(v), np.concatenate(w), n0 + 2 * n_pts)
     snapped = RoutingGraph(
         graph.mode, csr, graph.node_ids, graph.n_street, graph.edges, graph.main_component
     )
-    return snapped, Snapped(distance_m=dist, far=dist > max_snap_m, node=new)
+    return snapped, Snapped(distance_m=dist, far=dist > max_snap_m, node=point_node)
+
+
+def _chain_links(
+    graph: RoutingGraph, edge: np.ndarray, frac: np.ndarray, first_foot: int
+) -> dict[str, Any]:
+    """Links u -> foot_1 -> ... -> foot_n -> v along each street holding points."""
+    order = np.lexsort((frac, edge))
+    e, f = edge[order], frac[order]
+    foot = np.empty(len(edge), dtype=np.int64)
+    foot[order] = first_foot + np.arange(len(edge))
+    feet = foot[order]
+    head = np.r_[True, e[1:] != e[:-1]]
+    tail = np.r_[e[1:] != e[:-1], True]
+    eu = graph.edges["u"].to_numpy()[e]
+    ev = graph.edges["v"].to_numpy()[e]
+    forward = graph.edges["travel_time"].to_numpy()[e]
+    backward = _reverse_edge_times(graph, eu, ev)
+    prev = np.where(head, eu, np.r_[0, feet[:-1]])
+    prev_f = np.where(head, 0.0, np.r_[0.0, f[:-1]])
+    step = f - prev_f
+    us = [prev, feet[tail]]
+    vs = [feet, ev[tail]]
+    ws = [step * forward, (1 - f[tail]) * forward[tail]]
+    two = np.isfinite(backward)
+    us += [feet[two], ev[tail & two]]
+    vs += [prev[two], feet[tail & two]]
+    ws += [(step * backward)[two], ((1 - f) * backward)[tail & two]]
+    return {"foot": foot, "u": us, "v": vs, "w": ws}
 
 
 def _reverse_edge_times(graph: RoutingGraph, u: np.ndarray, v: np.ndarray) -> np.ndarray:

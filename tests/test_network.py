@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import Point
+
+from estate_planner import NetworkError, travel_time_matrix
+from estate_planner.network import (
+    RoutingGraph,
+    graph_from_ways,
+    routing_graph,
+    snap_points,
+    times_between,
+    way_allowed,
+)
+from estate_planner.scenario import NetworkConfig
+from estate_planner.sources.osm import read_highways
+
+
+def random_graph(seed: int, n: int = 60, m: int = 240) -> nx.MultiDiGraph:
+    rng = np.random.default_rng(seed)
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from(range(n))
+    for _ in range(m):
+        u, v = rng.integers(0, n, 2)
+        graph.add_edge(int(u), int(v), travel_time=float(rng.uniform(1, 120)))
+    return graph
+
+
+def reference(graph: nx.MultiDiGraph, sources, targets, cutoff):  # type: ignore[no-untyped-def]
+    out = np.full((len(sources), len(targets)), np.inf)
+    for i, s in enumerate(sources):
+        dist = nx.single_source_dijkstra_path_length(graph, s, cutoff=cutoff, weight="travel_time")
+        for j, t in enumerate(targets):
+            out[i, j] = dist.get(t, np.inf)
+    return out
+
+
+def as_dense(matrix) -> np.ndarray:  # type: ignore[no-untyped-def]
+    dense = np.full(matrix.shape, np.inf)
+    coo = matrix.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    return dense
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), cutoff=st.one_of(st.none(), st.floats(10, 400)))
+def test_times_equal_networkx(seed: int, cutoff: float | None) -> None:
+    graph = random_graph(seed)
+    sources = list(range(0, 60, 7))
+    targets = list(range(3, 60, 2)) + [0]  # 0 is also a source: its zero must survive
+    got = as_dense(travel_time_matrix(graph, sources, targets, cutoff=cutoff))
+    np.testing.assert_allclose(got, reference(graph, sources, targets, cutoff), rtol=0, atol=1e-9)
+
+
+def test_times_are_never_negative_and_obey_the_triangle_inequality() -> None:
+    graph = random_graph(5, n=40, m=200)
+    nodes = list(range(40))
+    d = as_dense(travel_time_matrix(graph, nodes, nodes))
+    assert (d >= 0).all()
+    via = (d[:, :, None] + d[None, :, :]).min(axis=1)
+    assert (d <= via + 1e-9).all()
+
+
+def test_parallel_edges_keep_the_fastest_and_duplicate_targets_are_allowed() -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_edge(1, 2, travel_time=50.0)
+    graph.add_edge(1, 2, travel_time=20.0)
+    matrix = travel_time_matrix(graph, [1], [2, 2, 1])
+    assert as_dense(matrix).tolist() == [[20.0, 20.0, 0.0]]
+
+
+def test_unknown_nodes_and_missing_times_are_clear_errors() -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_edge(1, 2, travel_time=5.0)
+    with pytest.raises(NetworkError, match="not nodes of the graph"):
+        travel_time_matrix(graph, [1], [99])
+    graph.add_edge(2, 3)
+    with pytest.raises(NetworkError, match="add_edge_travel_times"):
+        travel_time_matrix(graph, [1], [3])
+
+
+@pytest.mark.parametrize(
+    ("tags", "walk", "drive", "cycle"),
+    [
+        ({"highway": "residential"}, True, True, True),
+        ({"highway": "footway"}, True, False, False),
+        ({"highway": "pedestrian"}, True, False, True),
+        ({"highway": "cycleway"}, False, False, True),
+        ({"highway": "motorway"}, False, True, False),
+        ({"highway": "track"}, True, False, True),
+        ({"highway": "residential", "access": "private"}, False, False, False),
+        ({"highway": "service", "service": "driveway"}, True, False, True),
+        ({"highway": "primary", "foot": "no"}, False, True, True),
+        ({"highway": "steps"}, True, False, False),
+    ],
+)
+def test_mode_filters_follow_osmnx(tags: dict[str, str], walk: bool, drive: bool, cycle: bool) -> None:
+    assert (way_allowed(tags, "walk"), way_allowed(tags, "drive"), way_allowed(tags, "cycle")) == (
+        walk, drive, cycle,
+    )  # fmt: skip
+
+
+OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+ <node id="1" lat="52.60000" lon="-0.70000"/>
+ <node id="2" lat="52.60000" lon="-0.69000"/>
+ <node id="3" lat="52.60000" lon="-0.68000"/>
+ <node id="4" lat="52.61000" lon="-0.68000"/>
+ <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/><tag k="maxspeed" v="40 mph"/><tag k="oneway" v="yes"/></way>
+ <way id="11"><nd ref="3"/><nd ref="4"/><tag k="highway" v="unclassified"/><tag k="maxspeed" v="national"/></way>
+ <way id="12"><nd ref="4"/><nd ref="1"/><tag k="highway" v="footway"/></way>
+</osm>
+"""
+
+
+@pytest.fixture
+def tiny_osm(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.osm"
+    path.write_text(OSM)
+    return path
+
+
+def test_drive_graph_speeds_and_one_way(tiny_osm: Path) -> None:
+    config = NetworkConfig(osm=tiny_osm)
+    ways = read_highways(tiny_osm)
+    drive = graph_from_ways(ways, "drive", config, simplify=False)
+    assert drive.has_edge(1, 2) and not drive.has_edge(2, 1)  # one-way respected
+    assert not drive.has_edge(4, 1)  # footway is not for cars
+    data = next(iter(drive.get_edge_data(1, 2).values()))
+    assert data["speed_kph"] == pytest.approx(40 * 1.609344, rel=1e-4)
+    assert data["travel_time"] == pytest.approx(data["length"] / (40 * 1.609344 / 3.6), rel=1e-3)
+    lane = next(iter(drive.get_edge_data(3, 4).values()))
+    assert lane["speed_kph"] == pytest.approx(40.0)  # 'national' falls back to the class default
+    # 0.01 degrees of longitude at 52.6N is about 677 m
+    assert data["length"] == pytest.approx(677, rel=0.01)
+
+
+def test_walk_graph_is_two_way_at_walking_speed(tiny_osm: Path) -> None:
+    config = NetworkConfig(osm=tiny_osm, walk_kmh=5.0)
+    walk = graph_from_ways(read_highways(tiny_osm), "walk", config, simplify=False)
+    assert walk.has_edge(2, 1) and walk.has_edge(1, 4)
+    data = next(iter(walk.get_edge_data(2, 1).values()))
+    assert data["travel_time"] == pytest.approx(data["length"] / (5 / 3.6), rel=1e-3)
+
+
+def test_simplification_changes_no_travel_time(demo_dir: Path) -> None:
+    ways = read_highways(demo_dir / "streets.osm")
+    config = NetworkConfig(osm=demo_dir / "streets.osm")
+    for mode in ("walk", "drive"):
+        raw = graph_from_ways(ways, mode, config, simplify=False)
+        simple = graph_from_ways(ways, mode, config)
+        kept = sorted(simple.nodes)[::25]
+        expected = travel_time_matrix(raw, kept, kept)
+        got = travel_time_matrix(simple, kept, kept)
+        np.testing.assert_allclose(as_dense(got), as_dense(expected), rtol=1e-9)
+
+
+def line_graph() -> RoutingGraph:
+    """Two-way street A(0,0) - B(1000,0), 100 s each way, and one-way B -> C(1000,1000)."""
+    graph = nx.MultiDiGraph(crs="EPSG:27700")
+    graph.add_node(1, x=0.0, y=0.0)
+    graph.add_node(2, x=1000.0, y=0.0)
+    graph.add_node(3, x=1000.0, y=1000.0)
+    graph.add_edge(1, 2, travel_time=100.0)
+    graph.add_edge(2, 1, travel_time=100.0)
+    graph.add_edge(2, 3, travel_time=100.0)
+    graph.add_edge(3, 1, travel_time=300.0)
+    return routing_graph(graph, "drive")
+
+
+def test_snapped_points_add_the_walked_leg_and_the_share_of_the_edge() -> None:
+    graph = line_graph()
+    walk_ms = 3.6 / 3.6  # 3.6 km/h = 1 m/s keeps the arithmetic plain
+    points = gpd.GeoSeries([Point(250, 30), Point(750, -40)], crs="EPSG:27700")
+    snapped_graph, snapped = snap_points(graph, points, walk_kmh=3.6, max_snap_m=35)
+    assert snapped.distance_m.tolist() == pytest.approx([30, 40])
+    assert snapped.far.tolist() == [False, True]
+    times = as_dense(times_between(snapped_graph, snapped.node, snapped.node))
+    # P1 -> P2: 30 s walk, 50 s along the street to x=750, 40 s walk
+    assert times[0, 1] == pytest.approx(30 / walk_ms + 50 + 40 / walk_ms)
+    assert times[1, 0] == pytest.approx(40 + 50 + 30)
+    # from P1 to node C: walk on, 75 s to B, 100 s to C
+    c = int(np.searchsorted(graph.node_ids, 3))
+    to_c = as_dense(times_between(snapped_graph, snapped.node[:1], np.array([c])))
+    assert to_c[0, 0] == pytest.approx(30 + 75 + 100)
+
+
+def test_points_do_not_create_shortcuts() -> None:
+    graph = line_graph()
+    points = gpd.GeoSeries([Point(500, 0)], crs="EPSG:27700")
+    snapped_graph, _ = snap_points(graph, points, walk_kmh=4.8, max_snap_m=500)
+    street = np.arange(graph.n_street)
+    before = as_dense(times_between(graph, street, street))
+    after = as_dense(times_between(snapped_graph, street, street))
+    np.testing.assert_allclose(after, before)
+
+
+def test_snapping_to_a_one_way_street_only_goes_with_the_flow() -> None:
+    graph = line_graph()
+    # beside the one-way B -> C, half way up
+    points = gpd.GeoSeries([Point(1000, 500)], crs="EPSG:27700")
+    snapped_graph, snapped = snap_points(graph, points, walk_kmh=3.6, max_snap_m=500)
+    b = int(np.searchsorted(graph.node_ids, 2))
+    c = int(np.searchsorted(graph.node_ids, 3))
+    out = as_dense(times_between(snapped_graph, snapped.node, np.array([b, c])))
+    assert out[0, 1] == pytest.approx(50)  # on to C with the flow
+    # to B only round the loop: 50 to C, 300 to A, 100 to B
+    assert out[0, 0] == pytest.approx(450)
+    assert math.isfinite(out[0, 0])
+
+
+def test_reading_a_truncated_or_empty_osm_file_is_a_clear_error(tmp_path: Path) -> None:
+    from estate_planner import InputDataError
+
+    bad = tmp_path / "broken.osm"
+    bad.write_text(OSM[: len(OSM) // 2])
+    with pytest.raises(InputDataError, match="broken.osm"):
+        read_highways(bad)
+    empty = tmp_path / "empty.osm"
+    empty.write_text('<?xml version="1.0"?><osm version="0.6"></osm>')
+    with pytest.raises(InputDataError, match="no ways tagged highway"):
+        read_highways(empty)
