@@ -9,6 +9,7 @@ writes), so a property called ``<script>...`` shows as text.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from pathlib import Path
@@ -58,6 +59,9 @@ def area_summary(result: RunResult) -> gpd.GeoDataFrame:
         need=("need", "sum"), unmet_need=("unmet_need", "sum"), imd_decile=("imd_decile", "first"),
     )  # fmt: skip
     grouped["minutes_to_service"] = weighted / grouped["population"]
+    # LSOAs hold similar numbers of people by design, so need per resident (age and
+    # deprivation) says more on a map than the total.
+    grouped["need_per_resident"] = grouped["need"] / grouped["population"]
     areas = result.inputs.areas.set_index("id")
     summary = gpd.GeoDataFrame(grouped.join(areas[["name", "geometry"]]), geometry="geometry", crs=areas.crs)
     summary["geometry"] = summary.geometry.simplify(15)
@@ -91,13 +95,14 @@ def build_map(result: RunResult) -> folium.Map:
 
 
 def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
-    classes, edges = _classes(areas["need"])
-    layer = folium.FeatureGroup(name="Need by small area", show=True)
+    classes, edges = _classes(areas["need_per_resident"])
+    layer = folium.FeatureGroup(name="Need per resident by small area", show=True)
     for (_, row), cls in zip(areas.iterrows(), classes, strict=True):
         popup = (
             f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>"
             f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
-            f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])}<br>"
+            f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
+            f"({_fmt(row['need_per_resident'], 2)} per resident)<br>"
             f"Unmet need: {_fmt(row['unmet_need'])}<br>"
             f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
         )
@@ -223,7 +228,7 @@ def _add_candidates(fmap: folium.Map, result: RunResult) -> None:
 def _legend(result: RunResult, edges: list[float]) -> str:
     rows = "".join(
         f'<div><span class="ep-swatch" style="background:{NEED_COLOURS[i]}"></span>'
-        f"{edges[i]:,.0f} – {edges[i + 1]:,.0f}</div>"
+        f"{edges[i]:.2f} – {edges[i + 1]:.2f}</div>"
         for i in range(len(edges) - 1)
     )
     services = "".join(
@@ -233,7 +238,7 @@ def _legend(result: RunResult, edges: list[float]) -> str:
     )
     return f"""
 <style>
-.ep-legend {{position:fixed; bottom:24px; left:12px; z-index:1000; background:#fff;
+.ep-legend {{position:fixed; top:90px; left:12px; z-index:1000; background:#fff;
   padding:8px 10px; font:12px/1.35 sans-serif; border:1px solid #999; border-radius:4px; max-width:280px}}
 .ep-swatch {{display:inline-block; width:14px; height:10px; margin-right:6px; border:1px solid #999}}
 .ep-hub {{background:#d7301f; color:#fff; border:2px solid #fff; border-radius:50%; width:22px; height:22px;
@@ -243,7 +248,7 @@ def _legend(result: RunResult, edges: list[float]) -> str:
 .leaflet-container {{background:#f2efe9}}
 </style>
 <div class="ep-legend"><b>{esc(result.scenario.name)}</b><br>
-<b>Need by small area</b> (quantiles){rows}
+<b>Need per resident</b> (quantiles){rows}
 <div><span style="border:2px dashed #67001f;display:inline-block;width:12px;height:8px"></span> IMD deciles 1-2</div>
 <b>Existing services</b>{services}
 <div><span class="ep-swatch" style="background:#006837"></span>candidate, best rank → <span class="ep-swatch" style="background:#ffffbf"></span>worst</div>
@@ -252,6 +257,34 @@ def _legend(result: RunResult, edges: list[float]) -> str:
 """
 
 
+def inline_assets(fmap: folium.Map) -> None:
+    """Put Leaflet and jQuery inside the page instead of linking to a CDN.
+
+    NHS laptops often cannot reach CDNs; the scripts come from the XStatic packages
+    (the same Leaflet 1.9.3 and jQuery 3.7.1 folium links to). Bootstrap and the
+    awesome-markers plugin are not used by our layers and are left out.
+    """
+    import xstatic.pkg.jquery
+    import xstatic.pkg.leaflet
+
+    leaflet = Path(xstatic.pkg.leaflet.BASE_DIR)
+    jquery = Path(xstatic.pkg.jquery.BASE_DIR)
+    css = (leaflet / "leaflet.css").read_text(encoding="utf-8")
+    for image in sorted((leaflet / "images").glob("*.png")):
+        data = base64.b64encode(image.read_bytes()).decode()
+        css = css.replace(f"images/{image.name}", f"data:image/png;base64,{data}")
+    scripts = [(leaflet / "leaflet.js").read_text(encoding="utf-8"),
+               (jquery / "jquery.min.js").read_text(encoding="utf-8")]  # fmt: skip
+    fmap.default_js = []
+    fmap.default_css = []
+    header = fmap.get_root().header
+    header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
+    for i, script in enumerate(scripts):
+        header.add_child(folium.Element(f"<script>{script}</script>"), name=f"inline_js_{i}")
+
+
 def write_map(result: RunResult, path: Path) -> None:
-    """Write ``map.html``."""
-    build_map(result).save(str(path))
+    """Write ``map.html``, self-contained: it opens with no network."""
+    fmap = build_map(result)
+    inline_assets(fmap)
+    fmap.save(str(path))
