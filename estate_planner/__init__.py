@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from estate_planner._errors import (
     EstatePlannerError,
@@ -17,6 +18,9 @@ from estate_planner.network import travel_time_matrix
 from estate_planner.optimise import Selection, select_sites
 from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
 
+if TYPE_CHECKING:
+    from estate_planner.pipeline import RunResult
+
 try:
     __version__ = version("estate-planner")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -25,7 +29,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
-def run_scenario(scenario: Scenario, out_dir: str | None = None):  # type: ignore[no-untyped-def]
+def run_scenario(scenario: Scenario, out_dir: str | None = None) -> RunResult:
     """Run ``scenario``; write the outputs into ``out_dir`` when given.
 
     Returns the :class:`estate_planner.pipeline.RunResult`.

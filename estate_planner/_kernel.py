@@ -15,7 +15,7 @@ INF = np.inf
 
 
 @njit(cache=True, inline="always")
-def _push(heap_d, heap_n, size, d, n):  # type: ignore[no-untyped-def]
+def _push(heap_d, heap_n, size, d, n):
     i = size
     heap_d[i] = d
     heap_n[i] = n
@@ -30,7 +30,7 @@ def _push(heap_d, heap_n, size, d, n):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
+def _pop(heap_d, heap_n, size):
     d = heap_d[0]
     n = heap_n[0]
     size -= 1
@@ -53,7 +53,7 @@ def _pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _one_source(indptr, indices, weights, source, limit, dist, touched, heap_d, heap_n):  # type: ignore[no-untyped-def]
+def _one_source(indptr, indices, weights, source, limit, dist, touched, heap_d, heap_n):
     """Dijkstra from ``source`` up to ``limit``; returns how many nodes it touched."""
     n_touched = 0
     dist[source] = 0.0
@@ -77,7 +77,7 @@ def _one_source(indptr, indices, weights, source, limit, dist, touched, heap_d, 
 
 
 @njit(cache=True, parallel=True)
-def bounded_times(indptr, indices, weights, sources, target_col, n_targets, limit, n_blocks):  # type: ignore[no-untyped-def]
+def bounded_times(indptr, indices, weights, sources, target_col, n_targets, limit, n_blocks):
     """Times from each source to each target (inf beyond ``limit``).
 
     ``target_col[node]`` is the output column of a target node, or -1.

@@ -27,10 +27,14 @@ def within(times: sp.csr_matrix, threshold_s: float) -> sp.csr_matrix:
     """Boolean sparse matrix of the pairs reachable within ``threshold_s``."""
     times = sp.csr_matrix(times)
     mask = times.data <= threshold_s
-    out = sp.csr_matrix((np.ones(int(mask.sum()), dtype=bool),
-                         times.indices[mask], np.r_[0, np.cumsum(mask)][times.indptr]),
-                        shape=times.shape)  # fmt: skip
-    return out
+    return sp.csr_matrix(
+        (
+            np.ones(int(mask.sum()), dtype=bool),
+            times.indices[mask],
+            np.r_[0, np.cumsum(mask)][times.indptr],
+        ),
+        shape=times.shape,
+    )
 
 
 def nearest_seconds(times: sp.csr_matrix) -> np.ndarray:

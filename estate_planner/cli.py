@@ -30,10 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="show only warnings and errors")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the whole pipeline on the embedded demo town")
-    demo.add_argument("--out", type=Path, default=Path("maps/demo"), help="output folder (default maps/demo)")
+    demo.add_argument(
+        "--out", type=Path, default=Path("maps/demo"), help="output folder (default maps/demo)"
+    )
     run = sub.add_parser("run", help="run a scenario file")
     run.add_argument("scenario", type=Path)
-    run.add_argument("--out", type=Path, default=None, help="output folder (default: out/ beside the scenario)")
+    run.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: out/ beside the scenario)"
+    )
     validate = sub.add_parser("validate", help="check every input of a scenario without running it")
     validate.add_argument("scenario", type=Path)
     return parser
@@ -46,7 +50,9 @@ class _Progress:
 
     def __call__(self, message: str) -> None:
         if not self.quiet:
-            print(f"[{time.perf_counter() - self.start:5.1f}s] {message}", file=sys.stderr, flush=True)
+            print(
+                f"[{time.perf_counter() - self.start:5.1f}s] {message}", file=sys.stderr, flush=True
+            )
 
 
 def _run(scenario_path: Path, out: Path, progress: _Progress) -> int:

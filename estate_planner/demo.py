@@ -113,7 +113,7 @@ def _village_centre(bearing: float, distance: float) -> tuple[float, float]:
 
 def _town_lines() -> list[float]:
     centre = [i * 90.0 for i in range(-5, 6)]
-    outer = [s * (450 + 170 * i) for i in range(1, 10) for s in (-1, 1)]
+    outer = [float(s * (450 + 170 * i)) for i in range(1, 10) for s in (-1, 1)]
     return sorted(centre + outer)
 
 
@@ -129,7 +129,7 @@ def _streets() -> _Streets:
     for axis in ("x", "y"):
         for offset in lines:
             run: list[tuple[float, float]] = []
-            for along in lines + [None]:  # type: ignore[list-item]
+            for along in [*lines, None]:
                 point = None
                 if along is not None:
                     point = (offset, along) if axis == "x" else (along, offset)
@@ -140,22 +140,30 @@ def _streets() -> _Streets:
                     _town_street(streets, [(cx + x, cy + y) for x, y in run], axis, offset)
                 run = []
     # footpaths across the park west of the centre: walking only
-    streets.way([(cx - 810, cy - 450), (cx - 640, cy - 280), (cx - 450, cy - 90)],
-                highway="footway", name="Park Walk")  # fmt: skip
-    streets.way([(cx - 1320, cy + 450), (cx - 980, cy + 110), (cx - 810, cy - 110)],
-                highway="footway", name="Mill Lane Path")  # fmt: skip
+    streets.way(
+        [(cx - 810, cy - 450), (cx - 640, cy - 280), (cx - 450, cy - 90)],
+        highway="footway",
+        name="Park Walk",
+    )
+    streets.way(
+        [(cx - 1320, cy + 450), (cx - 980, cy + 110), (cx - 810, cy - 110)],
+        highway="footway",
+        name="Mill Lane Path",
+    )
     for name, bearing, distance, road, _ in VILLAGES:
         _village(streets, name, bearing, distance, road)
     _lanes_between_villages(streets)
     return streets
 
 
-def _town_street(streets: _Streets, coords: list[tuple[float, float]], axis: str, offset: float) -> None:
+def _town_street(
+    streets: _Streets, coords: list[tuple[float, float]], axis: str, offset: float
+) -> None:
     central = abs(offset) <= 450
     tags = {"highway": "residential", "maxspeed": "20 mph"}
     if offset == 0 and axis == "x":
         # The high street: pedestrian in the middle, cars around it.
-        cx, cy = CENTRE
+        cy = CENTRE[1]
         mid = [c for c in coords if abs(c[1] - cy) <= 180]
         south = [c for c in coords if c[1] - cy <= -180]
         north = [c for c in coords if c[1] - cy >= 180]
@@ -167,8 +175,12 @@ def _town_street(streets: _Streets, coords: list[tuple[float, float]], axis: str
         tags = {"highway": "secondary", "name": "Market Way", "maxspeed": "30 mph", "ref": "B6401"}
     elif central and offset in (-90.0, 90.0):
         # a one-way pair either side of the market place
-        tags = {"highway": "unclassified", "oneway": "yes", "maxspeed": "20 mph",
-                "name": "Sheep Street" if offset > 0 else "Church Street"}  # fmt: skip
+        tags = {
+            "highway": "unclassified",
+            "oneway": "yes",
+            "maxspeed": "20 mph",
+            "name": "Sheep Street" if offset > 0 else "Church Street",
+        }
         if offset < 0:
             coords = coords[::-1]
     elif central:
@@ -176,7 +188,9 @@ def _town_street(streets: _Streets, coords: list[tuple[float, float]], axis: str
     streets.way(coords, **tags)
 
 
-def _wiggle(a: tuple[float, float], b: tuple[float, float], step: float, amp: float, phase: float) -> list[tuple[float, float]]:
+def _wiggle(
+    a: tuple[float, float], b: tuple[float, float], step: float, amp: float, phase: float
+) -> list[tuple[float, float]]:
     length = math.hypot(b[0] - a[0], b[1] - a[1])
     n = max(2, int(length // step))
     nx_, ny_ = -(b[1] - a[1]) / length, (b[0] - a[0]) / length
@@ -194,11 +208,10 @@ def _edge_node(bearing: float) -> tuple[float, float]:
     angle = math.radians(bearing)
     target = (cx + 1950 * math.sin(angle), cy + 1950 * math.cos(angle))
     lines = _town_lines()
-    best = min(
+    return min(
         ((cx + x, cy + y) for x in lines for y in lines if math.hypot(x, y) <= 2000),
         key=lambda p: math.hypot(p[0] - target[0], p[1] - target[1]),
     )
-    return best
 
 
 def _village(streets: _Streets, name: str, bearing: float, distance: float, road: str) -> None:
@@ -243,14 +256,18 @@ def _write_osm(streets: _Streets, path: Path) -> None:
     xs = np.array([k[0] for k, _ in ids], dtype=float)
     ys = np.array([k[1] for k, _ in ids], dtype=float)
     lon, lat = _TO_WGS84.transform(xs, ys)
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<osm version="0.6" generator="estate-planner demo">']  # fmt: skip
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<osm version="0.6" generator="estate-planner demo">',
+    ]
     for (_, node_id), lo, la in zip(ids, lon, lat, strict=True):
         lines.append(f'  <node id="{node_id}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>')
     for way_id, (refs, tags) in enumerate(streets.ways, start=1):
         lines.append(f'  <way id="{way_id}" version="1">')
         lines.extend(f'    <nd ref="{r}"/>' for r in refs)
-        lines.extend(f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in sorted(tags.items()))
+        lines.extend(
+            f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in sorted(tags.items())
+        )
         lines.append("  </way>")
     lines.append("</osm>")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -279,7 +296,9 @@ def _density(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _boundary() -> Polygon:
     angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
     radius = 8800 + 700 * np.sin(3 * angles) + 400 * np.cos(5 * angles)
-    return Polygon(zip(CENTRE[0] + radius * np.sin(angles), CENTRE[1] + radius * np.cos(angles), strict=True))
+    return Polygon(
+        zip(CENTRE[0] + radius * np.sin(angles), CENTRE[1] + radius * np.cos(angles), strict=True)
+    )
 
 
 def _areas(rng: np.random.Generator) -> gpd.GeoDataFrame:
@@ -288,7 +307,12 @@ def _areas(rng: np.random.Generator) -> gpd.GeoDataFrame:
         for i in range(count):
             angle = 2 * math.pi * (i + 0.5 * (ring % 2)) / count
             jitter = rng.normal(0, 60, 2)
-            seeds.append((CENTRE[0] + r * math.sin(angle) + jitter[0], CENTRE[1] + r * math.cos(angle) + jitter[1]))
+            seeds.append(
+                (
+                    CENTRE[0] + r * math.sin(angle) + jitter[0],
+                    CENTRE[1] + r * math.cos(angle) + jitter[1],
+                )
+            )
     for _, bearing, distance, _, _ in VILLAGES:
         seeds.append(_village_centre(bearing, distance * 1.05))
     boundary = _boundary()
@@ -324,22 +348,32 @@ def _profile(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     share_65 = np.where(rural, 0.31, np.where(r < 500, 0.14, 0.2))
     share_65 = np.where(estate, 0.12, share_65)
     share_65 = np.where(south_west, 0.27, share_65)
-    population = np.where(rural, 1250, np.where(estate, 1650, 1380)) + (frame["seed"].to_numpy() * 37) % 240
+    population = (
+        np.where(rural, 1250, np.where(estate, 1650, 1380)) + (frame["seed"].to_numpy() * 37) % 240
+    )
     return pd.DataFrame({"population": population, "share_65": share_65, "decile": decile})
 
 
 def _census_rows(codes: pd.Series, names: pd.Series, profile: pd.DataFrame) -> pd.DataFrame:
-    groups = ["Aged 15 years and under", "Aged 16 to 24 years", "Aged 25 to 34 years",
-              "Aged 35 to 49 years", "Aged 50 to 64 years", "Aged 65 years and over"]  # fmt: skip
+    groups = [
+        "Aged 15 years and under",
+        "Aged 16 to 24 years",
+        "Aged 25 to 34 years",
+        "Aged 35 to 49 years",
+        "Aged 50 to 64 years",
+        "Aged 65 years and over",
+    ]
     base = np.array([0.19, 0.10, 0.13, 0.19, 0.19])
     rows = []
     for code, name, (pop, share, _) in zip(codes, names, profile.to_numpy(), strict=True):
-        older = int(round(pop * share))
+        older = round(pop * share)
         young = np.floor(base / base.sum() * (pop - older)).astype(int)
         young[0] += int(pop - older - young.sum())
         for group, value in zip(groups, [*young, older], strict=True):
             rows.append((code, name, group, int(value)))
-    return pd.DataFrame(rows, columns=["lsoa21_code", "lsoa21_name", "age_group", "usual_residents"])
+    return pd.DataFrame(
+        rows, columns=["lsoa21_code", "lsoa21_name", "age_group", "usual_residents"]
+    )
 
 
 def _imd_rows(codes: pd.Series, names: pd.Series, deciles: np.ndarray) -> pd.DataFrame:
@@ -372,10 +406,18 @@ def _write_raster(path: Path, boundary: Polygon) -> None:
     # people per 100 m cell; open country (farms aside) is empty, as in WorldPop
     values = np.where(values > 0.05, values * 25, 0.0).astype("float32")
     with rasterio.open(
-        path, "w", driver="GTiff", width=cols, height=rows, count=1, dtype="float32",
-        crs="EPSG:27700", transform=from_origin(minx, maxy, cell, cell), nodata=-99999.0,
+        path,
+        "w",
+        driver="GTiff",
+        width=cols,
+        height=rows,
+        count=1,
+        dtype="float32",
+        crs="EPSG:27700",
+        transform=from_origin(minx, maxy, cell, cell),
+        nodata=-99999.0,
         compress="deflate",
-    ) as dst:  # fmt: skip
+    ) as dst:
         dst.write(values, 1)
 
 
@@ -402,14 +444,24 @@ def _services() -> tuple[pd.DataFrame, pd.DataFrame]:
     gp_rows = []
     for code, name, (x, y), status, setting, postcode in gps:
         lon, lat = _lonlat(x, y)
-        gp_rows.append({
-            "organisation_code": code, "name": name, "national_grouping": "Y60",
-            "high_level_health_geography": "QK1", "address_line_1": name.title(),
-            "address_line_2": TOWN.upper(), "postcode": postcode, "open_date": "19740401",
-            "close_date": "20210331" if status == "C" else "", "status_code": status,
-            "organisation_sub-type_code": "B", "prescribing_setting": setting,
-            "latitude": lat, "longitude": lon,
-        })  # fmt: skip
+        gp_rows.append(
+            {
+                "organisation_code": code,
+                "name": name,
+                "national_grouping": "Y60",
+                "high_level_health_geography": "QK1",
+                "address_line_1": name.title(),
+                "address_line_2": TOWN.upper(),
+                "postcode": postcode,
+                "open_date": "19740401",
+                "close_date": "20210331" if status == "C" else "",
+                "status_code": status,
+                "organisation_sub-type_code": "B",
+                "prescribing_setting": setting,
+                "latitude": lat,
+                "longitude": lon,
+            }
+        )
     pharmacies = [
         ("FDM01", "Eastmere Pharmacy", (cx - 90, cy + 90)),
         ("FDM02", "Little Eastmere Chemist", _village_centre(40, 5200)),
@@ -418,25 +470,56 @@ def _services() -> tuple[pd.DataFrame, pd.DataFrame]:
     ph_rows = []
     for code, name, (x, y) in pharmacies:
         lon, lat = _lonlat(x, y)
-        ph_rows.append({"ods_code": code, "name": name, "address1": "", "address2": "",
-                        "address3": "", "city": TOWN, "postcode": "LE99 9ZZ", "phone": "",
-                        "latitude": lat, "longitude": lon})  # fmt: skip
+        ph_rows.append(
+            {
+                "ods_code": code,
+                "name": name,
+                "address1": "",
+                "address2": "",
+                "address3": "",
+                "city": TOWN,
+                "postcode": "LE99 9ZZ",
+                "phone": "",
+                "latitude": lat,
+                "longitude": lon,
+            }
+        )
     return pd.DataFrame(gp_rows), pd.DataFrame(ph_rows)
 
 
 def _candidates(rng: np.random.Generator) -> pd.DataFrame:
     cx, cy = CENTRE
-    shop_names = ["Former Woolworths", "Unit 4 Market Arcade", "Former Bank, Market Place",
-                  "Vacant Shop, 12 High Street", "Former Post Office", "Unit 2 Sheep Street",
-                  "St Mary's & St Ann's Parade", "Former Department Store",
-                  "Vacant Unit, Church Street", "Former Travel Agent", "Upper Floor, 3 High Street",
-                  "Former Café, Market Way", "Unit 7 Cornhill Yard", "Former Shoe Shop"]  # fmt: skip
+    shop_names = [
+        "Former Woolworths",
+        "Unit 4 Market Arcade",
+        "Former Bank, Market Place",
+        "Vacant Shop, 12 High Street",
+        "Former Post Office",
+        "Unit 2 Sheep Street",
+        "St Mary's & St Ann's Parade",
+        "Former Department Store",
+        "Vacant Unit, Church Street",
+        "Former Travel Agent",
+        "Upper Floor, 3 High Street",
+        "Former Café, Market Way",
+        "Unit 7 Cornhill Yard",
+        "Former Shoe Shop",
+    ]
     rows = []
     for i, name in enumerate(shop_names):
         gx, gy = rng.choice([-270, -180, -90, 0, 90, 180, 270], 2)
         x, y = cx + gx + (45 if i % 2 else 0), cy + gy + (0 if i % 2 else 45)
-        rows.append((f"RT{i + 1:03d}", name, "retail", x, y,
-                     int(rng.integers(8, 60)) * 10, int(rng.integers(12, 65)) * 1000))  # fmt: skip
+        rows.append(
+            (
+                f"RT{i + 1:03d}",
+                name,
+                "retail",
+                x,
+                y,
+                int(rng.integers(8, 60)) * 10,
+                int(rng.integers(12, 65)) * 1000,
+            )
+        )
     others = [
         ("NHS", "nhs", "Old Cottage Hospital Annex", (cx - 700, cy + 600), 900, 18000),
         ("NHS", "nhs", "Eastmere Clinic (under-used)", (cx + 500, cy - 700), 450, 9000),
@@ -457,7 +540,9 @@ def _candidates(rng: np.random.Generator) -> pd.DataFrame:
     ]
     for i, (prefix, kind, name, (x, y), area, cost) in enumerate(others):
         rows.append((f"{prefix}{i + 1:03d}", name, kind, x, y, area, cost))
-    frame = pd.DataFrame(rows, columns=["site_id", "name", "kind", "x", "y", "floor_area_m2", "annual_cost_gbp"])
+    frame = pd.DataFrame(
+        rows, columns=["site_id", "name", "kind", "x", "y", "floor_area_m2", "annual_cost_gbp"]
+    )
     frame["available"] = np.where(rng.random(len(frame)) < 0.85, "yes", "no")
     lonlat = [_lonlat(x, y) for x, y in zip(frame["x"], frame["y"], strict=True)]
     frame["longitude"] = [p[0] for p in lonlat]
@@ -476,12 +561,16 @@ def write_demo(folder: Path | str) -> Path:
     rng = np.random.default_rng(SEED)
     _write_osm(_streets(), folder / "streets.osm")
     boundary = _boundary()
-    _write_geojson(gpd.GeoDataFrame({"name": [f"{TOWN} and villages"]}, geometry=[boundary], crs="EPSG:27700"),
-                   folder / "study_area.geojson")  # fmt: skip
+    _write_geojson(
+        gpd.GeoDataFrame({"name": [f"{TOWN} and villages"]}, geometry=[boundary], crs="EPSG:27700"),
+        folder / "study_area.geojson",
+    )
     areas = _areas(rng)
     profile = _profile(areas)
     _write_geojson(areas[["LSOA21CD", "LSOA21NM", "geometry"]], folder / "lsoa21.geojson")
-    _census_rows(areas["LSOA21CD"], areas["LSOA21NM"], profile).to_csv(folder / "census2021_age.csv", index=False)
+    _census_rows(areas["LSOA21CD"], areas["LSOA21NM"], profile).to_csv(
+        folder / "census2021_age.csv", index=False
+    )
     _imd_rows(areas["LSOA21CD"], areas["LSOA21NM"], profile["decile"].to_numpy()).to_csv(
         folder / "imd2019.csv", index=False
     )
@@ -491,8 +580,10 @@ def write_demo(folder: Path | str) -> Path:
     pharmacies.to_csv(folder / "pharmacies.csv", index=False)
     _candidates(rng).to_csv(folder / "candidates.csv", index=False)
     centre = box(CENTRE[0] - 330, CENTRE[1] - 330, CENTRE[0] + 330, CENTRE[1] + 330)
-    _write_geojson(gpd.GeoDataFrame({"name": [f"{TOWN} town centre"]}, geometry=[centre], crs="EPSG:27700"),
-                   folder / "town_centre.geojson")  # fmt: skip
+    _write_geojson(
+        gpd.GeoDataFrame({"name": [f"{TOWN} town centre"]}, geometry=[centre], crs="EPSG:27700"),
+        folder / "town_centre.geojson",
+    )
     (folder / "scenario.toml").write_text(SCENARIO_TOML, encoding="utf-8")
     (folder / "README.md").write_text(_README, encoding="utf-8")
     return folder / "scenario.toml"
@@ -503,11 +594,18 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
     frame = frame.to_crs("EPSG:4326")
     features = []
     for _, row in frame.iterrows():
-        props = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k != "geometry"}
-        geom = json.loads(json.dumps(mapping(row.geometry)), parse_float=lambda s: round(float(s), 7))
+        props = {
+            k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k != "geometry"
+        }
+        geom = json.loads(
+            json.dumps(mapping(row.geometry)), parse_float=lambda s: round(float(s), 7)
+        )
         features.append({"type": "Feature", "properties": props, "geometry": geom})
-    data = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-            "features": features}  # fmt: skip
+    data = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+        "features": features,
+    }
     path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
 
 

@@ -101,7 +101,9 @@ def _spread_over_cells(per_area: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> g
     base = per_area.set_index("id").loc[cells["id"]]
     spread = gpd.GeoDataFrame(
         {
-            "id": cells["id"].to_numpy() + "/" + cells.groupby("id").cumcount().add(1).astype(str).to_numpy(),
+            "id": cells["id"].to_numpy()
+            + "/"
+            + cells.groupby("id").cumcount().add(1).astype(str).to_numpy(),
             "area_id": cells["id"].to_numpy(),
             "name": base["name"].to_numpy(),
             "population": base["population"].to_numpy() * share.to_numpy(),
@@ -121,9 +123,11 @@ def _spread_over_cells(per_area: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> g
             stacklevel=3,
         )
     both = pd.concat([spread, per_area[empty]], ignore_index=True)
-    return gpd.GeoDataFrame(both, geometry="geometry", crs=per_area.crs).sort_values(
-        "id", kind="stable"
-    ).reset_index(drop=True)
+    return (
+        gpd.GeoDataFrame(both, geometry="geometry", crs=per_area.crs)
+        .sort_values("id", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def need_index(demand: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -117,9 +117,7 @@ _ONEWAY_REVERSE = {"-1", "reverse"}
 
 def way_allowed(tags: dict[str, str], mode: Mode) -> bool:
     """Whether a way with these tags belongs to ``mode``'s network (osmnx semantics)."""
-    return not any(
-        tag in tags and pattern.search(tags[tag]) for tag, pattern in _COMPILED[mode]
-    )
+    return not any(tag in tags and pattern.search(tags[tag]) for tag, pattern in _COMPILED[mode])
 
 
 def _direction(tags: dict[str, str], mode: Mode) -> int:
@@ -169,11 +167,31 @@ def graph_from_ways(
             if a == b:
                 continue
             if direction >= 0:
-                rows.append((int(a), int(b), {**base, "length": float(length), "reversed": False,
-                                              "oneway": direction != 0}))  # fmt: skip
+                rows.append(
+                    (
+                        int(a),
+                        int(b),
+                        {
+                            **base,
+                            "length": float(length),
+                            "reversed": False,
+                            "oneway": direction != 0,
+                        },
+                    )
+                )
             if direction <= 0:
-                rows.append((int(b), int(a), {**base, "length": float(length),
-                                              "reversed": direction == 0, "oneway": direction != 0}))  # fmt: skip
+                rows.append(
+                    (
+                        int(b),
+                        int(a),
+                        {
+                            **base,
+                            "length": float(length),
+                            "reversed": direction == 0,
+                            "oneway": direction != 0,
+                        },
+                    )
+                )
     if not rows:
         raise NetworkError(
             f"the OSM extract {config.osm} has no ways usable for {mode}; "
@@ -439,17 +457,21 @@ def _run_kernel(
     for start in range(0, len(sources), chunk):
         part = sources[start : start + chunk]
         dense = kernel(  # type: ignore[operator]
-            indptr, indices, weights, part, target_col, len(targets), limit,
+            indptr,
+            indices,
+            weights,
+            part,
+            target_col,
+            len(targets),
+            limit,
             min(threads, len(part)),
-        )  # fmt: skip
+        )
         if not unique_targets:
             dense = dense[:, target_col[targets]]
         rows, cols = np.nonzero(np.isfinite(dense))
         # Built from (data, (row, col)) so a zero time (a source that is also a
         # target) stays stored: a stored entry means "reachable".
-        blocks.append(
-            sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
-        )
+        blocks.append(sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape))
     if not blocks:
         return sp.csr_matrix((0, len(targets)))
     return sp.vstack(blocks, format="csr")
@@ -500,7 +522,9 @@ def travel_time_matrix(
         np.asarray(w, dtype=float),
         len(node_ids),
     )
-    routing = RoutingGraph("graph", csr, node_ids, len(node_ids), gpd.GeoDataFrame(), np.ones(0, bool))
+    routing = RoutingGraph(
+        "graph", csr, node_ids, len(node_ids), gpd.GeoDataFrame(), np.ones(0, bool)
+    )
     return times_between(routing, src, dst, cutoff=cutoff)
 
 

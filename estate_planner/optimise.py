@@ -124,7 +124,9 @@ def _as_sparse(times: sp.spmatrix | np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
 
 
-def _check_feasible(k: int, mask: np.ndarray, costs: np.ndarray | None, budget: float | None) -> None:
+def _check_feasible(
+    k: int, mask: np.ndarray, costs: np.ndarray | None, budget: float | None
+) -> None:
     if k < 1:
         raise InfeasibleError(f"hubs must be 1 or more, found {k}")
     if mask.sum() < k:
@@ -160,8 +162,14 @@ class _Problem:
     def start(self) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def milp(self, k: int, mask: np.ndarray, costs: np.ndarray | None, budget: float | None,
-             time_limit: float, warm: list[int]) -> tuple[list[int], float] | None:  # pragma: no cover  # fmt: skip
+    def milp(
+        self,
+        k: int,
+        mask: np.ndarray,
+        costs: np.ndarray | None,
+        budget: float | None,
+        time_limit: float,
+    ) -> tuple[list[int], float] | None:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -169,8 +177,13 @@ class _Coverage(_Problem):
     sense = 1
     kind = "coverage"
 
-    def __init__(self, times: sp.csr_matrix, weights: np.ndarray, threshold: float,
-                 fixed: sp.csr_matrix | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        times: sp.csr_matrix,
+        weights: np.ndarray,
+        threshold: float,
+        fixed: sp.csr_matrix | None,
+    ) -> None:
         cover = within(times, threshold)
         uncovered = np.ones(times.shape[1], bool)
         if fixed is not None and fixed.shape[0]:
@@ -197,13 +210,15 @@ class _Coverage(_Problem):
         hit = np.asarray(self.cover[sites].sum(axis=0)).ravel() > 0
         return float(self.w[hit].sum())
 
-    def milp(self, k, mask, costs, budget, time_limit, warm):  # type: ignore[no-untyped-def]
+    def milp(self, k, mask, costs, budget, time_limit):
         n, m = self.n, self.cover.shape[1]
         if m == 0:
-            return warm, 0.0
+            return [], 0.0
         c = np.concatenate([np.zeros(n), -self.w])
         # z_i - sum_{j covers i} y_j <= 0
-        link = sp.hstack([-self.cover.T.tocsr().astype(float), sp.eye(m, format="csr")], format="csr")
+        link = sp.hstack(
+            [-self.cover.T.tocsr().astype(float), sp.eye(m, format="csr")], format="csr"
+        )
         rows = [LinearConstraint(link, -np.inf, 0)]
         rows += _site_constraints(n, m, k, costs, budget)
         upper = np.concatenate([mask.astype(float), np.ones(m)])
@@ -215,7 +230,9 @@ class _Median(_Problem):
     sense = -1
     kind = "median"
 
-    def __init__(self, times: sp.csr_matrix, weights: np.ndarray, fixed: sp.csr_matrix | None) -> None:
+    def __init__(
+        self, times: sp.csr_matrix, weights: np.ndarray, fixed: sp.csr_matrix | None
+    ) -> None:
         self.times = times
         self.w = weights
         horizon = times.data.max() if times.nnz else 0.0
@@ -248,7 +265,7 @@ class _Median(_Problem):
             state = self.add(state, site)
         return float((self.w * state).sum())
 
-    def milp(self, k, mask, costs, budget, time_limit, warm):  # type: ignore[no-untyped-def]
+    def milp(self, k, mask, costs, budget, time_limit):
         coo = self.times.tocoo()
         useful = (coo.data < self.base[coo.col]) & (self.w[coo.col] > 0)
         rows_, cols_, t = coo.row[useful], coo.col[useful], coo.data[useful]
@@ -262,10 +279,15 @@ class _Median(_Problem):
             shape=(m, n + p + m),
         )
         open_link = sp.csr_matrix(
-            (np.concatenate([np.ones(p), -np.ones(p)]),
-             (np.concatenate([np.arange(p), np.arange(p)]), np.concatenate([n + np.arange(p), rows_]))),
+            (
+                np.concatenate([np.ones(p), -np.ones(p)]),
+                (
+                    np.concatenate([np.arange(p), np.arange(p)]),
+                    np.concatenate([n + np.arange(p), rows_]),
+                ),
+            ),
             shape=(p, n + p + m),
-        )  # fmt: skip
+        )
         rows = [LinearConstraint(assign, 1, 1), LinearConstraint(open_link, -np.inf, 0)]
         rows += _site_constraints(n, p + m, k, costs, budget)
         upper = np.concatenate([mask.astype(float), np.ones(p + m)])
@@ -297,8 +319,9 @@ def _merge_columns(cover: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, 
     return sp.csr_matrix(cover[:, first], dtype=bool), merged_w
 
 
-def _site_constraints(n: int, m: int, k: int, costs: np.ndarray | None,
-                      budget: float | None) -> list[LinearConstraint]:  # fmt: skip
+def _site_constraints(
+    n: int, m: int, k: int, costs: np.ndarray | None, budget: float | None
+) -> list[LinearConstraint]:
     rows = [LinearConstraint(np.concatenate([np.ones(n), np.zeros(m)])[None, :], k, k)]
     if budget is not None and costs is not None:
         cost = np.nan_to_num(np.asarray(costs, float), nan=0.0)
@@ -306,11 +329,14 @@ def _site_constraints(n: int, m: int, k: int, costs: np.ndarray | None,
     return rows
 
 
-def _run_milp(c, constraints, bounds, integrality, n, time_limit):  # type: ignore[no-untyped-def]
+def _run_milp(c, constraints, bounds, integrality, n, time_limit):
     result = milp(
-        c, constraints=constraints, bounds=bounds, integrality=integrality,
+        c,
+        constraints=constraints,
+        bounds=bounds,
+        integrality=integrality,
         options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "disp": False},
-    )  # fmt: skip
+    )
     if result.x is None:
         logger.info("HiGHS found no solution within %.0f s (%s)", time_limit, result.message)
         return None
@@ -319,8 +345,9 @@ def _run_milp(c, constraints, bounds, integrality, n, time_limit):  # type: igno
     return chosen, max(gap, 0.0)
 
 
-def _greedy(problem: _Problem, k: int, mask: np.ndarray, costs: np.ndarray | None,
-            budget: float | None) -> list[int]:  # fmt: skip
+def _greedy(
+    problem: _Problem, k: int, mask: np.ndarray, costs: np.ndarray | None, budget: float | None
+) -> list[int]:
     state = problem.start()
     chosen: list[int] = []
     spent = 0.0
@@ -344,8 +371,13 @@ def _greedy(problem: _Problem, k: int, mask: np.ndarray, costs: np.ndarray | Non
     return chosen
 
 
-def _swap(problem: _Problem, chosen: list[int], mask: np.ndarray, costs: np.ndarray | None,
-          budget: float | None) -> list[int]:  # fmt: skip
+def _swap(
+    problem: _Problem,
+    chosen: list[int],
+    mask: np.ndarray,
+    costs: np.ndarray | None,
+    budget: float | None,
+) -> list[int]:
     """First-improvement 1-swap until no swap improves the objective."""
     best = list(chosen)
     best_value = problem.sense * problem.value(best)
@@ -389,10 +421,17 @@ def _order_by_gain(problem: _Problem, sites: list[int]) -> tuple[list[int], list
     return order, gains
 
 
-def _solve(problem: _Problem, k: int, mask: np.ndarray, costs: np.ndarray | None,
-           budget: float | None, time_limit: float, want_curve: bool) -> Selection:  # fmt: skip
+def _solve(
+    problem: _Problem,
+    k: int,
+    mask: np.ndarray,
+    costs: np.ndarray | None,
+    budget: float | None,
+    time_limit: float,
+    want_curve: bool,
+) -> Selection:
     heuristic = _swap(problem, _greedy(problem, k, mask, costs, budget), mask, costs, budget)
-    exact = problem.milp(k, mask, costs, budget, time_limit, heuristic)
+    exact = problem.milp(k, mask, costs, budget, time_limit)
     chosen, method, gap = heuristic, "greedy+swap", float("nan")
     if exact is not None:
         sites, gap = exact

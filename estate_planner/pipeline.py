@@ -111,7 +111,9 @@ def read_inputs(scenario: Scenario) -> Inputs:
         rec = provenance("network.osm", scenario.network.osm)
         rec.rows_read = rec.rows_used = len(ways)
         records.append(rec)
-    return Inputs(boundary, areas, population, deprivation, cells, services, candidates, ways, records)
+    return Inputs(
+        boundary, areas, population, deprivation, cells, services, candidates, ways, records
+    )
 
 
 def _record(key: str, path: Any, rows: int) -> Provenance:
@@ -183,14 +185,17 @@ def _flag_town_centres(
 # Stage 2: network and travel times
 
 
-def build_networks(scenario: Scenario, inputs: Inputs, demand: gpd.GeoDataFrame) -> dict[str, ModeNetwork]:
+def build_networks(
+    scenario: Scenario, inputs: Inputs, demand: gpd.GeoDataFrame
+) -> dict[str, ModeNetwork]:
     """Build each mode's graph and snap demand, services and candidates onto it."""
     nets: dict[str, ModeNetwork] = {}
     for mode in scenario.network.modes:
         graph = _mode_graph(scenario, inputs, mode)
         routing = network.routing_graph(graph, mode)
         points = pd.concat(
-            [demand.geometry, inputs.services.geometry, inputs.candidates.geometry], ignore_index=True
+            [demand.geometry, inputs.services.geometry, inputs.candidates.geometry],
+            ignore_index=True,
         )
         snapped_graph, snapped = network.snap_points(
             routing,
@@ -220,8 +225,12 @@ def travel_times(scenario: Scenario, nets: dict[str, ModeNetwork]) -> dict[str, 
         threshold = scenario.access.minutes(mode) * 60
         horizon = threshold * HORIZON_FACTOR
         targets = net.demand.node
-        services = network.times_between(net.graph, net.services.node, targets, cutoff=horizon, to_sources=True)
-        candidates = network.times_between(net.graph, net.candidates.node, targets, cutoff=horizon, to_sources=True)
+        services = network.times_between(
+            net.graph, net.services.node, targets, cutoff=horizon, to_sources=True
+        )
+        candidates = network.times_between(
+            net.graph, net.candidates.node, targets, cutoff=horizon, to_sources=True
+        )
         out[mode] = access.ModeTimes(mode, threshold, services, candidates)
     return out
 
@@ -231,9 +240,11 @@ def travel_times(scenario: Scenario, nets: dict[str, ModeNetwork]) -> dict[str, 
 
 
 def assess(
-    scenario: Scenario, demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
     times: dict[str, access.ModeTimes],
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Access per demand point (all modes) and per candidate (selection mode), then scores."""
     mode = scenario.selection_mode
     need_values = demand["need"].to_numpy()
@@ -249,7 +260,9 @@ def assess(
     candidates = candidates.copy()
     for column in per_site.columns:
         candidates[column] = per_site[column].to_numpy()
-    excluded = scoring.exclusions(candidates, scenario.scoring, budget_gbp=scenario.selection.budget_gbp)
+    excluded = scoring.exclusions(
+        candidates, scenario.scoring, budget_gbp=scenario.selection.budget_gbp
+    )
     scores = scoring.score(candidates, scenario.scoring, excluded)
     for column in scores.columns:
         candidates[column] = scores[column]
@@ -257,23 +270,33 @@ def assess(
 
 
 def choose(
-    scenario: Scenario, demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
     times: dict[str, access.ModeTimes],
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:  # fmt: skip
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:
     """Choose the hubs, then record where each demand point's nearest hub is."""
     mode = scenario.selection_mode
     mt = times[mode]
     eligible = (candidates["excluded_reason"] == "").to_numpy()
     selection = optimise.select_sites(
-        mt.candidates, demand["need"].to_numpy(), scenario.selection.hubs,
-        threshold=mt.threshold_s, fixed=mt.services, objective=scenario.selection.objective,
-        eligible=eligible, costs=candidates["annual_cost_gbp"].to_numpy(),
-        budget=scenario.selection.budget_gbp, time_limit=scenario.selection.time_limit_s,
-    )  # fmt: skip
+        mt.candidates,
+        demand["need"].to_numpy(),
+        scenario.selection.hubs,
+        threshold=mt.threshold_s,
+        fixed=mt.services,
+        objective=scenario.selection.objective,
+        eligible=eligible,
+        costs=candidates["annual_cost_gbp"].to_numpy(),
+        budget=scenario.selection.budget_gbp,
+        time_limit=scenario.selection.time_limit_s,
+    )
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
     gain = pd.Series(np.nan, index=candidates.index)
-    for position, (site, value) in enumerate(zip(selection.chosen, selection.gains, strict=True), 1):
+    for position, (site, value) in enumerate(
+        zip(selection.chosen, selection.gains, strict=True), 1
+    ):
         order.iloc[site] = position
         gain.iloc[site] = value
     candidates["selected"] = order.notna().to_numpy()
@@ -298,10 +321,21 @@ def catchments(
             position = candidates.index.get_loc(idx)
             node = int(net.candidates.node[position])
             shape = network.isochrone(net.graph, node, minutes * 60)
-            rows.append({"site_id": site["site_id"], "name": site["name"], "mode": mode,
-                         "minutes": minutes, "geometry": shape})  # fmt: skip
-    return gpd.GeoDataFrame(rows, columns=["site_id", "name", "mode", "minutes", "geometry"],
-                            geometry="geometry", crs=network.BNG)  # fmt: skip
+            rows.append(
+                {
+                    "site_id": site["site_id"],
+                    "name": site["name"],
+                    "mode": mode,
+                    "minutes": minutes,
+                    "geometry": shape,
+                }
+            )
+    return gpd.GeoDataFrame(
+        rows,
+        columns=["site_id", "name", "mode", "minutes", "geometry"],
+        geometry="geometry",
+        crs=network.BNG,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -325,24 +359,41 @@ def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> R
         with _stage("inputs", timings, say):
             inputs = read_inputs(scenario)
         with _stage("need", timings, say):
-            demand = need.demand_points(inputs.areas, inputs.population, inputs.deprivation, inputs.cells)
+            demand = need.demand_points(
+                inputs.areas, inputs.population, inputs.deprivation, inputs.cells
+            )
             demand["need"] = need.need_index(demand, scenario.need.weights)
         with _stage("network", timings, say):
             nets = build_networks(scenario, inputs, demand)
         with _stage("travel times", timings, say):
             times = travel_times(scenario, nets)
         with _stage("access and scores", timings, say):
-            demand, candidates = assess(scenario, demand, _mark_unroutable(inputs.candidates, nets), times)
+            demand, candidates = assess(
+                scenario, demand, _mark_unroutable(inputs.candidates, nets), times
+            )
         with _stage("selection", timings, say):
             demand, candidates, selection = choose(scenario, demand, candidates, times)
         with _stage("catchments", timings, say):
             shapes = catchments(scenario, candidates, nets)
     messages = _warning_messages(caught, nets, demand, inputs)
-    return RunResult(scenario, inputs, demand, inputs.services, candidates, selection, nets,
-                     times, shapes, timings, messages)  # fmt: skip
+    return RunResult(
+        scenario,
+        inputs,
+        demand,
+        inputs.services,
+        candidates,
+        selection,
+        nets,
+        times,
+        shapes,
+        timings,
+        messages,
+    )
 
 
-def _mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> gpd.GeoDataFrame:
+def _mark_unroutable(
+    candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]
+) -> gpd.GeoDataFrame:
     far = np.zeros(len(candidates), bool)
     for net in nets.values():
         far |= net.candidates.far
@@ -352,9 +403,11 @@ def _mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork])
 
 
 def _warning_messages(
-    caught: list[warnings.WarningMessage], nets: dict[str, ModeNetwork],
-    demand: gpd.GeoDataFrame, inputs: Inputs,
-) -> list[str]:  # fmt: skip
+    caught: list[warnings.WarningMessage],
+    nets: dict[str, ModeNetwork],
+    demand: gpd.GeoDataFrame,
+    inputs: Inputs,
+) -> list[str]:
     messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     messages = [m for m in messages if "osmnx" not in m.lower()]
     for mode, net in nets.items():

@@ -29,6 +29,7 @@ from estate_planner._errors import ScenarioError
 
 Mode = Literal["walk", "cycle", "drive"]
 MODES: tuple[Mode, ...] = ("walk", "cycle", "drive")
+DEFAULT_MODES: tuple[Mode, ...] = ("walk", "drive")
 
 NEED_FACTORS = ("population", "age_65_plus", "imd_decile_1_2")
 CRITERIA = (
@@ -68,7 +69,7 @@ class NetworkConfig(_Model):
     """Street network source and travel assumptions."""
 
     osm: Path
-    modes: list[Mode] = Field(default_factory=lambda: ["walk", "drive"], min_length=1)
+    modes: list[Mode] = Field(default_factory=lambda: list(DEFAULT_MODES), min_length=1)
     walk_kmh: float = Field(4.8, gt=0, le=10)
     cycle_kmh: float = Field(16.0, gt=0, le=40)
     drive_speeds_kmh: dict[str, float] = Field(default_factory=dict)
@@ -147,7 +148,7 @@ class AccessConfig(_Model):
     cycle_minutes: float = Field(15.0, gt=0, le=180)
     drive_minutes: float = Field(15.0, gt=0, le=180)
 
-    def minutes(self, mode: Mode) -> float:
+    def minutes(self, mode: str) -> float:
         """Threshold in minutes for ``mode``."""
         return float(getattr(self, f"{mode}_minutes"))
 

@@ -63,7 +63,10 @@ def exclusions(
     if config.exclude_kinds:
         add(candidates["kind"].isin(config.exclude_kinds), "kind excluded")
     if budget_gbp is not None:
-        add(candidates["annual_cost_gbp"] > budget_gbp, f"costs more than the budget {budget_gbp:,.0f}")
+        add(
+            candidates["annual_cost_gbp"] > budget_gbp,
+            f"costs more than the budget {budget_gbp:,.0f}",
+        )
     if "unroutable" in candidates.columns:
         add(candidates["unroutable"].astype(bool), "not reachable on the street network")
     return reasons
@@ -78,7 +81,9 @@ def scaled_criteria(candidates: pd.DataFrame, config: ScoringConfig) -> pd.DataF
     cost = candidates["annual_cost_gbp"]
     out["cost"] = 1 - _minmax(cost.fillna(cost.max() if cost.notna().any() else 0))
     out["floor_area_fit"] = _fit(candidates["floor_area_m2"], config)
-    out["town_centre"] = candidates.get("in_town_centre", pd.Series(False, index=candidates.index)).astype(float)
+    out["town_centre"] = candidates.get(
+        "in_town_centre", pd.Series(False, index=candidates.index)
+    ).astype(float)
     out["available"] = candidates["available"].astype(float)
     return out[list(CRITERIA)]
 
@@ -97,7 +102,7 @@ def _fit(area: pd.Series, config: ScoringConfig) -> pd.Series:
     values = area.astype(float)
     below = (low - values) / (0.5 * low) if low else pd.Series(0.0, index=area.index)
     above = (values - high) / (0.5 * high) if high else pd.Series(0.0, index=area.index)
-    miss = np.maximum(np.maximum(below, above), 0)
+    miss = pd.Series(np.maximum(np.maximum(below, above), 0), index=area.index)
     fit = (1 - miss).clip(0, 1)
     return fit.where(values.notna(), 0.0)
 

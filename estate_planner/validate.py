@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +35,28 @@ def _checks(scenario: Scenario) -> dict[str, Callable[[], Any]]:
 
     demand = scenario.demand
     checks: dict[str, Callable[[], Any]] = {
-        "demand.areas": lambda: areas.read_areas(demand),
-        "candidates.path": lambda: estate.read_candidates(scenario.candidates),
+        "demand.areas": partial(areas.read_areas, demand),
+        "candidates.path": partial(estate.read_candidates, scenario.candidates),
     }
     if scenario.area.boundary is not None:
-        checks["area.boundary"] = lambda: read_vector(scenario.area.boundary, "area.boundary")  # type: ignore[arg-type]
+        checks["area.boundary"] = partial(read_vector, scenario.area.boundary, "area.boundary")
     if demand.population is not None:
-        checks["demand.population"] = lambda: areas.read_population(demand.population, demand.id_column)  # type: ignore[arg-type]
+        checks["demand.population"] = partial(
+            areas.read_population, demand.population, demand.id_column
+        )
     if demand.deprivation is not None:
-        checks["demand.deprivation"] = lambda: areas.read_deprivation(demand.deprivation, demand.id_column)  # type: ignore[arg-type]
+        checks["demand.deprivation"] = partial(
+            areas.read_deprivation, demand.deprivation, demand.id_column
+        )
     if demand.lookup is not None:
-        checks["demand.lookup"] = lambda: areas.read_lookup(demand.lookup)  # type: ignore[arg-type]
+        checks["demand.lookup"] = partial(areas.read_lookup, demand.lookup)
     if demand.raster is not None:
-        checks["demand.raster"] = lambda: raster.read_population_cells(
-            demand.raster, None, units=demand.raster_units  # type: ignore[arg-type]
+        checks["demand.raster"] = partial(
+            raster.read_population_cells, demand.raster, None, units=demand.raster_units
         )
     for i, service in enumerate(scenario.services):
-        checks[f"services[{i}].path"] = lambda s=service, k=f"services[{i}].path": estate.read_services(s, k)
+        key = f"services[{i}].path"
+        checks[key] = partial(estate.read_services, service, key)
     if not scenario.network.osm.name.lower().endswith(".graphml"):
-        checks["network.osm"] = lambda: osm.read_highways(scenario.network.osm)
+        checks["network.osm"] = partial(osm.read_highways, scenario.network.osm)
     return checks

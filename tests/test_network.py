@@ -55,7 +55,7 @@ def as_dense(matrix) -> np.ndarray:  # type: ignore[no-untyped-def]
 def test_times_equal_networkx(seed: int, cutoff: float | None) -> None:
     graph = random_graph(seed)
     sources = list(range(0, 60, 7))
-    targets = list(range(3, 60, 2)) + [0]  # 0 is also a source: its zero must survive
+    targets = [*range(3, 60, 2), 0]  # 0 is also a source: its zero must survive
     got = as_dense(travel_time_matrix(graph, sources, targets, cutoff=cutoff))
     np.testing.assert_allclose(got, reference(graph, sources, targets, cutoff), rtol=0, atol=1e-9)
 
@@ -102,10 +102,14 @@ def test_unknown_nodes_and_missing_times_are_clear_errors() -> None:
         ({"highway": "steps"}, True, False, False),
     ],
 )
-def test_mode_filters_follow_osmnx(tags: dict[str, str], walk: bool, drive: bool, cycle: bool) -> None:
+def test_mode_filters_follow_osmnx(
+    tags: dict[str, str], walk: bool, drive: bool, cycle: bool
+) -> None:
     assert (way_allowed(tags, "walk"), way_allowed(tags, "drive"), way_allowed(tags, "cycle")) == (
-        walk, drive, cycle,
-    )  # fmt: skip
+        walk,
+        drive,
+        cycle,
+    )
 
 
 OSM = """<?xml version='1.0' encoding='UTF-8'?>

@@ -61,8 +61,11 @@ objective = "coverage"
 
 
 def test_unknown_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
-    path = write(tmp_path, 'name="x"\n[network]\nosm="a.osm"\n[demand]\nareas="a.gpkg"\n'
-                 '[candidates]\npath="c.csv"\n[selection]\nhubz = 3\n')  # fmt: skip
+    path = write(
+        tmp_path,
+        'name="x"\n[network]\nosm="a.osm"\n[demand]\nareas="a.gpkg"\n'
+        '[candidates]\npath="c.csv"\n[selection]\nhubz = 3\n',
+    )
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     message = str(err.value)
@@ -72,9 +75,12 @@ def test_unknown_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path, 'name="x"\n[network]\nosm="a.osm"\nmodes=["walk","boat"]\n[demand]\n'
-                 'areas="a.gpkg"\n[candidates]\npath="c.csv"\n[selection]\nhubs = 0\n'
-                 'objective = "cheapest"\n')  # fmt: skip
+    path = write(
+        tmp_path,
+        'name="x"\n[network]\nosm="a.osm"\nmodes=["walk","boat"]\n[demand]\n'
+        'areas="a.gpkg"\n[candidates]\npath="c.csv"\n[selection]\nhubs = 0\n'
+        'objective = "cheapest"\n',
+    )
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     lines = str(err.value).splitlines()

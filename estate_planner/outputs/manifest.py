@@ -25,11 +25,18 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
                 "services": int(net.services.far.sum()),
                 "candidates": int(net.candidates.far.sum()),
             },
-            "max_snap_distance_m": round(float(max(net.demand.distance_m.max(initial=0),
-                                                   net.candidates.distance_m.max(initial=0))), 1),
+            "max_snap_distance_m": round(
+                float(
+                    max(
+                        net.demand.distance_m.max(initial=0),
+                        net.candidates.distance_m.max(initial=0),
+                    )
+                ),
+                1,
+            ),
         }
         for mode, net in result.networks.items()
-    }  # fmt: skip
+    }
     return {
         "package": "estate-planner",
         "version": __version__,
@@ -59,7 +66,9 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
 
 def write_json(data: dict[str, Any], path: Path) -> None:
     """Write JSON with sorted keys, so the same run gives the same bytes."""
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=_plain) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=2, sort_keys=True, default=_plain) + "\n", encoding="utf-8"
+    )
 
 
 def _plain(value: Any) -> Any:

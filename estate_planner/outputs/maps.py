@@ -19,13 +19,18 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Figure
 
 from estate_planner.pipeline import RunResult
 from estate_planner.scenario import CRITERIA
 
 WGS84 = "EPSG:4326"
 NEED_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
-SERVICE_SYMBOLS = {"gp": ("✚", "#1b7837"), "pharmacy": ("℞", "#2166ac"), "hospital": ("H", "#762a83")}
+SERVICE_SYMBOLS = {
+    "gp": ("✚", "#1b7837"),
+    "pharmacy": ("℞", "#2166ac"),
+    "hospital": ("H", "#762a83"),
+}
 MODE_COLOURS = {"walk": "#1a9850", "cycle": "#fdae61", "drive": "#4575b4"}
 CREDITS = (
     "Streets © OpenStreetMap contributors (ODbL). Boundaries and population: ONS, "
@@ -55,15 +60,20 @@ def area_summary(result: RunResult) -> gpd.GeoDataFrame:
     minutes = demand[f"minutes_to_service_{mode}"]
     weighted = (minutes * demand["population"]).groupby(demand["area_id"]).sum(min_count=1)
     grouped = demand.groupby("area_id").agg(
-        population=("population", "sum"), age_65_plus=("age_65_plus", "sum"),
-        need=("need", "sum"), unmet_need=("unmet_need", "sum"), imd_decile=("imd_decile", "first"),
-    )  # fmt: skip
+        population=("population", "sum"),
+        age_65_plus=("age_65_plus", "sum"),
+        need=("need", "sum"),
+        unmet_need=("unmet_need", "sum"),
+        imd_decile=("imd_decile", "first"),
+    )
     grouped["minutes_to_service"] = weighted / grouped["population"]
     # LSOAs hold similar numbers of people by design, so need per resident (age and
     # deprivation) says more on a map than the total.
     grouped["need_per_resident"] = grouped["need"] / grouped["population"]
     areas = result.inputs.areas.set_index("id")
-    summary = gpd.GeoDataFrame(grouped.join(areas[["name", "geometry"]]), geometry="geometry", crs=areas.crs)
+    summary = gpd.GeoDataFrame(
+        grouped.join(areas[["name", "geometry"]]), geometry="geometry", crs=areas.crs
+    )
     summary["geometry"] = summary.geometry.simplify(15)
     return summary.reset_index(names="area_id")
 
@@ -80,8 +90,12 @@ def build_map(result: RunResult) -> folium.Map:
     """The folium map of a run."""
     areas = area_summary(result).to_crs(WGS84)
     south, west, north, east = areas.total_bounds[[1, 0, 3, 2]]
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (needs internet)", attr="© OpenStreetMap contributors").add_to(fmap)
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=True
+    )
+    folium.TileLayer(
+        "OpenStreetMap", name="OpenStreetMap (needs internet)", attr="© OpenStreetMap contributors"
+    ).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     edges = _add_areas(fmap, areas)
     _add_deprived(fmap, areas)
@@ -90,8 +104,14 @@ def build_map(result: RunResult) -> folium.Map:
     _add_services(fmap, result)
     _add_candidates(fmap, result)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(_legend(result, edges)))
+    _root(fmap).html.add_child(folium.Element(_legend(result, edges)))
     return fmap
+
+
+def _root(fmap: folium.Map) -> Figure:
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    return root
 
 
 def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
@@ -107,12 +127,18 @@ def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
             f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
         )
         colour = NEED_COLOURS[int(cls)]
-        folium.GeoJson(
+        shape = folium.GeoJson(
             row.geometry.__geo_interface__,
-            style_function=lambda _, c=colour: {"fillColor": c, "color": "#666", "weight": 0.6, "fillOpacity": 0.55},
-            popup=folium.Popup(popup, max_width=320),
+            style_function=lambda _, c=colour: {
+                "fillColor": c,
+                "color": "#666",
+                "weight": 0.6,
+                "fillOpacity": 0.55,
+            },
             tooltip=esc(row["name"]),
-        ).add_to(layer)
+        )
+        folium.Popup(popup, max_width=320).add_to(shape)
+        shape.add_to(layer)
     layer.add_to(fmap)
     return edges
 
@@ -123,7 +149,12 @@ def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
     if len(deprived):
         folium.GeoJson(
             json.loads(deprived[["geometry"]].to_json()),
-            style_function=lambda _: {"fill": False, "color": "#67001f", "weight": 3, "dashArray": "6 4"},
+            style_function=lambda _: {
+                "fill": False,
+                "color": "#67001f",
+                "weight": 3,
+                "dashArray": "6 4",
+            },
         ).add_to(layer)
     layer.add_to(fmap)
 
@@ -135,21 +166,29 @@ def _add_boundary(fmap: folium.Map, result: RunResult) -> None:
     shape = boundary.to_crs(WGS84)[["geometry"]].copy()
     shape["geometry"] = boundary.geometry.simplify(20).to_crs(WGS84).to_numpy()
     folium.GeoJson(
-        json.loads(shape.to_json()), name="Study area",
+        json.loads(shape.to_json()),
+        name="Study area",
         style_function=lambda _: {"fill": False, "color": "#333", "weight": 2, "dashArray": "2 6"},
-    ).add_to(fmap)  # fmt: skip
+    ).add_to(fmap)
 
 
 def _add_catchments(fmap: folium.Map, result: RunResult) -> None:
     shapes = result.catchments[result.catchments.geometry.notna()].to_crs(WGS84)
     for mode, group in shapes.groupby("mode", sort=False):
         minutes = group["minutes"].iloc[0]
-        layer = folium.FeatureGroup(name=f"Chosen hubs: {mode} {minutes:g} min", show=mode == result.scenario.selection_mode)
+        layer = folium.FeatureGroup(
+            name=f"Chosen hubs: {mode} {minutes:g} min", show=mode == result.scenario.selection_mode
+        )
         colour = MODE_COLOURS.get(str(mode), "#555")
         for _, row in group.iterrows():
             folium.GeoJson(
                 row.geometry.__geo_interface__,
-                style_function=lambda _, c=colour: {"fillColor": c, "color": c, "weight": 1, "fillOpacity": 0.15},
+                style_function=lambda _, c=colour: {
+                    "fillColor": c,
+                    "color": c,
+                    "weight": 1,
+                    "fillOpacity": 0.15,
+                },
                 tooltip=f"{esc(row['name'])}: {esc(mode)} {minutes:g} min",
             ).add_to(layer)
         layer.add_to(fmap)
@@ -163,13 +202,18 @@ def _add_services(fmap: folium.Map, result: RunResult) -> None:
         for _, row in group.iterrows():
             icon = folium.DivIcon(
                 html=f'<div class="ep-service" style="color:{colour}">{symbol}</div>',
-                icon_size=(18, 18), icon_anchor=(9, 9),
-            )  # fmt: skip
+                icon_size=(18, 18),
+                icon_anchor=(9, 9),
+            )
             folium.Marker(
-                [row.geometry.y, row.geometry.x], icon=icon,
-                popup=folium.Popup(f"<b>{esc(row['name'])}</b><br>{esc(kind)} ({esc(row['service_id'])})", max_width=280),
+                [row.geometry.y, row.geometry.x],
+                icon=icon,
+                popup=folium.Popup(
+                    f"<b>{esc(row['name'])}</b><br>{esc(kind)} ({esc(row['service_id'])})",
+                    max_width=280,
+                ),
                 tooltip=esc(row["name"]),
-            ).add_to(layer)  # fmt: skip
+            ).add_to(layer)
         layer.add_to(fmap)
 
 
@@ -196,7 +240,8 @@ def candidate_popup(row: pd.Series) -> str:
         f'<div class="ep-popup"><b>{esc(row["name"])}</b><br>{status}{reason}'
         f"{esc(row['kind'])} · site {esc(row['site_id'])}<br>"
         f"Rank {_fmt(row['rank'])} · score {row['score']:.3f}<br>"
-        f"Need reached: {_fmt(row['need_reached'])}<br>Unmet need reached: {_fmt(row['unmet_need_reached'])}<br>"
+        f"Need reached: {_fmt(row['need_reached'])}<br>"
+        f"Unmet need reached: {_fmt(row['unmet_need_reached'])}<br>"
         f"Annual cost: £{_fmt(row['annual_cost_gbp'])} · floor area {_fmt(row['floor_area_m2'])} m²"
         f"<table><tr><th>criterion</th><th>contribution</th></tr>{parts}</table></div>"
     )
@@ -213,14 +258,23 @@ def _add_candidates(fmap: folium.Map, result: RunResult) -> None:
         if row["selected"]:
             icon = folium.DivIcon(
                 html=f'<div class="ep-hub">{int(row["selection_order"])}</div>',
-                icon_size=(26, 26), icon_anchor=(13, 13), class_name="ep-hub-icon",
-            )  # fmt: skip
+                icon_size=(26, 26),
+                icon_anchor=(13, 13),
+                class_name="ep-hub-icon",
+            )
             folium.Marker(location, icon=icon, popup=popup, tooltip=esc(row["name"])).add_to(chosen)
         else:
             folium.CircleMarker(
-                location, radius=6, color="#333", weight=1, fill=True, fill_opacity=0.9,
-                fill_color=_rank_colour(row["rank"], n), popup=popup, tooltip=esc(row["name"]),
-            ).add_to(others)  # fmt: skip
+                location,
+                radius=6,
+                color="#333",
+                weight=1,
+                fill=True,
+                fill_opacity=0.9,
+                fill_color=_rank_colour(row["rank"], n),
+                popup=popup,
+                tooltip=esc(row["name"]),
+            ).add_to(others)
     others.add_to(fmap)
     chosen.add_to(fmap)
 
@@ -236,25 +290,10 @@ def _legend(result: RunResult, edges: list[float]) -> str:
         for k, (s, c) in SERVICE_SYMBOLS.items()
         if k in set(result.services["kind"])
     )
-    return f"""
-<style>
-.ep-legend {{position:fixed; top:90px; left:12px; z-index:1000; background:#fff;
-  padding:8px 10px; font:12px/1.35 sans-serif; border:1px solid #999; border-radius:4px; max-width:280px}}
-.ep-swatch {{display:inline-block; width:14px; height:10px; margin-right:6px; border:1px solid #999}}
-.ep-hub {{background:#d7301f; color:#fff; border:2px solid #fff; border-radius:50%; width:22px; height:22px;
-  text-align:center; font:bold 13px/22px sans-serif; box-shadow:0 0 3px #000}}
-.ep-service {{font:bold 16px/18px sans-serif; text-shadow:0 0 3px #fff}}
-.ep-popup table {{border-collapse:collapse; margin-top:4px}} .ep-popup td, .ep-popup th {{padding:1px 6px; font-size:11px}}
-.leaflet-container {{background:#f2efe9}}
-</style>
-<div class="ep-legend"><b>{esc(result.scenario.name)}</b><br>
-<b>Need per resident</b> (quantiles){rows}
-<div><span style="border:2px dashed #67001f;display:inline-block;width:12px;height:8px"></span> IMD deciles 1-2</div>
-<b>Existing services</b>{services}
-<div><span class="ep-swatch" style="background:#006837"></span>candidate, best rank → <span class="ep-swatch" style="background:#ffffbf"></span>worst</div>
-<div><span style="color:#d7301f">●</span> chosen hub (number = order of marginal gain)</div>
-<div style="margin-top:4px;color:#555;font-size:10px">{esc(CREDITS)}</div></div>
-"""
+    template = (Path(__file__).parent / "templates" / "legend.html").read_text(encoding="utf-8")
+    return template.format(
+        name=esc(result.scenario.name), rows=rows, services=services, credits=esc(CREDITS)
+    )
 
 
 def inline_assets(fmap: folium.Map) -> None:
@@ -273,11 +312,13 @@ def inline_assets(fmap: folium.Map) -> None:
     for image in sorted((leaflet / "images").glob("*.png")):
         data = base64.b64encode(image.read_bytes()).decode()
         css = css.replace(f"images/{image.name}", f"data:image/png;base64,{data}")
-    scripts = [(leaflet / "leaflet.js").read_text(encoding="utf-8"),
-               (jquery / "jquery.min.js").read_text(encoding="utf-8")]  # fmt: skip
+    scripts = [
+        (leaflet / "leaflet.js").read_text(encoding="utf-8"),
+        (jquery / "jquery.min.js").read_text(encoding="utf-8"),
+    ]
     fmap.default_js = []
     fmap.default_css = []
-    header = fmap.get_root().header
+    header = _root(fmap).header
     header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     for i, script in enumerate(scripts):
         header.add_child(folium.Element(f"<script>{script}</script>"), name=f"inline_js_{i}")

@@ -11,13 +11,25 @@ from estate_planner.pipeline import RunResult
 from estate_planner.scenario import CRITERIA
 
 RANKING_COLUMNS = [
-    "rank", "site_id", "name", "kind", "score", "selected", "selection_order",
-    "marginal_gain", "excluded_reason", "need_reached", "unmet_need_reached",
-    "deprivation_reached", "floor_area_m2", "annual_cost_gbp", "available",
+    "rank",
+    "site_id",
+    "name",
+    "kind",
+    "score",
+    "selected",
+    "selection_order",
+    "marginal_gain",
+    "excluded_reason",
+    "need_reached",
+    "unmet_need_reached",
+    "deprivation_reached",
+    "floor_area_m2",
+    "annual_cost_gbp",
+    "available",
     "in_town_centre",
     *[f"criterion_{c}" for c in CRITERIA],
     *[f"contribution_{c}" for c in CRITERIA],
-]  # fmt: skip
+]
 
 
 def ranking_table(result: RunResult) -> pd.DataFrame:
@@ -35,10 +47,21 @@ def write_ranking(result: RunResult, path: Path) -> None:
 
 def demand_layer(result: RunResult) -> gpd.GeoDataFrame:
     """Demand points with need and travel times per mode."""
-    columns = ["id", "area_id", "name", "population", "age_65_plus", "imd_decile", "need", "unmet_need"]
+    columns = [
+        "id",
+        "area_id",
+        "name",
+        "population",
+        "age_65_plus",
+        "imd_decile",
+        "need",
+        "unmet_need",
+    ]
     for mode in result.scenario.network.modes:
         columns += [f"minutes_to_service_{mode}", f"minutes_to_hub_{mode}", f"covered_{mode}"]
-    return gpd.GeoDataFrame(result.demand[[*columns, "geometry"]], geometry="geometry", crs=result.demand.crs)
+    return gpd.GeoDataFrame(
+        result.demand[[*columns, "geometry"]], geometry="geometry", crs=result.demand.crs
+    )
 
 
 def write_geopackage(result: RunResult, path: Path) -> None:

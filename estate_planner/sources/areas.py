@@ -98,12 +98,16 @@ def read_population(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenanc
 
 
 def _census_long(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    code = pick_column(frame, path, "area code", ["lsoa21_code", "lsoa21cd", "geography code", "code"])
+    code = pick_column(
+        frame, path, "area code", ["lsoa21_code", "lsoa21cd", "geography code", "code"]
+    )
     age = pick_column(frame, path, "age group", ["age_group"])
     value = pick_column(frame, path, "count", ["usual_residents"])
     assert code and age and value
     counts = numeric(frame, value, path, id_column=code)
-    data = pd.DataFrame({"id": frame[code].str.strip(), "age": frame[age].str.strip().str.lower(), "n": counts})
+    data = pd.DataFrame(
+        {"id": frame[code].str.strip(), "age": frame[age].str.strip().str.lower(), "n": counts}
+    )
     total = data.groupby("id", sort=True)["n"].sum(min_count=1)
     older = data[data["age"] == _CENSUS_65].groupby("id")["n"].sum()
     return pd.DataFrame({"population": total, "age_65_plus": older.reindex(total.index).fillna(0)})
@@ -168,16 +172,22 @@ def read_deprivation(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenan
     frame = read_csv(path, "demand.deprivation")
     record = provenance("demand.deprivation", path)
     record.rows_read = len(frame)
-    code = pick_column(frame, path, "area code", ["LSOA code (2011)", id_column, "lsoa11cd", "id", "code"])
+    code = pick_column(
+        frame, path, "area code", ["LSOA code (2011)", id_column, "lsoa11cd", "id", "code"]
+    )
     decile = pick_column(
-        frame, path, "IMD decile",
+        frame,
+        path,
+        "IMD decile",
         ["Index of Multiple Deprivation (IMD) Decile", "imd_decile", "IMD Decile", "decile"],
-    )  # fmt: skip
+    )
     rank = pick_column(
-        frame, path, "IMD rank",
+        frame,
+        path,
+        "IMD rank",
         ["Index of Multiple Deprivation (IMD) Rank", "imd_rank", "IMD Rank", "rank"],
         required=False,
-    )  # fmt: skip
+    )
     assert code and decile
     table = pd.DataFrame(
         {
@@ -188,7 +198,9 @@ def read_deprivation(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenan
     )
     bad = ~table["imd_decile"].isin(range(1, 11))
     if bad.any():
-        rows = ", ".join(f"{i} ({d})" for i, d in table.loc[bad, ["id", "imd_decile"]].to_numpy()[:10])
+        rows = ", ".join(
+            f"{i} ({d})" for i, d in table.loc[bad, ["id", "imd_decile"]].to_numpy()[:10]
+        )
         raise InputDataError(
             f"{path}: IMD deciles must be whole numbers 1 (most deprived) to 10; found {rows}"
         )
@@ -216,9 +228,7 @@ def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
     return table, record
 
 
-def deprivation_for(
-    ids: pd.Index, imd: pd.DataFrame, lookup: pd.DataFrame | None
-) -> pd.DataFrame:
+def deprivation_for(ids: pd.Index, imd: pd.DataFrame, lookup: pd.DataFrame | None) -> pd.DataFrame:
     """IMD for each area id, through the 2011 -> 2021 lookup where given.
 
     Areas found directly in ``imd`` take their own values. Others go through the
@@ -236,7 +246,9 @@ def deprivation_for(
     parents = imd.reindex(links["old"].to_numpy())
     parents.index = links["new"].to_numpy()
     grouped = parents.groupby(level=0)
-    via = pd.DataFrame({"imd_rank": grouped["imd_rank"].mean(), "imd_decile": grouped["imd_decile"].first()})
+    via = pd.DataFrame(
+        {"imd_rank": grouped["imd_rank"].mean(), "imd_decile": grouped["imd_decile"].first()}
+    )
     several = grouped.size() > 1
     if several.any():
         ranks = via.loc[several, "imd_rank"]

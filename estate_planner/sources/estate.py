@@ -49,7 +49,7 @@ def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Pr
     name_col = pick_column(frame, path, "name", _NAME_NAMES)
     assert id_col and name_col
     if config.active_only:
-        frame = _active_only(frame, path, id_col, record)
+        frame = _active_only(frame, id_col, record)
     capacity_col = pick_column(frame, path, "capacity", _CAPACITY_NAMES, required=False)
     services = gpd.GeoDataFrame(
         {
@@ -75,9 +75,7 @@ def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Pr
     return services.reset_index(drop=True), record
 
 
-def _active_only(
-    frame: gpd.GeoDataFrame, path: object, id_col: str, record: Provenance
-) -> gpd.GeoDataFrame:
+def _active_only(frame: gpd.GeoDataFrame, id_col: str, record: Provenance) -> gpd.GeoDataFrame:
     keep = pd.Series(True, index=frame.index)
     if "status_code" in frame.columns:
         closed = frame["status_code"].fillna("").str.strip() != "A"
@@ -86,7 +84,9 @@ def _active_only(
     if "prescribing_setting" in frame.columns:
         setting = pd.to_numeric(frame["prescribing_setting"], errors="coerce")
         other = (setting != 4) & keep
-        record.drop("prescribing_setting is not 4 (GP practice)", frame.loc[other, id_col], what="services")
+        record.drop(
+            "prescribing_setting is not 4 (GP practice)", frame.loc[other, id_col], what="services"
+        )
         keep &= ~other
     if "OrganisationStatus" in frame.columns:
         hidden = (frame["OrganisationStatus"].fillna("").str.lower() != "visible") & keep
@@ -105,8 +105,7 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
         On a missing required column, a repeated id or an unknown kind.
     """
     path = config.path
-    frame = read_points(path, "candidates.path", crs=config.crs)
-    frame = frame.rename(columns={v: k for k, v in config.columns.items()})
+    frame = read_points(path, "candidates.path", crs=config.crs, rename=config.columns)
     record = provenance("candidates.path", path)
     record.rows_read = len(frame)
     id_col = pick_column(frame, path, "site id", ["site_id", "id", "uprn", "property_id"])
@@ -123,7 +122,9 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
     kinds = frame[kind_col].astype(str).str.strip().str.lower()
     unknown = ~kinds.isin(CANDIDATE_KINDS)
     if unknown.any():
-        shown = ", ".join(f"{i} ({k!r})" for i, k in zip(ids[unknown][:5], kinds[unknown][:5], strict=True))
+        shown = ", ".join(
+            f"{i} ({k!r})" for i, k in zip(ids[unknown][:5], kinds[unknown][:5], strict=True)
+        )
         raise InputDataError(
             f"{path}: column {kind_col!r} must be one of {', '.join(CANDIDATE_KINDS)}; "
             f"found {shown}. Map your categories to these four"
@@ -134,7 +135,9 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
             "name": frame[name_col].fillna("").astype(str).str.strip().to_numpy(),
             "kind": kinds.to_numpy(),
             "floor_area_m2": _optional_number(frame, path, ["floor_area_m2", "floor_area"], id_col),
-            "annual_cost_gbp": _optional_number(frame, path, ["annual_cost_gbp", "annual_cost", "rent_gbp"], id_col),
+            "annual_cost_gbp": _optional_number(
+                frame, path, ["annual_cost_gbp", "annual_cost", "rent_gbp"], id_col
+            ),
             "available": _availability(frame, path, id_col),
         },
         geometry=frame.geometry.to_numpy(),
@@ -153,7 +156,9 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
     return candidates.sort_values("site_id", kind="stable").reset_index(drop=True), record
 
 
-def _optional_number(frame: pd.DataFrame, path: object, names: list[str], id_col: str) -> np.ndarray:
+def _optional_number(
+    frame: pd.DataFrame, path: object, names: list[str], id_col: str
+) -> np.ndarray:
     column = pick_column(frame, path, names[0], names, required=False)  # type: ignore[arg-type]
     if column is None:
         return np.full(len(frame), np.nan)

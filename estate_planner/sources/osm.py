@@ -21,10 +21,24 @@ OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
 
 # Tags the network stage reads; the rest are not kept.
 WAY_TAGS = (
-    "highway", "name", "ref", "oneway", "maxspeed", "junction", "access", "area",
-    "foot", "bicycle", "motor_vehicle", "motorcar", "service", "sidewalk",
-    "sidewalk:both", "sidewalk:left", "sidewalk:right",
-)  # fmt: skip
+    "highway",
+    "name",
+    "ref",
+    "oneway",
+    "maxspeed",
+    "junction",
+    "access",
+    "area",
+    "foot",
+    "bicycle",
+    "motor_vehicle",
+    "motorcar",
+    "service",
+    "sidewalk",
+    "sidewalk:both",
+    "sidewalk:left",
+    "sidewalk:right",
+)
 
 
 @dataclass
@@ -76,6 +90,8 @@ def read_highways(path: Path) -> OsmWays:
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for way in processor:
+            if not isinstance(way, osmium.osm.Way):
+                continue
             refs = []
             for node in way.nodes:
                 if not node.location.valid():

@@ -42,7 +42,9 @@ def read_population_cells(
         raise InputDataError(f"{path}: not a readable raster ({exc}); expected a GeoTIFF") from None
     with src:
         if src.crs is None:
-            raise InputDataError(f"{path}: the raster has no CRS; set one (e.g. EPSG:4326) and save again")
+            raise InputDataError(
+                f"{path}: the raster has no CRS; set one (e.g. EPSG:4326) and save again"
+            )
         if bounds is None:
             minx, miny, maxx, maxy = src.bounds
         else:
@@ -71,10 +73,15 @@ def read_population_cells(
     return cells, record
 
 
-def _cell_area_km2(transform, rows: np.ndarray, cols: np.ndarray, to_bng: Transformer) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _cell_area_km2(
+    transform, rows: np.ndarray, cols: np.ndarray, to_bng: Transformer
+) -> np.ndarray:
     x0, y0 = transform * (cols, rows)
     x1, y1 = transform * (cols + 1, rows + 1)
-    corners = [to_bng.transform(np.asarray(a), np.asarray(b)) for a, b in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+    corners = [
+        to_bng.transform(np.asarray(a), np.asarray(b))
+        for a, b in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    ]
     # shoelace over the four projected corners
     xs = np.stack([c[0] for c in corners])
     ys = np.stack([c[1] for c in corners])

@@ -73,13 +73,23 @@ def read_csv(path: Path, key: str) -> pd.DataFrame:
     require_file(path, key)
     try:
         frame = pd.read_csv(
-            path, encoding="utf-8-sig", thousands=",", dtype=str, keep_default_na=False,
+            path,
+            encoding="utf-8-sig",
+            thousands=",",
+            dtype=str,
+            keep_default_na=False,
             na_values=[""],
-        )  # fmt: skip
+        )
     except UnicodeDecodeError:
         try:
-            frame = pd.read_csv(path, encoding="cp1252", thousands=",", dtype=str,
-                                keep_default_na=False, na_values=[""])  # fmt: skip
+            frame = pd.read_csv(
+                path,
+                encoding="cp1252",
+                thousands=",",
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+            )
         except Exception as exc:  # pragma: no cover - double failure
             raise InputDataError(f"{path}: cannot decode the text ({exc}); save as UTF-8") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError) as exc:
@@ -157,7 +167,9 @@ def pick_column(
     )
 
 
-def numeric(frame: pd.DataFrame, column: str, path: Path, *, id_column: str | None = None) -> pd.Series:
+def numeric(
+    frame: pd.DataFrame, column: str, path: Path, *, id_column: str | None = None
+) -> pd.Series:
     """A column as numbers; text that is not a number is an error naming the rows."""
     text = frame[column]
     if text.dtype == object or pd.api.types.is_string_dtype(text):
@@ -188,17 +200,29 @@ def points_from_table(
     frame: pd.DataFrame, path: Path, *, crs: str | None = None, id_column: str | None = None
 ) -> gpd.GeoDataFrame:
     """Points from longitude/latitude or easting/northing columns, in BNG."""
-    lon = pick_column(frame, path, "longitude", ["longitude", "lon", "lng", "long", "x_lon"], required=False)
+    lon = pick_column(
+        frame, path, "longitude", ["longitude", "lon", "lng", "long", "x_lon"], required=False
+    )
     lat = pick_column(frame, path, "latitude", ["latitude", "lat", "y_lat"], required=False)
-    east = pick_column(frame, path, "easting", ["easting", "eastings", "x", "oseast1m"], required=False)
-    north = pick_column(frame, path, "northing", ["northing", "northings", "y", "osnrth1m"], required=False)
+    east = pick_column(
+        frame, path, "easting", ["easting", "eastings", "x", "oseast1m"], required=False
+    )
+    north = pick_column(
+        frame, path, "northing", ["northing", "northings", "y", "osnrth1m"], required=False
+    )
     if lon and lat:
-        x, y = numeric(frame, lon, path, id_column=id_column), numeric(frame, lat, path, id_column=id_column)
+        x, y = (
+            numeric(frame, lon, path, id_column=id_column),
+            numeric(frame, lat, path, id_column=id_column),
+        )
         source_crs = crs or "EPSG:4326"
         if source_crs.upper() == "EPSG:4326":
             _check_lon_lat(x, y, path, lon, lat)
     elif east and north:
-        x, y = numeric(frame, east, path, id_column=id_column), numeric(frame, north, path, id_column=id_column)
+        x, y = (
+            numeric(frame, east, path, id_column=id_column),
+            numeric(frame, north, path, id_column=id_column),
+        )
         source_crs = crs or BNG
     else:
         raise InputDataError(
@@ -229,12 +253,18 @@ def _check_lon_lat(x: pd.Series, y: pd.Series, path: Path, lon: str, lat: str) -
     )
 
 
-def read_points(path: Path, key: str, *, crs: str | None = None, id_column: str | None = None) -> gpd.GeoDataFrame:
-    """Point features from a CSV (coordinate columns) or any vector file, in BNG."""
+def read_points(
+    path: Path, key: str, *, crs: str | None = None, rename: dict[str, str] | None = None
+) -> gpd.GeoDataFrame:
+    """Point features from a CSV (coordinate columns) or any vector file, in BNG.
+
+    ``rename`` maps our column names to the file's (e.g. ``{"easting": "E"}``).
+    """
+    inverse = {theirs: ours for ours, theirs in (rename or {}).items()}
     if path.name.lower().endswith((".csv", ".csv.gz", ".txt")):
-        frame = read_csv(path, key)
-        return points_from_table(frame, path, crs=crs, id_column=id_column)
-    frame = read_vector(path, key)
+        frame = read_csv(path, key).rename(columns=inverse)
+        return points_from_table(frame, path, crs=crs)
+    frame = read_vector(path, key).rename(columns=inverse)
     frame["_no_location"] = False
     if not frame.geometry.geom_type.eq("Point").all():
         frame["geometry"] = frame.geometry.representative_point()

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from estate_planner.access import (
+    ModeTimes,
+    candidate_access,
+    covered_by,
+    deprivation_scale,
+    nearest_seconds,
+    within,
+)
+
+
+def sparse(dense: np.ndarray) -> sp.csr_matrix:
+    rows, cols = np.nonzero(np.isfinite(dense))
+    return sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
+
+
+def test_nearest_and_within_match_dense_arithmetic() -> None:
+    rng = np.random.default_rng(1)
+    dense = rng.uniform(0, 100, (5, 30))
+    dense[rng.random((5, 30)) < 0.5] = np.inf
+    dense[0, 0] = 0.0  # a stored zero is reachable
+    expected = dense.min(axis=0)
+    got = nearest_seconds(sparse(dense))
+    np.testing.assert_allclose(np.where(np.isfinite(expected), expected, np.nan), got)
+    np.testing.assert_array_equal(within(sparse(dense), 40).toarray(), dense <= 40)
+    np.testing.assert_array_equal(covered_by(sparse(dense), 40), (dense <= 40).any(axis=0))
+
+
+def test_candidate_access_by_hand() -> None:
+    times = np.array([[10.0, 50.0, np.inf], [np.inf, 20.0, 30.0]])
+    need = np.array([100.0, 200.0, 300.0])
+    covered = np.array([True, False, False])
+    depr = deprivation_scale(np.array([1.0, 10.0, np.nan]))
+    assert depr.tolist() == [1.0, 0.0, 0.0]
+    table = candidate_access(
+        ModeTimes("walk", 40, sparse(times), sparse(times)), need, covered, depr
+    )
+    assert table["need_reached"].tolist() == [100.0, 500.0]
+    assert table["unmet_need_reached"].tolist() == [0.0, 500.0]
+    assert table["deprivation_reached"].tolist() == [1.0, 0.0]

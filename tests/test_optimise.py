@@ -1,0 +1,149 @@
+"""Selection checked against brute force over every combination."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from estate_planner import InfeasibleError, select_sites
+from estate_planner.optimise import _Coverage, _greedy, _Median, _swap
+
+
+def instance(seed: int, n: int = 9, m: int = 40):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    times = rng.uniform(0, 1200, (n, m))
+    times[rng.random((n, m)) < 0.35] = np.inf
+    fixed = rng.uniform(200, 2000, (2, m))
+    weights = rng.integers(1, 500, m).astype(float)
+    costs = rng.integers(5, 50, n).astype(float) * 1000
+    return times, fixed, weights, costs
+
+
+def brute_coverage(times, fixed, w, k, thr, mask=None, costs=None, budget=None):  # type: ignore[no-untyped-def]
+    unmet = ~(fixed <= thr).any(axis=0)
+    best = -1.0
+    for combo in itertools.combinations(range(len(times)), k):
+        if mask is not None and not mask[list(combo)].all():
+            continue
+        if budget is not None and costs[list(combo)].sum() > budget:
+            continue
+        reached = (times[list(combo)] <= thr).any(axis=0) & unmet
+        best = max(best, float(w[reached].sum()))
+    return best
+
+
+def brute_median(times, fixed, w, k):  # type: ignore[no-untyped-def]
+    base = fixed.min(axis=0)
+    return min(
+        float((w * np.minimum(base, times[list(c)].min(axis=0))).sum())
+        for c in itertools.combinations(range(len(times)), k)
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 100_000), k=st.integers(1, 4))
+def test_coverage_is_optimal(seed: int, k: int) -> None:
+    times, fixed, w, _ = instance(seed)
+    result = select_sites(times, w, k, threshold=600, fixed=fixed, curve=False)
+    assert result.objective == pytest.approx(brute_coverage(times, fixed, w, k, 600))
+    assert len(result.chosen) == k == len(set(result.chosen))
+    assert result.gap <= 1e-6
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 100_000), k=st.integers(1, 3))
+def test_median_is_optimal(seed: int, k: int) -> None:
+    times, fixed, w, _ = instance(seed, n=7, m=25)
+    result = select_sites(times, w, k, fixed=fixed, objective="median", curve=False)
+    assert result.objective == pytest.approx(brute_median(times, fixed, w, k))
+
+
+def test_budget_and_eligibility_are_respected() -> None:
+    times, fixed, w, costs = instance(7)
+    mask = np.ones(len(times), bool)
+    mask[[0, 3]] = False
+    budget = float(np.sort(costs)[:5].sum())
+    result = select_sites(
+        times, w, 3, threshold=600, fixed=fixed, eligible=mask, costs=costs, budget=budget
+    )
+    assert not set(result.chosen) & {0, 3}
+    assert costs[result.chosen].sum() <= budget
+    assert result.objective == pytest.approx(
+        brute_coverage(times, fixed, w, 3, 600, mask, costs, budget)
+    )
+
+
+def test_greedy_is_never_better_than_exact() -> None:
+    for seed in range(15):
+        times, fixed, w, _ = instance(seed)
+        sparse = sp.csr_matrix(np.where(np.isfinite(times), times, 0))
+        problem = _Coverage(sparse, w, 600, sp.csr_matrix(fixed))
+        mask = np.ones(len(times), bool)
+        heuristic = problem.value(
+            _swap(problem, _greedy(problem, 3, mask, None, None), mask, None, None)
+        )
+        exact = select_sites(times, w, 3, threshold=600, fixed=fixed, curve=False).objective
+        assert heuristic <= exact + 1e-9
+        median = _Median(
+            sp.csr_matrix(np.where(np.isfinite(times), times, 0)), w, sp.csr_matrix(fixed)
+        )
+        greedy_cost = median.value(_greedy(median, 3, mask, None, None))
+        exact_cost = select_sites(
+            times, w, 3, fixed=fixed, objective="median", curve=False
+        ).objective
+        assert greedy_cost >= exact_cost - 1e-6
+
+
+def test_marginal_gains_add_up_and_fall() -> None:
+    times, fixed, w, _ = instance(11)
+    result = select_sites(times, w, 4, threshold=600, fixed=fixed)
+    assert sum(result.gains) == pytest.approx(result.objective)
+    assert result.gains == sorted(result.gains, reverse=True)
+    assert result.curve[-1] == pytest.approx(result.objective)
+    assert all(a <= b + 1e-9 for a, b in itertools.pairwise(result.curve))
+    for k, value in enumerate(result.curve, start=1):
+        assert value == pytest.approx(brute_coverage(times, fixed, w, k, 600))
+
+
+def test_adding_an_existing_service_never_increases_unmet_need() -> None:
+    times, fixed, w, _ = instance(3)
+    before = select_sites(times, w, 2, threshold=600, fixed=fixed[:1], curve=False)
+    after = select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False)
+    assert after.objective <= before.objective + 1e-9
+
+
+def test_shuffling_demand_rows_changes_nothing() -> None:
+    times, fixed, w, _ = instance(21)
+    perm = np.random.default_rng(0).permutation(times.shape[1])
+    a = select_sites(times, w, 3, threshold=600, fixed=fixed, curve=False)
+    b = select_sites(times[:, perm], w[perm], 3, threshold=600, fixed=fixed[:, perm], curve=False)
+    assert sorted(a.chosen) == sorted(b.chosen)
+    assert a.objective == pytest.approx(b.objective)
+
+
+def test_sparse_and_dense_inputs_agree() -> None:
+    times, fixed, w, _ = instance(5)
+    rows, cols = np.nonzero(np.isfinite(times))
+    sparse = sp.csr_matrix((times[rows, cols], (rows, cols)), shape=times.shape)
+    a = select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False)
+    b = select_sites(sparse, w, 2, threshold=600, fixed=fixed, curve=False)
+    assert a.objective == pytest.approx(b.objective)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"k": 10}, "only 9 candidates are eligible"),
+        ({"k": 0}, "hubs must be 1 or more"),
+        ({"k": 2, "budget": 1.0}, "over the budget"),
+    ],
+)
+def test_infeasible_requests_are_refused_before_solving(kwargs, message) -> None:  # type: ignore[no-untyped-def]
+    times, fixed, w, costs = instance(1)
+    with pytest.raises(InfeasibleError, match=message):
+        select_sites(times, w, threshold=600, fixed=fixed, costs=costs, **kwargs)

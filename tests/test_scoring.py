@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from estate_planner.scenario import CRITERIA, ScoringConfig
+from estate_planner.scoring import exclusions, score
+
+
+def candidates() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "site_id": ["A", "B", "C", "D"],
+            "kind": ["retail", "nhs", "council", "retail"],
+            "need_reached": [100.0, 300.0, 200.0, 300.0],
+            "unmet_need_reached": [50.0, 0.0, 150.0, 0.0],
+            "deprivation_reached": [0.2, 0.9, 0.5, 0.9],
+            "annual_cost_gbp": [10_000.0, 30_000.0, np.nan, 30_000.0],
+            "floor_area_m2": [100.0, 400.0, 250.0, 400.0],
+            "available": [True, True, False, True],
+            "in_town_centre": [True, False, False, False],
+        }
+    )
+
+
+def test_worked_example() -> None:
+    config = ScoringConfig(weights={"need_reached": 2, "cost": 1, "deprivation": 1})
+    table = score(candidates(), config, pd.Series("", index=range(4)))
+    # A: need (100-100)/200 = 0; cost (30k-10k)/20k -> 1; deprivation 0.2
+    assert table.loc[0, "score"] == pytest.approx((2 * 0 + 1 * 1 + 1 * 0.2) / 4)
+    # C: unknown cost counts as the dearest -> cost criterion 0
+    assert table.loc[2, "criterion_cost"] == 0
+    assert table.loc[2, "score"] == pytest.approx((2 * 0.5 + 0 + 0.5) / 4)
+    # B and D tie on score: the site id breaks the tie
+    assert table["rank"].tolist() == [4, 1, 3, 2]
+
+
+def test_contributions_add_up_to_the_score() -> None:
+    config = ScoringConfig(
+        weights=dict(zip(CRITERIA, [3, 1, 4, 1, 5, 9, 2], strict=True)),
+        min_floor_area_m2=150,
+        max_floor_area_m2=300,
+    )
+    table = score(candidates(), config, pd.Series("", index=range(4)))
+    parts = table[[f"contribution_{c}" for c in CRITERIA]].sum(axis=1)
+    np.testing.assert_allclose(parts, table["score"])
+    assert ((table["score"] >= 0) & (table["score"] <= 1)).all()
+
+
+def test_floor_area_fit() -> None:
+    config = ScoringConfig(
+        weights={"floor_area_fit": 1}, min_floor_area_m2=150, max_floor_area_m2=300
+    )
+    table = score(candidates(), config, pd.Series("", index=range(4)))
+    # 100 m2 is a third under 150: 1 - (50 / 75); 250 fits; 400 is a third over 300: 1 - 100/150
+    assert table["criterion_floor_area_fit"].tolist() == pytest.approx([1 / 3, 1 / 3, 1.0, 1 / 3])
+
+
+def test_hard_constraints_keep_their_reasons() -> None:
+    config = ScoringConfig(min_floor_area_m2=150, available_only=True, exclude_kinds=["nhs"])
+    reasons = exclusions(candidates(), config, budget_gbp=20_000)
+    assert reasons[0] == "floor area under 150 m2"
+    assert reasons[1] == "kind excluded; costs more than the budget 20,000"
+    assert reasons[2] == "not available"
+    assert reasons[3] == "costs more than the budget 20,000"
+    table = score(candidates(), config, reasons)
+    assert table["rank"].isna().all()
+    assert table["score"].notna().all()
+
+
+def test_raising_a_weight_never_lowers_the_site_best_on_it() -> None:
+    base = ScoringConfig(weights={"need_reached": 1, "deprivation": 0.2, "cost": 0.5})
+    more = ScoringConfig(weights={"need_reached": 1, "deprivation": 2.0, "cost": 0.5})
+    none = pd.Series("", index=range(4))
+    a, b = score(candidates(), base, none), score(candidates(), more, none)
+    best = candidates()["deprivation_reached"].idxmax()
+    assert b.loc[best, "rank"] <= a.loc[best, "rank"]

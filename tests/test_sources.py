@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from estate_planner import InputDataError
+from estate_planner.scenario import CandidatesConfig, ServiceConfig
+from estate_planner.sources.areas import (
+    deprivation_for,
+    read_deprivation,
+    read_lookup,
+    read_population,
+)
+from estate_planner.sources.estate import read_candidates, read_services
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_census_long_layout(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.csv",
+        "lsoa21_code,lsoa21_name,age_group,usual_residents\n"
+        "E1,a,Aged 15 years and under,100\nE1,a,Aged 65 years and over,40\n"
+        "E2,b,Aged 50 to 64 years,70\nE2,b,Aged 65 years and over,30\n",
+    )
+    table, record = read_population(path, "LSOA21CD")
+    assert table.loc["E1"].tolist() == [140, 40]
+    assert table.loc["E2"].tolist() == [100, 30]
+    assert record.rows_read == 4
+
+
+def test_mid_year_layout_with_thousands_and_bom(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "\ufeffLAD 2021 Code,LSOA 2021 Code,Total,F65 and over,M65 and over\n"
+        'X,E1,"1,854",182,132\n',
+        encoding="utf-8",
+    )
+    table, _ = read_population(path, "LSOA21CD")
+    assert table.loc["E1"].tolist() == [1854, 314]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("id,population,age_65_plus\nE1,,10\n", "blank population for area"),
+        ("id,population,age_65_plus\nE1,-5,0\n", "negative population"),
+        ("id,population,age_65_plus\nE1,10,20\n", "more people aged 65\\+ than in total"),
+        ("id,population,age_65_plus\nE1,ten,2\n", "must hold numbers; found text in id E1"),
+        ("id,population,age_65_plus\nE1,5,2\nE1,6,1\n", "repeated: E1"),
+        ("id,people\nE1,5\n", "no population column"),
+    ],
+)
+def test_bad_population_rows_are_named(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(InputDataError, match=message):
+        read_population(write(tmp_path, "p.csv", body), "LSOA21CD")
+
+
+def test_imd_file_1_and_bad_deciles(tmp_path: Path) -> None:
+    header = (
+        "LSOA code (2011),LSOA name (2011),Index of Multiple Deprivation (IMD) Rank,"
+        "Index of Multiple Deprivation (IMD) Decile\n"
+    )
+    table, _ = read_deprivation(write(tmp_path, "i.csv", header + 'E1,a,"29,199",9\n'), "x")
+    assert table.loc["E1"].tolist() == [9, 29199]
+    with pytest.raises(InputDataError, match="whole numbers 1 .* found E1 \\(11"):
+        read_deprivation(write(tmp_path, "j.csv", header + "E1,a,5,11\n"), "x")
+
+
+def test_lookup_split_and_merge(tmp_path: Path) -> None:
+    imd = pd.DataFrame(
+        {"imd_decile": [2.0, 9.0, 1.0], "imd_rank": [5000.0, 30000.0, 100.0]},
+        index=["OLD1", "OLD2", "OLD3"],
+    )
+    lookup, _ = read_lookup(
+        write(
+            tmp_path,
+            "l.csv",
+            "LSOA11CD,LSOA21CD,CHGIND\nOLD1,NEW1A,S\nOLD1,NEW1B,S\nOLD2,NEWM,M\nOLD3,NEWM,M\n",
+        )
+    )
+    out = deprivation_for(pd.Index(["NEW1A", "NEW1B", "NEWM", "OLD2", "NONE"]), imd, lookup)
+    assert out.loc["NEW1A"].tolist() == [2.0, 5000.0]  # split: the parent's IMD
+    assert out.loc["NEW1B"].tolist() == [2.0, 5000.0]
+    # merged: mean rank 15050 -> decile ceil(15050 * 10 / 32844) = 5
+    assert out.loc["NEWM"].tolist() == [5.0, 15050.0]
+    assert out.loc["OLD2", "imd_decile"] == 9.0
+    assert out.loc["NONE"].isna().all()
+
+
+EPRACCUR = (
+    "organisation_code,name,status_code,prescribing_setting,latitude,longitude\n"
+    "A1,ONE,A,4,52.6,-0.7\nA2,CLOSED,C,4,52.6,-0.7\nA3,OOH,A,8,52.6,-0.7\nA4,NOWHERE,A,4,,\n"
+)
+
+
+def test_services_keep_active_gp_practices_and_say_what_was_dropped(tmp_path: Path) -> None:
+    config = ServiceConfig(path=write(tmp_path, "gp.csv", EPRACCUR), kind="gp")
+    with pytest.warns(UserWarning, match="dropped") as caught:
+        services, record = read_services(config, "services[0].path")
+    assert services["service_id"].tolist() == ["A1"]
+    text = " ".join(str(w.message) for w in caught)
+    assert "A2" in text and "A3" in text and "A4" in text
+    assert len(record.dropped) == 3
+    assert services.crs.to_epsg() == 27700
+
+
+def test_swapped_coordinates_are_caught(tmp_path: Path) -> None:
+    body = "site_id,name,kind,latitude,longitude\nS1,x,retail,-0.7,52.6\n"
+    with pytest.raises(InputDataError, match="look swapped"):
+        read_candidates(CandidatesConfig(path=write(tmp_path, "c.csv", body)))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "site_id,name,kind,longitude,latitude\nS1,a,retail,-0.7,52.6\nS1,b,nhs,-0.7,52.6\n",
+            "repeated: S1",
+        ),
+        (
+            "site_id,name,kind,longitude,latitude\nS1,a,warehouse,-0.7,52.6\n",
+            "must be one of retail",
+        ),
+        ("site_id,name,longitude,latitude\nS1,a,-0.7,52.6\n", "no kind column"),
+        ("site_id,name,kind\nS1,a,retail\n", "no location columns"),
+        (
+            "site_id,name,kind,longitude,latitude,available\nS1,a,retail,-0.7,52.6,maybe\n",
+            "true or false",
+        ),
+        (
+            "site_id,name,kind,easting,northing,floor_area_m2\nS1,a,retail,480000,300000,-5\n",
+            "cannot be negative",
+        ),
+    ],
+)
+def test_bad_candidates_are_named(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(InputDataError, match=message):
+        read_candidates(CandidatesConfig(path=write(tmp_path, "c.csv", body)))
+
+
+def test_candidate_columns_can_be_mapped_and_eastings_used(tmp_path: Path) -> None:
+    body = "UPRN,Address,Use,E,N,Rent\n10,1 High St,retail,480000,300000,12000\n"
+    config = CandidatesConfig(
+        path=write(tmp_path, "c.csv", body),
+        columns={
+            "site_id": "UPRN",
+            "name": "Address",
+            "kind": "Use",
+            "easting": "E",
+            "northing": "N",
+            "annual_cost_gbp": "Rent",
+        },
+    )
+    frame, _ = read_candidates(config)
+    assert frame.loc[0, "site_id"] == "10"
+    assert frame.loc[0, "annual_cost_gbp"] == 12000
+    assert (frame.geometry.x[0], frame.geometry.y[0]) == (480000, 300000)
+
+
+def test_vector_file_without_crs_is_an_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "c.geojson",
+        '{"type":"FeatureCollection","features":[{"type":"Feature",'
+        '"properties":{"site_id":"S1","name":"a","kind":"retail"},'
+        '"geometry":{"type":"Point","coordinates":[480000,300000]}}]}',
+    )
+    # GeoJSON is WGS84 by definition; a shapefile without .prj is the real case
+    import geopandas as gpd
+
+    frame = gpd.read_file(path).set_crs(None, allow_override=True)
+    shp = tmp_path / "c.shp"
+    frame.to_file(shp)
+    (tmp_path / "c.prj").unlink(missing_ok=True)
+    with pytest.raises(InputDataError, match="no coordinate reference system"):
+        read_candidates(CandidatesConfig(path=shp))
