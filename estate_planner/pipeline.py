@@ -101,9 +101,9 @@ def read_inputs(scenario: Scenario) -> Inputs:
     areas, rec = area_sources.read_areas(scenario.demand)
     records.append(rec)
     population, deprivation, cells = _read_need_inputs(scenario, areas, records)
-    services = _read_services(scenario, records)
-    candidates, rec = estate.read_candidates(scenario.candidates)
-    records.append(rec)
+    area = _study_area(boundary, areas).buffer(scenario.area.buffer_m)
+    services = _clip(_read_services(scenario, records), area, "services", "service_id")
+    candidates = _clip(_read_candidates(scenario, records), area, "candidates", "site_id")
     candidates = _flag_town_centres(scenario, candidates, records)
     ways = None
     if not scenario.network.osm.name.lower().endswith(".graphml"):
@@ -114,6 +114,51 @@ def read_inputs(scenario: Scenario) -> Inputs:
     return Inputs(
         boundary, areas, population, deprivation, cells, services, candidates, ways, records
     )
+
+
+def _study_area(boundary: gpd.GeoDataFrame | None, areas: gpd.GeoDataFrame) -> Any:
+    shapes = boundary if boundary is not None else areas
+    return shapes.geometry.union_all()
+
+
+def _clip(frame: gpd.GeoDataFrame, area: Any, what: str, id_column: str) -> gpd.GeoDataFrame:
+    inside = frame.geometry.within(area).to_numpy()
+    if not inside.all():
+        outside = frame.loc[~inside, id_column]
+        shown = ", ".join(map(str, outside[:10])) + (" and more" if len(outside) > 10 else "")
+        logger.info("%d %s outside the study area left out", len(outside), what)
+        if what == "candidates":
+            warnings.warn(
+                f"dropped {len(outside)} candidates outside the study area (plus area.buffer_m): {shown}",
+                UserWarning,
+                stacklevel=2,
+            )
+    kept = frame[inside].reset_index(drop=True)
+    if kept.empty:
+        raise InputDataError(
+            f"no {what} lie inside the study area (plus area.buffer_m); check the files "
+            "cover the same place as the demand areas and their coordinates are right"
+        )
+    return kept
+
+
+def _read_candidates(scenario: Scenario, records: list[Provenance]) -> gpd.GeoDataFrame:
+    frames = []
+    if scenario.candidates.path is not None:
+        frame, rec = estate.read_candidates(scenario.candidates)
+        records.append(rec)
+        frames.append(frame)
+    if scenario.candidates.from_osm:
+        frame, rec = estate.candidates_from_osm(scenario.network.osm)
+        records.append(rec)
+        frames.append(frame)
+    both = pd.concat(frames, ignore_index=True)
+    dupes = both["site_id"][both["site_id"].duplicated()]
+    if len(dupes):
+        raise InputDataError(
+            f"site ids repeat between the property list and OSM: {', '.join(dupes[:5])}"
+        )
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=network.BNG)
 
 
 def _record(key: str, path: Any, rows: int) -> Provenance:

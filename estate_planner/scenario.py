@@ -58,9 +58,14 @@ class _Model(BaseModel):
 
 
 class AreaConfig(_Model):
-    """The study area. Without a boundary, the demand areas' extent is used."""
+    """The study area. Without a boundary, the union of the demand areas is used.
+
+    Services and candidates farther than ``buffer_m`` outside it are left out (with a
+    record in the manifest): national NHS lists are read whole and clipped here.
+    """
 
     boundary: Path | None = None
+    buffer_m: float = Field(2000.0, ge=0)
 
     _paths = field_validator("boundary")(_resolve)
 
@@ -126,19 +131,32 @@ class ServiceConfig(_Model):
     path: Path
     kind: str = Field(min_length=1)
     active_only: bool = True
+    postcodes: Path | None = None
 
-    _paths = field_validator("path")(_resolve)
+    _paths = field_validator("path", "postcodes")(_resolve)
 
 
 class CandidatesConfig(_Model):
-    """Candidate properties. ``columns`` maps our names to the file's names."""
+    """Candidate properties: a property list (``path``), OSM buildings (``from_osm``)
+    or both. ``columns`` maps our names to the file's names.
+    """
 
-    path: Path
+    path: Path | None = None
+    from_osm: bool = False
     columns: dict[str, str] = Field(default_factory=dict)
     crs: str | None = None
     town_centres: Path | None = None
 
     _paths = field_validator("path", "town_centres")(_resolve)
+
+    @model_validator(mode="after")
+    def _some_source(self) -> CandidatesConfig:
+        if self.path is None and not self.from_osm:
+            raise ValueError(
+                "give a property list in candidates.path, or set candidates.from_osm = true "
+                "to use vacant shops, civic and health buildings from the OSM extract"
+            )
+        return self
 
 
 class AccessConfig(_Model):
@@ -238,6 +256,7 @@ class Scenario(_Model):
         }
         for i, service in enumerate(self.services):
             paths[f"services[{i}].path"] = service.path
+            paths[f"services[{i}].postcodes"] = service.postcodes
         return {key: path for key, path in paths.items() if path is not None}
 
     def digest(self) -> str:

@@ -14,6 +14,7 @@ names to the file's.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +26,9 @@ from estate_planner.sources.tables import (
     Provenance,
     numeric,
     pick_column,
+    points_from_table,
     provenance,
+    read_csv,
     read_points,
 )
 
@@ -42,7 +45,12 @@ _FALSE = {"false", "no", "n", "0", "unavailable", "f"}
 def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Provenance]:
     """Existing services: ``service_id, name, kind, capacity`` and point geometry (BNG)."""
     path = config.path
-    frame = read_points(path, key)
+    if config.postcodes is not None:
+        frame = points_from_table(
+            geocode_postcodes(read_csv(path, key), path, config.postcodes), path
+        )
+    else:
+        frame = read_points(path, key)
     record = provenance(key, path)
     record.rows_read = len(frame)
     id_col = pick_column(frame, path, "service id", _ID_NAMES)
@@ -75,6 +83,34 @@ def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Pr
     return services.reset_index(drop=True), record
 
 
+def geocode_postcodes(frame: pd.DataFrame, path: Path, lookup_path: Path) -> pd.DataFrame:
+    """Fill ``latitude``/``longitude`` from a postcode lookup (ONSPD or Code-Point style).
+
+    Rows that already have coordinates keep them; a postcode not in the lookup stays
+    blank and is reported as unplaced by the caller.
+    """
+    postcode_col = pick_column(frame, path, "postcode", ["postcode", "pcds", "post_code"])
+    lookup = read_csv(lookup_path, "services.postcodes")
+    key = pick_column(lookup, lookup_path, "postcode", ["pcds", "pcd", "postcode", "pcd2"])
+    lat = pick_column(lookup, lookup_path, "latitude", ["lat", "latitude"])
+    lon = pick_column(lookup, lookup_path, "longitude", ["long", "lon", "longitude"])
+    assert postcode_col and key and lat and lon
+
+    def norm(values: pd.Series) -> pd.Series:
+        return values.fillna("").astype(str).str.upper().str.replace(r"\s+", "", regex=True)
+
+    table = pd.DataFrame(
+        {"lat": lookup[lat].to_numpy(), "lon": lookup[lon].to_numpy()}, index=norm(lookup[key])
+    )
+    table = table[~table.index.duplicated()]
+    found = table.reindex(norm(frame[postcode_col]))
+    out = frame.copy()
+    for ours, theirs in (("latitude", "lat"), ("longitude", "lon")):
+        current = out[ours] if ours in out.columns else pd.Series(np.nan, index=out.index)
+        out[ours] = current.where(current.notna(), found[theirs].to_numpy())
+    return out
+
+
 def _active_only(frame: gpd.GeoDataFrame, id_col: str, record: Provenance) -> gpd.GeoDataFrame:
     keep = pd.Series(True, index=frame.index)
     if "status_code" in frame.columns:
@@ -105,6 +141,8 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
         On a missing required column, a repeated id or an unknown kind.
     """
     path = config.path
+    if path is None:
+        raise InputDataError("candidates.path is not set; give a property list")
     frame = read_points(path, "candidates.path", crs=config.crs, rename=config.columns)
     record = provenance("candidates.path", path)
     record.rows_read = len(frame)
@@ -154,6 +192,62 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
         )
     record.rows_used = len(candidates)
     return candidates.sort_values("site_id", kind="stable").reset_index(drop=True), record
+
+
+def candidates_from_osm(path: Path) -> tuple[gpd.GeoDataFrame, Provenance]:
+    """Candidate sites derived from an OSM extract (see ``osm.CANDIDATE_TAGS``).
+
+    Floor area is the building footprint times ``building:levels`` (1 if untagged);
+    a site mapped as a point has no floor area. Cost is unknown.
+    """
+    import shapely
+
+    from estate_planner.sources import osm
+
+    found = osm.read_candidate_buildings(path)
+    record = provenance("candidates.from_osm", path)
+    record.rows_read = record.rows_used = len(found)
+    if not found:
+        raise InputDataError(
+            f"{path}: the OSM extract has no vacant shops, civic or health buildings to use "
+            "as candidates; give a property list in candidates.path"
+        )
+    shapes = gpd.GeoSeries(shapely.from_wkb([f["wkb"] for f in found]), crs="EPSG:4326")
+    shapes = shapes.to_crs("EPSG:27700")
+    levels = [_levels(f["tags"]) for f in found]  # type: ignore[arg-type]
+    polygonal = shapes.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    area = np.where(polygonal, shapes.area.to_numpy() * np.asarray(levels), np.nan)
+    frame = gpd.GeoDataFrame(
+        {
+            "site_id": [f"osm-{f['osm_id']}" for f in found],
+            "name": [_osm_name(f) for f in found],
+            "kind": [f["kind"] for f in found],
+            "floor_area_m2": np.round(area, 0),
+            "annual_cost_gbp": np.nan,
+            "available": True,
+        },
+        geometry=shapes.representative_point().to_numpy(),
+        crs="EPSG:27700",
+    )
+    return frame.sort_values("site_id", kind="stable").reset_index(drop=True), record
+
+
+def _levels(tags: dict[str, str]) -> float:
+    try:
+        return max(1.0, float(tags.get("building:levels", "1")))
+    except ValueError:
+        return 1.0
+
+
+def _osm_name(found: dict[str, object]) -> str:
+    tags: dict[str, str] = found["tags"]  # type: ignore[assignment]
+    if tags.get("name"):
+        return tags["name"]
+    street = tags.get("addr:street", "")
+    number = tags.get("addr:housenumber", "")
+    what = "Vacant shop" if found["kind"] == "retail" else str(found["kind"]).title() + " building"
+    where = f", {number} {street}".rstrip() if street else f" (OSM {found['osm_id']})"
+    return f"{what}{where}"
 
 
 def _optional_number(

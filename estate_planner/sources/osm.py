@@ -119,3 +119,75 @@ def read_highways(path: Path) -> OsmWays:
     ways.node_ids, ways.lon, ways.lat = ids[order], lonlat[:, 0], lonlat[:, 1]
     logger.info("read %d highway ways, %d nodes from %s", len(ways), len(ids), path.name)
     return ways
+
+
+# --------------------------------------------------------------------------------------
+# Candidate buildings from OSM, for teams with no property list
+
+#: (tag, value or "*") -> candidate kind. Vacant or disused shops are the high-street
+#: units; civic, council and health buildings are the public estate.
+CANDIDATE_TAGS: dict[tuple[str, str], str] = {
+    ("shop", "vacant"): "retail",
+    ("disused:shop", "*"): "retail",
+    ("disused:amenity", "*"): "other",
+    ("amenity", "townhall"): "council",
+    ("amenity", "community_centre"): "council",
+    ("amenity", "library"): "council",
+    ("office", "government"): "council",
+    ("building", "civic"): "council",
+    ("building", "public"): "council",
+    ("amenity", "social_facility"): "council",
+    ("amenity", "clinic"): "nhs",
+    ("amenity", "doctors"): "nhs",
+    ("amenity", "hospital"): "nhs",
+    ("healthcare", "*"): "nhs",
+    ("building", "hospital"): "nhs",
+}
+_KIND_ORDER = ("nhs", "council", "retail", "other")
+
+
+def candidate_kind(tags: dict[str, str]) -> str | None:
+    """The candidate kind of an OSM object, or None if it is not a candidate."""
+    kinds = {
+        kind
+        for (key, value), kind in CANDIDATE_TAGS.items()
+        if key in tags and (value == "*" or tags[key] == value)
+    }
+    for kind in _KIND_ORDER:
+        if kind in kinds:
+            return kind
+    return None
+
+
+def read_candidate_buildings(path: Path) -> list[dict[str, object]]:
+    """Candidate buildings in an OSM extract: nodes and areas (closed ways, multipolygons).
+
+    Each record has ``osm_id`` (``n123`` or ``a456``), ``name``, ``kind``, ``tags`` and
+    ``wkb`` (a point for nodes, the footprint for areas), in WGS84.
+    """
+    import osmium
+
+    keys = sorted({key for key, _ in CANDIDATE_TAGS})
+    factory = osmium.geom.WKBFactory()
+    found: list[dict[str, object]] = []
+    try:
+        processor = (
+            osmium.FileProcessor(str(path)).with_areas().with_filter(osmium.filter.KeyFilter(*keys))
+        )
+        for obj in processor:
+            if isinstance(obj, osmium.osm.Node):
+                prefix, wkb = "n", factory.create_point(obj)
+            elif isinstance(obj, osmium.osm.Area):
+                prefix, wkb = "a", factory.create_multipolygon(obj)
+            else:
+                continue
+            tags = {tag.k: tag.v for tag in obj.tags}
+            kind = candidate_kind(tags)
+            if kind is None:
+                continue
+            found.append({"osm_id": f"{prefix}{obj.id}", "kind": kind, "tags": tags, "wkb": wkb})
+    except RuntimeError as exc:
+        raise InputDataError(
+            f"{path}: could not read candidates from this OSM file ({exc})"
+        ) from None
+    return found

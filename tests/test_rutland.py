@@ -1,0 +1,100 @@
+"""The real Rutland data in ../shared/data (skipped with a reason where it is absent).
+
+Expected values come from the data's own documentation (PROVENANCE.md): 26 LSOA 2021
+areas, Census 2021 total 41,043, splits E01013801 -> E01035102/3/4 and
+E01013802 -> E01035105/6, four active GP practices.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from estate_planner import load_scenario, pipeline
+from estate_planner.cli import main
+from estate_planner.sources.raster import read_population_cells
+
+REPO = Path(__file__).resolve().parent.parent
+SPLITS = {"E01035102": "E01013801", "E01035103": "E01013801", "E01035104": "E01013801",
+          "E01035105": "E01013802", "E01035106": "E01013802"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rutland(shared_data: Path):  # type: ignore[no-untyped-def]
+    return pipeline.run(load_scenario(REPO / "scenarios" / "rutland.toml"))
+
+
+def imd_file_1(shared_data: Path) -> pd.DataFrame:
+    path = shared_data / "imd2019" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
+        frame = pd.read_csv(handle, thousands=",")
+    return frame.set_index("LSOA code (2011)")
+
+
+def test_need_layer_has_every_area_and_the_census_total(rutland) -> None:  # type: ignore[no-untyped-def]
+    demand = rutland.demand
+    assert demand["area_id"].nunique() == 26
+    assert demand["population"].sum() == pytest.approx(41_043)
+    assert demand.groupby("area_id")["age_65_plus"].sum().sum() == pytest.approx(10_385)
+
+
+def test_split_areas_carry_their_parents_imd(rutland, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    imd = imd_file_1(shared_data)
+    deciles = rutland.demand.groupby("area_id")["imd_decile"].first()
+    for child, parent in SPLITS.items():
+        assert deciles[child] == imd.loc[parent, "Index of Multiple Deprivation (IMD) Decile"]
+    unchanged = deciles.index.difference(list(SPLITS))
+    expected = imd.loc[unchanged, "Index of Multiple Deprivation (IMD) Decile"]
+    assert (deciles[unchanged] == expected).all()
+
+
+def test_the_four_gp_practices_are_placed(rutland) -> None:  # type: ignore[no-untyped-def]
+    gps = rutland.services[rutland.services["kind"] == "gp"]
+    assert sorted(gps["service_id"]) == ["C82010", "C82044", "C82077", "C82649"]
+    county = rutland.inputs.areas.union_all()
+    assert gps.geometry.within(county).all()
+    # national pharmacy and hospital lists are clipped to the county
+    kinds = rutland.services["kind"].value_counts()
+    assert 4 <= kinds["pharmacy"] <= 10
+    assert "RWELR" in set(rutland.services["service_id"])  # Rutland Memorial Hospital
+
+
+def test_candidates_come_from_the_osm_extract(rutland) -> None:  # type: ignore[no-untyped-def]
+    cands = rutland.candidates
+    assert (cands["site_id"].str.startswith("osm-")).all()
+    assert (cands["kind"] == "retail").sum() >= 9  # PROVENANCE: shop=vacant x9
+    assert cands["name"].str.startswith("Vacant shop, 34 Melton Road").any()
+    assert {"council", "nhs", "retail"} <= set(cands["kind"])
+    assert cands["name"].str.contains("Library").any()
+
+
+def test_worldpop_sums_to_a_plausible_county_population(shared_data: Path) -> None:
+    areas = gpd.read_file(shared_data / "boundaries_rutland" / "rutland_lsoa21.geojson").to_crs(
+        27700
+    )
+    cells, _ = read_population_cells(
+        shared_data / "worldpop_gbr" / "gbr_pd_2020_1km_UNadj.tif",
+        tuple(areas.total_bounds),
+        units="people_per_km2",
+    )
+    inside = cells[cells.within(areas.union_all())]
+    # Census 2021: 41,043; a 1 km grid clipped by cell centres is rough, not exact
+    assert 33_000 < inside["people"].sum() < 50_000
+
+
+def test_run_writes_a_ranking_and_a_map(shared_data: Path, tmp_path: Path) -> None:
+    assert (
+        main(["-q", "run", str(REPO / "scenarios" / "rutland.toml"), "--out", str(tmp_path)]) == 0
+    )
+    ranking = pd.read_csv(tmp_path / "ranking.csv")
+    assert ranking["selected"].sum() == 3
+    assert (tmp_path / "map.html").stat().st_size < 5_000_000
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["selection"]["gap"] == pytest.approx(0, abs=1e-6)
+    licences = (tmp_path / "report.html").read_text()
+    assert "Open Database Licence" in licences and "Open Government Licence v3.0" in licences
