@@ -129,7 +129,8 @@ def _clip(frame: gpd.GeoDataFrame, area: Any, what: str, id_column: str) -> gpd.
         logger.info("%d %s outside the study area left out", len(outside), what)
         if what == "candidates":
             warnings.warn(
-                f"dropped {len(outside)} candidates outside the study area (plus area.buffer_m): {shown}",
+                f"dropped {len(outside)} candidates outside the study area "
+                f"(plus area.buffer_m): {shown}",
                 UserWarning,
                 stacklevel=2,
             )
