@@ -262,7 +262,10 @@ def _add_candidates(fmap: folium.Map, result: RunResult) -> None:
                 icon_anchor=(13, 13),
                 class_name="ep-hub-icon",
             )
-            folium.Marker(location, icon=icon, popup=popup, tooltip=esc(row["name"])).add_to(chosen)
+            # on top of services and candidates that share the spot
+            folium.Marker(
+                location, icon=icon, popup=popup, tooltip=esc(row["name"]), z_index_offset=1000
+            ).add_to(chosen)
         else:
             folium.CircleMarker(
                 location,

@@ -1,0 +1,181 @@
+"""map.html and report.html in a real browser (Debian's Chromium), network blocked.
+
+Skipped with a reason when Chromium or Playwright is missing, except under CI=true,
+where that is a failure. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from estate_planner.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+XSS = "<script>alert(1)</script>"
+AWKWARD = "St Mary's & St Ann's `${x}` \\ Ysbyty Gwynedd"
+
+
+def _require_browser() -> None:
+    problem = None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problem = "playwright is not installed (pip install -e '.[dev]')"
+    if problem is None and not Path(CHROMIUM).exists():
+        problem = "Chromium is not installed (apt-get install chromium chromium-driver)"
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests must run in CI: {problem}")
+        pytest.skip(problem)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield instance
+        instance.close()
+
+
+class Page:
+    """A page opened from disk with every non-file request refused."""
+
+    def __init__(self, browser, path: Path) -> None:  # type: ignore[no-untyped-def]
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on("dialog", self._dialog)
+        self.page.route("**/*", self._route)
+        self.page.goto(path.as_uri(), wait_until="load")
+
+    def _route(self, route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+        # A refused tile request is the network being blocked, not a script error.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def _dialog(self, dialog) -> None:  # type: ignore[no-untyped-def]
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+
+
+POPUPS_JS = """() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  const out = [];
+  map.eachLayer(l => { const p = l.getPopup && l.getPopup();
+    if (p) { const c = p.getContent(); out.push(typeof c === 'string' ? c : c.innerHTML); } });
+  return out;
+}"""
+
+
+def check_map(browser, out: Path, hubs: int, label: str) -> Page:  # type: ignore[no-untyped-def]
+    page = Page(browser, out / "map.html")
+    overlays = page.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    names = " | ".join(overlays)
+    for expected in (
+        "Need per resident",
+        "IMD deciles 1-2",
+        "Existing services",
+        "Candidate sites",
+        "Chosen hubs",
+    ):
+        assert expected in names, f"layer {expected!r} missing from {names}"
+    assert page.page.locator(".ep-hub").count() == hubs
+    ranking = pd.read_csv(out / "ranking.csv")
+    first = ranking[ranking["selection_order"] == 1]["name"].iloc[0]
+    page.page.locator(".ep-hub", has_text="1").first.click()
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible", timeout=5000)
+    assert first in popup.inner_text()
+    page.page.wait_for_timeout(400)
+    page.shot(f"{label}-map.png")
+    assert page.errors == [], page.errors
+    return page
+
+
+def test_demo_map_in_a_browser(browser, demo_outputs: Path, demo_scenario) -> None:  # type: ignore[no-untyped-def]
+    check_map(browser, demo_outputs, demo_scenario.selection.hubs, "demo")
+
+
+def test_demo_report_in_a_browser(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+    page = Page(browser, demo_outputs / "report.html")
+    assert page.page.locator("h1").inner_text().startswith("Eastmere")
+    images = page.page.locator("img")
+    assert images.count() >= 2
+    loaded = page.page.evaluate(
+        "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert loaded
+    page.shot("demo-report.png")
+    assert page.errors == [] and page.blocked == []
+
+
+@pytest.fixture(scope="module")
+def hostile_outputs(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with HTML and awkward characters in names, in a chosen hub among others."""
+    folder = tmp_path_factory.mktemp("hostile")
+    for item in demo_dir.iterdir():
+        if item.is_file():
+            shutil.copy(item, folder / item.name)
+    candidates = pd.read_csv(folder / "candidates.csv")
+    candidates.loc[candidates["site_id"] == "CNL007", "name"] = XSS
+    candidates.loc[candidates["site_id"] == "RT001", "name"] = AWKWARD
+    candidates.to_csv(folder / "candidates.csv", index=False)
+    out = folder / "out"
+    assert main(["-q", "run", str(folder / "scenario.toml"), "--out", str(out)]) == 0
+    return out
+
+
+def test_text_from_inputs_shows_as_text_and_runs_nothing(browser, hostile_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+    page = Page(browser, hostile_outputs / "map.html")
+    page.page.locator(".ep-hub", has_text="1").first.click()
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible", timeout=5000)
+    assert XSS in popup.inner_text()  # shown literally...
+    assert popup.locator("script").count() == 0  # ...and not as an element
+    contents = " ".join(page.page.evaluate(POPUPS_JS))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in contents
+    assert (
+        "St Mary&#x27;s &amp; St Ann&#x27;s" in contents or "St Mary's &amp; St Ann's" in contents
+    )
+    page.page.wait_for_timeout(400)  # let the popup finish fading in
+    page.shot("hostile-map.png")
+    assert page.dialogs == [] and page.errors == []
+    report = Page(browser, hostile_outputs / "report.html")
+    assert XSS in report.page.locator("body").inner_text()
+    assert AWKWARD in report.page.locator("body").inner_text()
+    assert report.dialogs == [] and report.errors == []
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_rutland_map_in_a_browser(browser, tmp_path_factory: pytest.TempPathFactory) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("rutland")
+    assert main(["-q", "run", str(REPO / "scenarios" / "rutland.toml"), "--out", str(out)]) == 0
+    assert (out / "map.html").stat().st_size < 5_000_000
+    check_map(browser, out, 3, "rutland")
