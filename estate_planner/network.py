@@ -29,7 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components
-from shapely import LineString, STRtree, buffer, line_locate_point, points, union_all
+from shapely import LineString, Polygon, STRtree, buffer, line_locate_point, points, union_all
 from shapely import distance as shapely_distance
 
 from estate_planner._errors import NetworkError
@@ -540,7 +540,10 @@ def isochrone(graph: RoutingGraph, node: int, seconds: float, *, buffer_m: float
     if not inside.any():
         return None
     lines = graph.edges.geometry.values[inside]
-    return union_all(buffer(lines, buffer_m, quad_segs=2)).simplify(buffer_m / 2)
+    shape = union_all(buffer(lines, buffer_m, quad_segs=2)).simplify(buffer_m / 2)
+    # the blocks between reached streets are inside the catchment too
+    parts = getattr(shape, "geoms", [shape])
+    return union_all([Polygon(part.exterior) for part in parts if not part.is_empty])
 
 
 def _node_index(node_ids: np.ndarray, nodes: Sequence[int], what: str) -> np.ndarray:

@@ -19,7 +19,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_demo_writes_the_five_outputs(demo_outputs: Path) -> None:
-    for name in ("ranking.csv", "results.gpkg", "map.html", "report.html", "manifest.json"):
+    for name in (
+        "ranking.csv",
+        "results.gpkg",
+        "map.html",
+        "report.html",
+        "selection.png",
+        "manifest.json",
+    ):
         assert (demo_outputs / name).stat().st_size > 0
     assert not list(demo_outputs.glob(".staging-*"))
 

@@ -20,8 +20,13 @@ from estate_planner.cli import main
 from estate_planner.sources.raster import read_population_cells
 
 REPO = Path(__file__).resolve().parent.parent
-SPLITS = {"E01035102": "E01013801", "E01035103": "E01013801", "E01035104": "E01013801",
-          "E01035105": "E01013802", "E01035106": "E01013802"}  # fmt: skip
+SPLITS = {
+    "E01035102": "E01013801",
+    "E01035103": "E01013801",
+    "E01035104": "E01013801",
+    "E01035105": "E01013802",
+    "E01035106": "E01013802",
+}
 
 
 @pytest.fixture(scope="module")

@@ -12,21 +12,29 @@ from pathlib import Path
 from estate_planner.outputs.manifest import build_manifest, write_json
 from estate_planner.outputs.maps import write_map
 from estate_planner.outputs.report import write_report
+from estate_planner.outputs.static import write_static_map
 from estate_planner.outputs.tables import write_geopackage, write_ranking
 from estate_planner.pipeline import RunResult
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_FILES = ("ranking.csv", "results.gpkg", "map.html", "report.html", "manifest.json")
+OUTPUT_FILES = (
+    "ranking.csv",
+    "results.gpkg",
+    "map.html",
+    "report.html",
+    "selection.png",
+    "manifest.json",
+)
 
 
 def write_outputs(
     result: RunResult, out_dir: Path | str, *, report: Callable[[str], None] | None = None
 ) -> dict[str, Path]:
-    """Write the five outputs into ``out_dir``.
+    """Write the outputs (:data:`OUTPUT_FILES`) into ``out_dir``.
 
     Everything is first written to a staging folder inside ``out_dir``; only when
-    all five are complete do they replace the previous outputs, each with an atomic
+    all are complete do they replace the previous outputs, each with an atomic
     rename. A failure part way leaves the previous outputs as they were.
     """
     say = report or (lambda message: logger.info(message))
@@ -42,6 +50,7 @@ def write_outputs(
         write_map(result, staging / "map.html")
         say("writing report.html...")
         write_report(result, staging / "report.html")
+        write_static_map(result, staging / "selection.png")
         write_json(build_manifest(result), staging / "manifest.json")
         paths = {}
         for name in OUTPUT_FILES:

@@ -10,11 +10,12 @@ from typing import Any
 
 import jinja2
 import numpy as np
+import pandas as pd
 
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.maps import CREDITS
 from estate_planner.outputs.tables import ranking_table
-from estate_planner.pipeline import RunResult
+from estate_planner.pipeline import HORIZON_FACTOR, RunResult
 from estate_planner.scenario import CRITERIA
 
 LICENCES = {
@@ -57,6 +58,24 @@ def charts(result: RunResult) -> list[dict[str, str]]:
         ax.set_xticks(range(1, len(curve) + 1))
         ax.grid(alpha=0.3)
         out.append({"title": "Coverage curve: the best result for 1 to k hubs", "png": _png(fig)})
+    by_decile = travel_time_by_decile(result)
+    if len(by_decile):
+        fig, ax = plt.subplots(figsize=(7, 3))
+        width = 0.2
+        x = np.arange(len(by_decile))
+        for i, column in enumerate(c for c in by_decile.columns if c != "imd_decile"):
+            ax.bar(x + (i - 1) * width, by_decile[column], width, label=column.replace("_", " "))
+        ax.set_xticks(x, [str(int(d)) for d in by_decile["imd_decile"]])
+        ax.set_xlabel("IMD decile (1 = most deprived)")
+        ax.set_ylabel("mean minutes")
+        ax.legend(fontsize=7)
+        out.append(
+            {
+                "title": "Travel time to the nearest service by IMD decile, before and after "
+                "the hubs (population-weighted; beyond the search limit counts as the limit)",
+                "png": _png(fig),
+            }
+        )
     table = ranking_table(result).head(10)
     if len(table):
         fig, ax = plt.subplots(figsize=(7, 0.35 * len(table) + 1))
@@ -76,6 +95,26 @@ def charts(result: RunResult) -> list[dict[str, str]]:
         ax.legend(fontsize=7, loc="lower right")
         out.append({"title": "Score breakdown of the top 10 candidates", "png": _png(fig)})
     return out
+
+
+def travel_time_by_decile(result: RunResult) -> pd.DataFrame:
+    """Population-weighted mean minutes to the nearest service, before and after, by decile."""
+    demand = result.demand.dropna(subset=["imd_decile"])
+    rows = {"imd_decile": sorted(demand["imd_decile"].unique())}
+    weights = demand["population"].to_numpy()
+    for mode, times in result.times.items():
+        limit = times.threshold_s * HORIZON_FACTOR / 60
+        for when, column in (
+            ("before", f"minutes_to_service_{mode}"),
+            ("after", f"minutes_to_hub_{mode}"),
+        ):
+            minutes = demand[column].fillna(limit).to_numpy()
+            frame = pd.DataFrame(
+                {"d": demand["imd_decile"].to_numpy(), "m": minutes * weights, "w": weights}
+            )
+            sums = frame.groupby("d").sum()
+            rows[f"{mode}_{when}"] = (sums["m"] / sums["w"]).reindex(rows["imd_decile"]).tolist()
+    return pd.DataFrame(rows) if len(rows["imd_decile"]) else pd.DataFrame()
 
 
 def _money(value: float) -> str:
