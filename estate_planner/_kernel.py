@@ -3,7 +3,9 @@
 Why not scipy's ``dijkstra(limit=...)``: it allocates and clears a full distance row
 per source, so a 30-minute search on a 1M-node graph pays for 1M nodes even when it
 settles 50k. Here each thread keeps one distance array and resets only the nodes it
-touched, so a bounded search costs what it settles.
+touched, so a bounded search costs what it settles. The queue is a 4-ary heap whose
+entries pack (time, node) side by side, so each comparison reads one cache line;
+node indices are int32 where the graph allows, halving memory traffic.
 """
 
 from __future__ import annotations
@@ -15,53 +17,58 @@ INF = np.inf
 
 
 @njit(cache=True, inline="always")
-def _push(heap_d, heap_n, size, d, n):
+def _push(heap, size, d, n):
     i = size
-    heap_d[i] = d
-    heap_n[i] = n
     while i > 0:
-        parent = (i - 1) >> 1
-        if heap_d[parent] <= heap_d[i]:
+        parent = (i - 1) >> 2
+        if heap[parent, 0] <= d:
             break
-        heap_d[parent], heap_d[i] = heap_d[i], heap_d[parent]
-        heap_n[parent], heap_n[i] = heap_n[i], heap_n[parent]
+        heap[i, 0] = heap[parent, 0]
+        heap[i, 1] = heap[parent, 1]
         i = parent
+    heap[i, 0] = d
+    heap[i, 1] = n
     return size + 1
 
 
 @njit(cache=True, inline="always")
-def _pop(heap_d, heap_n, size):
-    d = heap_d[0]
-    n = heap_n[0]
+def _pop(heap, size):
+    top_d = heap[0, 0]
+    top_n = heap[0, 1]
     size -= 1
-    heap_d[0] = heap_d[size]
-    heap_n[0] = heap_n[size]
+    d = heap[size, 0]
+    n = heap[size, 1]
     i = 0
     while True:
-        left = 2 * i + 1
-        if left >= size:
+        first = 4 * i + 1
+        if first >= size:
             break
-        child = left
-        if left + 1 < size and heap_d[left + 1] < heap_d[left]:
-            child = left + 1
-        if heap_d[i] <= heap_d[child]:
+        best = first
+        best_d = heap[first, 0]
+        for c in range(first + 1, min(first + 4, size)):
+            if heap[c, 0] < best_d:
+                best_d = heap[c, 0]
+                best = c
+        if d <= best_d:
             break
-        heap_d[child], heap_d[i] = heap_d[i], heap_d[child]
-        heap_n[child], heap_n[i] = heap_n[i], heap_n[child]
-        i = child
-    return d, n, size
+        heap[i, 0] = best_d
+        heap[i, 1] = heap[best, 1]
+        i = best
+    heap[i, 0] = d
+    heap[i, 1] = n
+    return top_d, int(top_n), size
 
 
 @njit(cache=True)
-def _one_source(indptr, indices, weights, source, limit, dist, touched, heap_d, heap_n):
+def _one_source(indptr, indices, weights, source, limit, dist, touched, heap):
     """Dijkstra from ``source`` up to ``limit``; returns how many nodes it touched."""
     n_touched = 0
     dist[source] = 0.0
     touched[n_touched] = source
     n_touched += 1
-    size = _push(heap_d, heap_n, 0, 0.0, source)
+    size = _push(heap, 0, 0.0, source)
     while size > 0:
-        d, u, size = _pop(heap_d, heap_n, size)
+        d, u, size = _pop(heap, size)
         if d > dist[u]:
             continue
         for k in range(indptr[u], indptr[u + 1]):
@@ -72,7 +79,7 @@ def _one_source(indptr, indices, weights, source, limit, dist, touched, heap_d, 
                     touched[n_touched] = v
                     n_touched += 1
                 dist[v] = nd
-                size = _push(heap_d, heap_n, size, nd, v)
+                size = _push(heap, size, nd, v)
     return n_touched
 
 
@@ -89,12 +96,11 @@ def bounded_times(indptr, indices, weights, sources, target_col, n_targets, limi
     per_block = (n_src + n_blocks - 1) // n_blocks
     for b in prange(n_blocks):
         dist = np.full(n_nodes, INF)
-        touched = np.empty(n_nodes, np.int64)
-        heap_d = np.empty(indices.shape[0] + 1)
-        heap_n = np.empty(indices.shape[0] + 1, np.int64)
+        touched = np.empty(n_nodes, indices.dtype)
+        heap = np.empty((indices.shape[0] + 1, 2))
         for s in range(b * per_block, min(n_src, (b + 1) * per_block)):
             n_touched = _one_source(
-                indptr, indices, weights, sources[s], limit, dist, touched, heap_d, heap_n
+                indptr, indices, weights, sources[s], limit, dist, touched, heap
             )
             for t in range(n_touched):
                 node = touched[t]

@@ -306,19 +306,52 @@ def assess(
     candidates = candidates.copy()
     for column in per_site.columns:
         candidates[column] = per_site[column].to_numpy()
-    excluded = scoring.exclusions(
-        candidates, scenario.scoring, budget_gbp=scenario.selection.budget_gbp
-    )
-    scores = scoring.score(candidates, scenario.scoring, excluded)
+    deprived = (demand["imd_decile"].fillna(99) <= 2).to_numpy()
+    candidates["deprived_share_reached"] = access.deprived_share(times[mode], need_values, deprived)
+    config = scenario.scoring
+    excluded = scoring.exclusions(candidates, config, budget_gbp=scenario.selection.budget_gbp)
+    scores = scoring.score(candidates, config, excluded)
     for column in scores.columns:
         candidates[column] = scores[column]
+    if config.sensitivity_runs:
+        stability = scoring.sensitivity(
+            scores,
+            config,
+            excluded == "",
+            candidates["site_id"],
+            top_k=scenario.selection.hubs,
+            runs=config.sensitivity_runs,
+            spread=config.sensitivity_spread,
+            seed=config.seed,
+        )
+        for column in stability.columns:
+            candidates[column] = stability[column]
     return demand, candidates
+
+
+def service_supply(services: gpd.GeoDataFrame) -> np.ndarray:
+    """E2SFCA supply of each existing service: its list size where known, else the median
+    known list size, else 1 (every service counts the same)."""
+    capacity = services["capacity"].to_numpy(dtype=float)
+    known = np.isfinite(capacity) & (capacity > 0)
+    if not known.any():
+        return np.ones(len(services))
+    return np.where(known, capacity, np.median(capacity[known]))
+
+
+def decay(scenario: Scenario, threshold_s: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The E2SFCA distance-decay weights of the scenario for one threshold."""
+    if scenario.access.decay == "step":
+        minutes = threshold_s / 60
+        return access.step_weights({minutes / 3: 1.0, 2 * minutes / 3: 0.68, minutes: 0.22})
+    return access.gaussian_weights(threshold_s)
 
 
 def choose(
     scenario: Scenario,
     demand: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
     times: dict[str, access.ModeTimes],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:
     """Choose the hubs, then record where each demand point's nearest hub is."""
@@ -349,9 +382,16 @@ def choose(
     candidates["selection_order"] = order
     candidates["marginal_gain"] = gain
     demand = demand.copy()
+    supply = service_supply(services)
+    hub_supply = float(np.median(supply)) if len(supply) else 1.0
+    population = demand["population"].to_numpy()
     for m, t in times.items():
         both = sp.vstack([t.services, t.candidates[selection.chosen]], format="csr")
         demand[f"minutes_to_hub_{m}"] = access.nearest_seconds(both) / 60
+        weigh = decay(scenario, t.threshold_s)
+        with_hubs = np.concatenate([supply, np.full(len(selection.chosen), hub_supply)])
+        demand[f"e2sfca_{m}"] = access.e2sfca(t.services, supply, population, weigh)
+        demand[f"e2sfca_with_hubs_{m}"] = access.e2sfca(both, with_hubs, population, weigh)
     return demand, candidates, selection
 
 
@@ -418,7 +458,9 @@ def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> R
                 scenario, demand, _mark_unroutable(inputs.candidates, nets), times
             )
         with _stage("selection", timings, say):
-            demand, candidates, selection = choose(scenario, demand, candidates, times)
+            demand, candidates, selection = choose(
+                scenario, demand, candidates, inputs.services, times
+            )
         with _stage("catchments", timings, say):
             shapes = catchments(scenario, candidates, nets)
     messages = _warning_messages(caught, nets, demand, inputs)

@@ -165,6 +165,9 @@ class AccessConfig(_Model):
     walk_minutes: float = Field(20.0, gt=0, le=180)
     cycle_minutes: float = Field(15.0, gt=0, le=180)
     drive_minutes: float = Field(15.0, gt=0, le=180)
+    #: distance decay of the E2SFCA access ratio: Gaussian, or steps at a third,
+    #: two thirds and all of the threshold weighted 1, 0.68 and 0.22 (Luo and Qi)
+    decay: Literal["gaussian", "step"] = "gaussian"
 
     def minutes(self, mode: str) -> float:
         """Threshold in minutes for ``mode``."""
@@ -186,6 +189,9 @@ class ScoringConfig(_Model):
     max_floor_area_m2: float | None = Field(None, gt=0)
     available_only: bool = False
     exclude_kinds: list[str] = Field(default_factory=list)
+    sensitivity_runs: int = Field(500, ge=0, le=100_000)
+    sensitivity_spread: float = Field(0.2, ge=0, lt=1)
+    seed: int = 0
 
     @field_validator("weights")
     @classmethod

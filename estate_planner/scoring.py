@@ -135,3 +135,47 @@ def rank_scores(scores: pd.Series, site_ids: pd.Series, eligible: pd.Series) -> 
     ranks = pd.Series(pd.NA, index=scores.index, dtype="Int64")
     ranks[order.index] = np.arange(1, len(order) + 1)
     return ranks
+
+
+def sensitivity(
+    table: pd.DataFrame,
+    config: ScoringConfig,
+    eligible: pd.Series,
+    site_ids: pd.Series,
+    *,
+    top_k: int,
+    runs: int = 500,
+    spread: float = 0.2,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """How sure is the ranking? Perturb each weight by up to +/- ``spread`` (seeded).
+
+    Returns per candidate ``rank_min``, ``rank_max``, ``p_top_k`` (share of runs in
+    which it ranks in the top ``top_k``) and ``stable`` (always in, or always out of,
+    the top k). Ineligible sites get blanks.
+    """
+    names = [c for c in CRITERIA if config.weights.get(c, 0) > 0]
+    scaled = table[[f"criterion_{c}" for c in names]].to_numpy(dtype=float)[eligible.to_numpy()]
+    base = np.array([config.weights[c] for c in names])
+    rng = np.random.default_rng(seed)
+    factors = rng.uniform(1 - spread, 1 + spread, (runs, len(names)))
+    weights = base * factors
+    scores = scaled @ (weights / weights.sum(axis=1, keepdims=True)).T  # sites x runs
+    ids = site_ids[eligible.to_numpy()].to_numpy()
+    # rank 1 = best; ties broken by site id, as in the ranking itself
+    order = np.lexsort(
+        (np.broadcast_to(ids[:, None], scores.shape).T, -scores.T.round(12)), axis=-1
+    )
+    ranks = np.empty_like(order)
+    rows = np.arange(runs)[:, None]
+    ranks[rows, order] = np.arange(1, len(ids) + 1)
+    ranks = ranks.T
+    out = pd.DataFrame(index=table.index, columns=["rank_min", "rank_max", "p_top_k", "stable"])
+    out.loc[eligible, "rank_min"] = ranks.min(axis=1)
+    out.loc[eligible, "rank_max"] = ranks.max(axis=1)
+    p_top = (ranks <= top_k).mean(axis=1)
+    out.loc[eligible, "p_top_k"] = p_top
+    out.loc[eligible, "stable"] = (p_top == 0) | (p_top == 1)
+    return out.astype(
+        {"rank_min": "Int64", "rank_max": "Int64", "p_top_k": float, "stable": "boolean"}
+    )

@@ -192,7 +192,7 @@ def test_snapped_points_add_the_walked_leg_and_the_share_of_the_edge() -> None:
     assert times[0, 1] == pytest.approx(30 / walk_ms + 50 + 40 / walk_ms)
     assert times[1, 0] == pytest.approx(40 + 50 + 30)
     # from P1 to node C: walk on, 75 s to B, 100 s to C
-    c = int(np.searchsorted(graph.node_ids, 3))
+    c = int(graph.index_of([3])[0])
     to_c = as_dense(times_between(snapped_graph, snapped.node[:1], np.array([c])))
     assert to_c[0, 0] == pytest.approx(30 + 75 + 100)
 
@@ -212,8 +212,8 @@ def test_snapping_to_a_one_way_street_only_goes_with_the_flow() -> None:
     # beside the one-way B -> C, half way up
     points = gpd.GeoSeries([Point(1000, 500)], crs="EPSG:27700")
     snapped_graph, snapped = snap_points(graph, points, walk_kmh=3.6, max_snap_m=500)
-    b = int(np.searchsorted(graph.node_ids, 2))
-    c = int(np.searchsorted(graph.node_ids, 3))
+    b = int(graph.index_of([2])[0])
+    c = int(graph.index_of([3])[0])
     out = as_dense(times_between(snapped_graph, snapped.node, np.array([b, c])))
     assert out[0, 1] == pytest.approx(50)  # on to C with the flow
     # to B only round the loop: 50 to C, 300 to A, 100 to B

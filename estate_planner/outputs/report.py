@@ -76,6 +76,27 @@ def charts(result: RunResult) -> list[dict[str, str]]:
                 "png": _png(fig),
             }
         )
+    stability = ranking_table(result)
+    stability = stability[stability["rank_min"].notna()].head(15)
+    if len(stability):
+        fig, ax = plt.subplots(figsize=(7, 0.3 * len(stability) + 1))
+        y = np.arange(len(stability))
+        low = stability["rank_min"].astype(float).to_numpy()
+        high = stability["rank_max"].astype(float).to_numpy()
+        ax.hlines(y, low, high, color="#005eb8", linewidth=4, alpha=0.6)
+        ax.plot(stability["rank"].astype(float), y, "o", color="#d7301f")
+        ax.axvline(result.scenario.selection.hubs + 0.5, color="#999", linestyle="--")
+        ax.set_yticks(y, stability["site_id"].astype(str))
+        ax.invert_yaxis()
+        ax.set_xlabel("rank (dot: with the scenario's weights; bar: range over the runs)")
+        out.append(
+            {
+                "title": f"Rank stability: weights perturbed by up to "
+                f"±{result.scenario.scoring.sensitivity_spread:.0%} in "
+                f"{result.scenario.scoring.sensitivity_runs} seeded runs",
+                "png": _png(fig),
+            }
+        )
     table = ranking_table(result).head(10)
     if len(table):
         fig, ax = plt.subplots(figsize=(7, 0.35 * len(table) + 1))
@@ -155,6 +176,8 @@ def context(result: RunResult) -> dict[str, Any]:
             "score": f"{r['score']:.3f}",
             "parts": [f"{r[f'contribution_{c}']:.3f}" for c in CRITERIA],
             "excluded": r["excluded_reason"],
+            "p_top": "" if pd.isna(r["p_top_k"]) else f"{r['p_top_k']:.0%}",
+            "unstable": bool(not pd.isna(r["stable"]) and not r["stable"]),
             "selected": bool(r["selected"]),
         }
         for r in ranking_table(result).to_dict("records")

@@ -27,14 +27,23 @@ RANKING_COLUMNS = [
     "annual_cost_gbp",
     "available",
     "in_town_centre",
+    "deprived_share_reached",
+    "rank_min",
+    "rank_max",
+    "p_top_k",
+    "stable",
     *[f"criterion_{c}" for c in CRITERIA],
     *[f"contribution_{c}" for c in CRITERIA],
 ]
 
 
 def ranking_table(result: RunResult) -> pd.DataFrame:
-    """One row per candidate, best first; excluded sites last, with their reason."""
-    frame = pd.DataFrame(result.candidates[RANKING_COLUMNS])
+    """One row per candidate, best first; excluded sites last, with their reason.
+
+    ``rank_min``/``rank_max``/``p_top_k``/``stable`` come from the weight-sensitivity
+    runs (blank when ``scoring.sensitivity_runs = 0``).
+    """
+    frame = pd.DataFrame(result.candidates.reindex(columns=RANKING_COLUMNS))
     frame = frame.assign(_unranked=frame["rank"].isna())
     frame = frame.sort_values(["_unranked", "rank", "site_id"], kind="stable")
     return frame.drop(columns="_unranked").reset_index(drop=True)
@@ -58,7 +67,13 @@ def demand_layer(result: RunResult) -> gpd.GeoDataFrame:
         "unmet_need",
     ]
     for mode in result.scenario.network.modes:
-        columns += [f"minutes_to_service_{mode}", f"minutes_to_hub_{mode}", f"covered_{mode}"]
+        columns += [
+            f"minutes_to_service_{mode}",
+            f"minutes_to_hub_{mode}",
+            f"covered_{mode}",
+            f"e2sfca_{mode}",
+            f"e2sfca_with_hubs_{mode}",
+        ]
     return gpd.GeoDataFrame(
         result.demand[[*columns, "geometry"]], geometry="geometry", crs=result.demand.crs
     )
@@ -66,7 +81,7 @@ def demand_layer(result: RunResult) -> gpd.GeoDataFrame:
 
 def write_geopackage(result: RunResult, path: Path) -> None:
     """Write layers ``candidates``, ``demand``, ``services`` and ``catchments`` (EPSG:27700)."""
-    candidates = result.candidates[[*RANKING_COLUMNS, "geometry"]].copy()
+    candidates = result.candidates.reindex(columns=[*RANKING_COLUMNS, "geometry"])
     layers = {
         "candidates": gpd.GeoDataFrame(candidates, geometry="geometry", crs=result.candidates.crs),
         "demand": demand_layer(result),
@@ -76,6 +91,6 @@ def write_geopackage(result: RunResult, path: Path) -> None:
     for name, layer in layers.items():
         layer = layer.copy()
         for column in layer.columns:
-            if str(layer[column].dtype) == "Int64":
+            if str(layer[column].dtype) in ("Int64", "boolean"):
                 layer[column] = layer[column].astype("float64")
         layer.to_file(path, layer=name, driver="GPKG")
