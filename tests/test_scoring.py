@@ -76,3 +76,19 @@ def test_raising_a_weight_never_lowers_the_site_best_on_it() -> None:
     a, b = score(candidates(), base, none), score(candidates(), more, none)
     best = candidates()["deprivation_reached"].idxmax()
     assert b.loc[best, "rank"] <= a.loc[best, "rank"]
+
+
+def test_sensitivity_ranges_contain_the_ranking_and_flag_the_close_calls() -> None:
+    from estate_planner.scoring import sensitivity
+
+    config = ScoringConfig(weights={"need_reached": 1, "deprivation": 1, "cost": 1})
+    cands = candidates()
+    eligible = pd.Series(True, index=cands.index)
+    table = score(cands, config, pd.Series("", index=cands.index))
+    out = sensitivity(table, config, eligible, cands["site_id"], top_k=1, runs=300, seed=3)
+    assert (out["rank_min"] <= table["rank"]).all() and (table["rank"] <= out["rank_max"]).all()
+    assert out["p_top_k"].sum() == pytest.approx(1.0)  # exactly one site is top-1 in each run
+    # B and D tie on every criterion: they swap places only by site id, never by weight
+    assert out.loc[1, "p_top_k"] in (0.0, 1.0) or not out.loc[1, "stable"]
+    again = sensitivity(table, config, eligible, cands["site_id"], top_k=1, runs=300, seed=3)
+    pd.testing.assert_frame_equal(out, again)  # seeded

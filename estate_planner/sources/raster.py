@@ -61,7 +61,7 @@ def read_population_cells(
             f"{path}: no populated cells (all nodata or zero) inside the study area; "
             "check the raster covers the area, or leave demand.raster out"
         )
-    xs, ys = transform * (cols + 0.5, rows + 0.5)
+    xs, ys = transform @ (cols + 0.5, rows + 0.5)
     to_bng = Transformer.from_crs(src.crs, BNG, always_xy=True)
     bx, by = to_bng.transform(np.asarray(xs), np.asarray(ys))
     people = values[rows, cols]
@@ -76,8 +76,8 @@ def read_population_cells(
 def _cell_area_km2(
     transform, rows: np.ndarray, cols: np.ndarray, to_bng: Transformer
 ) -> np.ndarray:
-    x0, y0 = transform * (cols, rows)
-    x1, y1 = transform * (cols + 1, rows + 1)
+    x0, y0 = transform @ (cols, rows)
+    x1, y1 = transform @ (cols + 1, rows + 1)
     corners = [
         to_bng.transform(np.asarray(a), np.asarray(b))
         for a, b in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
