@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from estate_planner.network import spatial_order
 
 
-def road_grid(side: int, *, seed: int = 7) -> sp.csr_matrix:
+def road_grid(side: int, *, seed: int = 7, with_xy: bool = False):  # type: ignore[no-untyped-def]
     """A ``side`` x ``side`` road-like graph as CSR (travel times in seconds).
 
     Nodes are numbered as :func:`estate_planner.network.routing_graph` numbers a real
@@ -38,4 +38,7 @@ def road_grid(side: int, *, seed: int = 7) -> sp.csr_matrix:
     _, labels = connected_components(graph, directed=True, connection="strong")
     keep = np.flatnonzero(labels == np.bincount(labels).argmax())
     keep = keep[spatial_order(keep % side, keep // side)]
-    return graph[keep][:, keep].tocsr()
+    csr = graph[keep][:, keep].tocsr()
+    if with_xy:
+        return csr, keep % side, keep // side
+    return csr

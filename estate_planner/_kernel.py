@@ -109,3 +109,18 @@ def bounded_times(indptr, indices, weights, sources, target_col, n_targets, limi
                     out[s, col] = dist[node]
                 dist[node] = INF
     return out
+
+
+@njit(cache=True, parallel=True)
+def reduced_costs(indptr, indices, cost, lam):
+    """Per site (CSR row), the sum over its pairs of ``min(0, cost - lam[demand])``."""
+    n = indptr.shape[0] - 1
+    out = np.zeros(n)
+    for j in prange(n):
+        total = 0.0
+        for p in range(indptr[j], indptr[j + 1]):
+            r = cost[p] - lam[indices[p]]
+            if r < 0.0:
+                total += r
+        out[j] = total
+    return out

@@ -17,6 +17,7 @@ the proven relative gap between the answer and the best bound.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 Objective = Literal["coverage", "median"]
 _MAX_EXACT_PAIRS = 3_000_000
+#: Above this many (site, demand) pairs the MILP is not built whole: Lagrangian
+#: bounds prove the gap, and reduced-cost fixing shrinks what HiGHS must solve.
+_MAX_MILP_PAIRS = 250_000
 
 
 @dataclass
@@ -162,6 +166,14 @@ class _Problem:
     def start(self) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def size(self) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+    def bound(
+        self, k: int, mask: np.ndarray, heuristic: list[int], time_limit: float
+    ) -> tuple[list[int], str, float]:  # pragma: no cover
+        raise NotImplementedError
+
     def milp(
         self,
         k: int,
@@ -196,6 +208,41 @@ class _Coverage(_Problem):
     def start(self) -> np.ndarray:
         return np.zeros(self.cover.shape[1], bool)
 
+    def size(self) -> int:
+        return int(self.cover.nnz)
+
+    def bound(
+        self, k: int, mask: np.ndarray, heuristic: list[int], time_limit: float
+    ) -> tuple[list[int], str, float]:
+        """Prove the heuristic's gap with a Lagrangian bound; if it is not closed,
+        drop every site that cannot be in a better answer and let HiGHS search the rest.
+        """
+        best = self.value(heuristic)
+        upper, u = coverage_bound(self.cover, self.w, k, mask, best)
+        if upper - best <= 1e-9 * max(best, 1.0):
+            return heuristic, "greedy+swap, optimal by Lagrangian bound", 0.0
+        keep = coverage_reduce(self.cover, self.w, u, k, mask, best)
+        logger.info("Lagrangian fixing keeps %d of %d candidates", keep.sum(), mask.sum())
+        sub = _Coverage.__new__(_Coverage)
+        rows = np.flatnonzero(keep)
+        sub.cover, sub.w = _merge_columns(self.cover[rows], self.w)
+        sub.cover_csc, sub.n = sub.cover.tocsc(), len(rows)
+        result = sub.milp(
+            min(k, len(rows)), np.ones(len(rows), bool), None, None, time_limit, at_most=True
+        )
+        if result is None:
+            return heuristic, "greedy+swap (Lagrangian bound)", (upper - best) / best
+        sites, sub_gap = result
+        found = [int(rows[j]) for j in sites]
+        value = self.value(found) if found else 0.0
+        if value > best + 1e-9:
+            best, heuristic = value, found
+        # the optimum is the better of the heuristic and the reduced problem's optimum
+        sub_upper = value * (1 + sub_gap) if sub_gap else value
+        upper = min(upper, max(best, sub_upper))
+        gap = max(upper - best, 0.0) / best if best > 0 else 0.0
+        return heuristic, "Lagrangian fixing + exact (HiGHS)", gap
+
     def gains(self, state: np.ndarray) -> np.ndarray:
         return np.asarray(self.cover @ (self.w * ~state)).ravel()
 
@@ -210,7 +257,7 @@ class _Coverage(_Problem):
         hit = np.asarray(self.cover[sites].sum(axis=0)).ravel() > 0
         return float(self.w[hit].sum())
 
-    def milp(self, k, mask, costs, budget, time_limit):
+    def milp(self, k, mask, costs, budget, time_limit, at_most=False):
         n, m = self.n, self.cover.shape[1]
         if m == 0:
             return [], 0.0
@@ -220,7 +267,7 @@ class _Coverage(_Problem):
             [-self.cover.T.tocsr().astype(float), sp.eye(m, format="csr")], format="csr"
         )
         rows = [LinearConstraint(link, -np.inf, 0)]
-        rows += _site_constraints(n, m, k, costs, budget)
+        rows += _site_constraints(n, m, k, costs, budget, at_most=at_most)
         upper = np.concatenate([mask.astype(float), np.ones(m)])
         integrality = np.concatenate([np.ones(n), np.zeros(m)])
         return _run_milp(c, rows, Bounds(0, upper), integrality, n, time_limit)
@@ -247,6 +294,31 @@ class _Median(_Problem):
 
     def start(self) -> np.ndarray:
         return self.base.copy()
+
+    def size(self) -> int:
+        return int(self.times.nnz)
+
+    def bound(
+        self, k: int, mask: np.ndarray, heuristic: list[int], time_limit: float
+    ) -> tuple[list[int], str, float]:
+        """The heuristic's answer with its proven gap to a Lagrangian lower bound."""
+        best = self.value(heuristic)
+        lower, sites = median_bound(
+            self.times, self.w, self.base, k, mask, best, time_limit=time_limit / 2
+        )
+        if len(sites) == k:
+            # the relaxation's sites are often a better start for the local search
+            other = _swap(self, sites, mask, None, None)
+            if self.value(other) < best - 1e-9:
+                heuristic, best = other, self.value(other)
+                lower = max(
+                    lower,
+                    median_bound(
+                        self.times, self.w, self.base, k, mask, best, time_limit=time_limit / 2
+                    )[0],
+                )
+        gap = max(best - lower, 0.0) / best if best > 0 else 0.0
+        return heuristic, "greedy+swap (Lagrangian lower bound)", gap
 
     def gains(self, state: np.ndarray) -> np.ndarray:
         coo = self.times.tocoo()
@@ -320,9 +392,10 @@ def _merge_columns(cover: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, 
 
 
 def _site_constraints(
-    n: int, m: int, k: int, costs: np.ndarray | None, budget: float | None
+    n: int, m: int, k: int, costs: np.ndarray | None, budget: float | None, *, at_most: bool = False
 ) -> list[LinearConstraint]:
-    rows = [LinearConstraint(np.concatenate([np.ones(n), np.zeros(m)])[None, :], k, k)]
+    count = np.concatenate([np.ones(n), np.zeros(m)])[None, :]
+    rows = [LinearConstraint(count, 0 if at_most else k, k)]
     if budget is not None and costs is not None:
         cost = np.nan_to_num(np.asarray(costs, float), nan=0.0)
         rows.append(LinearConstraint(np.concatenate([cost, np.zeros(m)])[None, :], 0, budget))
@@ -431,22 +504,180 @@ def _solve(
     want_curve: bool,
 ) -> Selection:
     heuristic = _swap(problem, _greedy(problem, k, mask, costs, budget), mask, costs, budget)
-    exact = problem.milp(k, mask, costs, budget, time_limit)
-    chosen, method, gap = heuristic, "greedy+swap", float("nan")
-    if exact is not None:
-        sites, gap = exact
-        if problem.sense * problem.value(sites) >= problem.sense * problem.value(heuristic) - 1e-9:
-            chosen, method = sites, "exact (HiGHS)"
-        else:  # a time-limited MILP can return worse than the heuristic
-            method = "greedy+swap (HiGHS bound)"
+    large = problem.size() > _MAX_MILP_PAIRS and budget is None
+    if large:
+        chosen, method, gap = problem.bound(k, mask, heuristic, time_limit)
+    else:
+        chosen, method, gap = _exact(problem, k, mask, costs, budget, time_limit, heuristic)
     order, gains = _order_by_gain(problem, chosen)
     value = problem.value(order)
     curve: list[float] = []
     if want_curve:
-        for size in range(1, k + 1):
-            if size == k:
-                curve.append(value)
-                continue
-            sub = _solve(problem, size, mask, costs, budget, time_limit / k, False)
-            curve.append(sub.objective)
+        if large:  # the greedy order's prefixes: each a feasible smaller portfolio
+            curve = [problem.value(order[:size]) for size in range(1, k + 1)]
+        else:
+            curve = [
+                value
+                if size == k
+                else _solve(problem, size, mask, costs, budget, time_limit / k, False).objective
+                for size in range(1, k + 1)
+            ]
     return Selection(order, value, gap, method, gains, curve, problem.kind)
+
+
+def _exact(
+    problem: _Problem,
+    k: int,
+    mask: np.ndarray,
+    costs: np.ndarray | None,
+    budget: float | None,
+    time_limit: float,
+    heuristic: list[int],
+) -> tuple[list[int], str, float]:
+    exact = problem.milp(k, mask, costs, budget, time_limit)
+    if exact is None:
+        return heuristic, "greedy+swap", float("nan")
+    sites, gap = exact
+    if problem.sense * problem.value(sites) >= problem.sense * problem.value(heuristic) - 1e-9:
+        return sites, "exact (HiGHS)", gap
+    # a time-limited MILP can return worse than the heuristic
+    return heuristic, "greedy+swap (HiGHS bound)", gap
+
+
+# --------------------------------------------------------------------------------------
+# Large instances: Lagrangian bounds (Beasley 1993 style subgradient optimisation)
+
+
+def _top_k_sum(values: np.ndarray, k: int, mask: np.ndarray) -> tuple[float, np.ndarray]:
+    """Sum and indices of the k largest ``values`` among ``mask``."""
+    allowed = np.flatnonzero(mask)
+    if len(allowed) <= k:
+        return float(values[allowed].sum()), allowed
+    part = allowed[np.argpartition(-values[allowed], k - 1)[:k]]
+    return float(values[part].sum()), part
+
+
+def coverage_bound(
+    cover: sp.csr_matrix,
+    w: np.ndarray,
+    k: int,
+    mask: np.ndarray,
+    best: float,
+    *,
+    iterations: int = 400,
+) -> tuple[float, np.ndarray]:
+    """Upper bound on the need k sites can cover, by relaxing each coverage constraint.
+
+    With multipliers ``0 <= u_i <= w_i`` on ``z_i <= sum_j a_ij y_j``, the relaxation
+    ``L(u) = sum_i (w_i - u_i) + (top-k of c_j = sum_i a_ij u_i)`` bounds the optimum
+    from above; subgradient steps drive it down towards the LP bound. Returns the best
+    bound and its multipliers.
+    """
+    u = w * 0.5
+    best_bound, best_u = np.inf, u.copy()
+    step = 2.0
+    stall = 0
+    by_site = cover.astype(float)
+    for _ in range(iterations):
+        c = np.asarray(by_site @ u).ravel()
+        top, chosen = _top_k_sum(c, k, mask)
+        bound = float((w - u).sum()) + top
+        if bound < best_bound - 1e-9:
+            best_bound, best_u, stall = bound, u.copy(), 0
+        else:
+            stall += 1
+            if stall >= 20:
+                step, stall = step / 2, 0
+        if best_bound - best <= 1e-9 * max(best, 1.0) or step < 1e-6:
+            break
+        hits = np.asarray(by_site[chosen].sum(axis=0)).ravel()
+        g = hits - 1.0  # d L / d u_i
+        norm = float(g @ g)
+        if norm == 0:
+            break
+        u = np.clip(u - step * (bound - best) / norm * g, 0.0, w)
+    return best_bound, best_u
+
+
+def coverage_reduce(
+    cover: sp.csr_matrix, w: np.ndarray, u: np.ndarray, k: int, mask: np.ndarray, best: float
+) -> np.ndarray:
+    """Candidates that may still be in a better solution than ``best``.
+
+    Forcing site j into the relaxation gives a bound for every solution that contains
+    j; if that bound is not above ``best``, no such solution can beat it and j is
+    dropped (Lagrangian reduced-cost fixing).
+    """
+    c = np.asarray(cover.astype(float) @ u).ravel()
+    base = float((w - u).sum())
+    allowed = np.flatnonzero(mask)
+    order = allowed[np.argsort(-c[allowed], kind="stable")]
+    top_k_minus_1 = c[order[: k - 1]].sum()
+    kth = c[order[k - 1]] if len(order) >= k else 0.0
+    # with j forced in: j plus the best k-1 others (which include j if j is in them)
+    in_top = np.zeros(len(c), bool)
+    in_top[order[: k - 1]] = True
+    forced = base + c + np.where(in_top, top_k_minus_1 - c + kth, top_k_minus_1)
+    return mask & (forced > best + 1e-9 * max(best, 1.0))
+
+
+def median_bound(
+    times: sp.csr_matrix,
+    w: np.ndarray,
+    base: np.ndarray,
+    k: int,
+    mask: np.ndarray,
+    best: float,
+    *,
+    iterations: int = 2000,
+    time_limit: float = 60.0,
+) -> tuple[float, list[int]]:
+    """Lower bound on need-weighted time for k sites, relaxing each assignment constraint,
+    and the sites the best relaxation opens (a good start for a local search).
+
+    Multipliers ``l_i`` on ``sum_j x_ij + r_i = 1`` give ``L(l) = sum_i l_i +
+    sum_i min(0, w_i b_i - l_i) + (k most negative rho_j = sum_i min(0, w_i t_ij - l_i))``,
+    where ``b_i`` is the time to an existing service (or the unreachable charge).
+    """
+    from estate_planner._kernel import reduced_costs
+
+    coo = times.tocoo()
+    useful = coo.data < base[coo.col]
+    pairs = sp.csr_matrix(
+        ((w[coo.col] * coo.data)[useful], (coo.row[useful], coo.col[useful])), shape=times.shape
+    )
+    indptr, demand, cost = pairs.indptr, pairs.indices, pairs.data
+    stay = w * base
+    # start from each point's cheapest assignment: the bound of "every site open"
+    lam = stay.copy()
+    np.minimum.at(lam, demand, cost)
+    best_bound = -np.inf
+    best_sites = np.zeros(0, dtype=np.int64)
+    step = 2.0
+    stall = 0
+    deadline = time.perf_counter() + time_limit
+    for _ in range(iterations):
+        if time.perf_counter() > deadline:
+            break
+        rho = reduced_costs(indptr, demand, cost, lam)
+        top, chosen = _top_k_sum(-rho, k, mask)
+        bound = float(lam.sum() + np.minimum(0.0, stay - lam).sum() - top)
+        if bound > best_bound + 1e-9:
+            best_bound, best_sites, stall = bound, chosen, 0
+        else:
+            stall += 1
+            if stall >= 20:
+                step, stall = step / 2, 0
+        if best - best_bound <= 1e-9 * max(best, 1.0) or step < 1e-6:
+            break
+        served = np.zeros(len(w))
+        for j in chosen:  # only the k chosen rows
+            row = slice(indptr[j], indptr[j + 1])
+            hit = demand[row][cost[row] < lam[demand[row]]]
+            served[hit] += 1
+        g = 1.0 - served - (stay < lam)
+        norm = float(g @ g)
+        if norm == 0:
+            break
+        lam = lam + step * (best - bound) / norm * g
+    return best_bound, [int(x) for x in best_sites]

@@ -147,3 +147,41 @@ def test_infeasible_requests_are_refused_before_solving(kwargs, message) -> None
     times, fixed, w, costs = instance(1)
     with pytest.raises(InfeasibleError, match=message):
         select_sites(times, w, threshold=600, fixed=fixed, costs=costs, **kwargs)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 100_000), k=st.integers(1, 4))
+def test_large_instance_path_is_still_optimal(seed: int, k: int) -> None:
+    """Lagrangian bound + reduced-cost fixing + HiGHS on what is left = brute force."""
+    from estate_planner import optimise
+
+    times, fixed, w, _ = instance(seed, n=10, m=60)
+    saved = optimise._MAX_MILP_PAIRS
+    optimise._MAX_MILP_PAIRS = 0
+    try:
+        result = select_sites(times, w, k, threshold=600, fixed=fixed, curve=False)
+        median = select_sites(times, w, k, fixed=fixed, objective="median", curve=False)
+    finally:
+        optimise._MAX_MILP_PAIRS = saved
+    assert result.objective == pytest.approx(brute_coverage(times, fixed, w, k, 600))
+    assert result.gap <= 1e-6
+    best_median = brute_median(times, fixed, w, k)
+    assert median.objective >= best_median - 1e-6
+    # the reported gap is a proven one: the optimum lies within it
+    assert (median.objective - best_median) / median.objective <= median.gap + 1e-9
+
+
+def test_lagrangian_bounds_bracket_the_optimum() -> None:
+    from estate_planner.optimise import _Coverage, _Median, coverage_bound, median_bound
+
+    for seed in range(8):
+        times, fixed, w, _ = instance(seed, n=9, m=50)
+        sparse = sp.csr_matrix(np.where(np.isfinite(times), times, 0))
+        mask = np.ones(9, bool)
+        cov = _Coverage(sparse, w, 600, sp.csr_matrix(fixed))
+        optimum = brute_coverage(times, fixed, w, 3, 600)
+        upper, _ = coverage_bound(cov.cover, cov.w, 3, mask, optimum * 0.9)
+        assert upper >= optimum - 1e-6
+        med = _Median(sparse, w, sp.csr_matrix(fixed))
+        best = brute_median(times, fixed, w, 3)
+        assert median_bound(med.times, med.w, med.base, 3, mask, best * 1.1)[0] <= best + 1e-6
