@@ -22,8 +22,11 @@ def main(argv: list[str]) -> int:
         module = __import__(f"benchmarks.{name}", fromlist=["run"])
         print(f"running {name}...", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        results[name] = {"result": module.run(), "wall_s": time.perf_counter() - start,
-                         "machine": _machine()}  # fmt: skip
+        results[name] = {
+            "result": module.run(),
+            "wall_s": time.perf_counter() - start,
+            "machine": _machine(),
+        }
         store.write_text(json.dumps(results, indent=2, default=str) + "\n")
     from benchmarks.report import write_results
 
@@ -35,8 +38,10 @@ def main(argv: list[str]) -> int:
 def _machine() -> str:
     import os
 
-    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"numba {numba.__version__} ({numba.get_num_threads()} threads)")  # fmt: skip
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numba {numba.__version__} ({numba.get_num_threads()} threads)"
+    )
 
 
 if __name__ == "__main__":

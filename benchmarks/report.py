@@ -54,8 +54,12 @@ def _loading(r: dict[str, Any] | None) -> list[str]:
 
 
 def _selection(r: dict[str, Any]) -> list[str]:
-    lines = ["## Site selection (issue 5)", "", "| instance | method | time | objective | proven gap | spopt (same instance) |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "## Site selection (issue 5)",
+        "",
+        "| instance | method | time | objective | proven gap | spopt (same instance) |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in r["rows"]:
         gap = "n/a" if row["gap"] is None else f"{row['gap']:.4%}"
         spopt = row.get("spopt") or "not run"
@@ -67,11 +71,20 @@ def _selection(r: dict[str, Any]) -> list[str]:
 
 
 def write_results(results: dict[str, Any], path: Path) -> None:
-    lines = ["# Benchmark results", "",
-             "Written by `./dev bench` (`python -m benchmarks`); ratios are measured in the same run "
-             "on the same machine. Raw numbers: `results.json`.", ""]  # fmt: skip
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `./dev bench` (`python -m benchmarks`); ratios are measured in the same run "
+        "on the same machine. Raw numbers: `results.json`.",
+        "",
+    ]
     for name, render in (("loading", _loading), ("travel", _travel), ("selection", _selection)):
         if name in results:
-            lines += [*render(results[name]["result"]), "", f"_Machine: {results[name]['machine']}; "
-                      f"benchmark wall time {results[name]['wall_s']:.0f} s._", ""]  # fmt: skip
+            lines += [
+                *render(results[name]["result"]),
+                "",
+                f"_Machine: {results[name]['machine']}; "
+                f"benchmark wall time {results[name]['wall_s']:.0f} s._",
+                "",
+            ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -65,12 +65,23 @@ def _instance(
 def _spopt(kind: str, times: sp.csr_matrix, weights: np.ndarray, k: int, radius: float) -> str:
     WORK.mkdir(exist_ok=True)
     path = WORK / f"{kind}_{times.shape[0]}x{times.shape[1]}.npz"
-    np.savez(path, data=times.data, indices=times.indices, indptr=times.indptr,
-             shape=np.array(times.shape), weights=weights)  # fmt: skip
+    np.savez(
+        path,
+        data=times.data,
+        indices=times.indices,
+        indptr=times.indptr,
+        shape=np.array(times.shape),
+        weights=weights,
+    )
     script = _SPOPT % SPOPT_LIMIT_S
     try:
-        proc = subprocess.run([sys.executable, "-c", script, kind, str(path), str(k), str(radius)],
-                              capture_output=True, text=True, timeout=SPOPT_LIMIT_S + 120, check=False)  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, "-c", script, kind, str(path), str(k), str(radius)],
+            capture_output=True,
+            text=True,
+            timeout=SPOPT_LIMIT_S + 120,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return f"did not finish in {SPOPT_LIMIT_S + 120} s (model building included)"
     finally:
@@ -81,13 +92,26 @@ def _spopt(kind: str, times: sp.csr_matrix, weights: np.ndarray, k: int, radius:
     return f"{float(seconds):.1f} s, objective {float(objective):,.1f}"
 
 
-def _row(name: str, kind: str, times: sp.csr_matrix, weights: np.ndarray, k: int,
-         threshold: float | None, *, spopt: bool) -> dict[str, Any]:  # fmt: skip
+def _row(
+    name: str,
+    kind: str,
+    times: sp.csr_matrix,
+    weights: np.ndarray,
+    k: int,
+    threshold: float | None,
+    *,
+    spopt: bool,
+) -> dict[str, Any]:
     start = time.perf_counter()
     result = select_sites(times, weights, k, threshold=threshold, objective=kind, curve=False)  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
-    row = {"instance": name, "method": result.method, "seconds": seconds,
-           "objective": result.objective, "gap": None if np.isnan(result.gap) else result.gap}  # fmt: skip
+    row = {
+        "instance": name,
+        "method": result.method,
+        "seconds": seconds,
+        "objective": result.objective,
+        "gap": None if np.isnan(result.gap) else result.gap,
+    }
     if spopt:
         row["spopt"] = _spopt(
             "mclp" if kind == "coverage" else "pmedian", times, weights, k, threshold or 0
@@ -98,14 +122,27 @@ def _row(name: str, kind: str, times: sp.csr_matrix, weights: np.ndarray, k: int
 def run() -> dict[str, Any]:
     rows = []
     times, weights = _instance(2000, 35_000, 900.0, seed=3)
-    for n_sites, n_demand, spopt in ((500, 10_000, True), (2000, 10_000, False), (500, 35_000, False),
-                                     (2000, 35_000, True)):  # fmt: skip
+    for n_sites, n_demand, spopt in (
+        (500, 10_000, True),
+        (2000, 10_000, False),
+        (500, 35_000, False),
+        (2000, 35_000, True),
+    ):
         sub, w = times[:n_sites, :n_demand], weights[:n_demand]
         name = f"MCLP {n_sites:,} x {n_demand:,}, k=10, 15 min ({sub.nnz:,} pairs)"
         rows.append(_row(name, "coverage", sub, w, 10, 900.0, spopt=spopt))
     far, w = _instance(500, 10_000, 5400.0, seed=5, block=400)
-    rows.append(_row(f"p-median 500 x 10,000 in a 40 km square, k=10 ({far.nnz:,} pairs)", "median",
-                     far, w, 10, None, spopt=True))  # fmt: skip
+    rows.append(
+        _row(
+            f"p-median 500 x 10,000 in a 40 km square, k=10 ({far.nnz:,} pairs)",
+            "median",
+            far,
+            w,
+            10,
+            None,
+            spopt=True,
+        )
+    )
     notes = [
         "- MCLP: greedy + swap gives the start; a Lagrangian bound (subgradient on the "
         "coverage constraints) proves its gap; where the gap is open, reduced-cost fixing "
