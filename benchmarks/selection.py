@@ -87,7 +87,9 @@ def _spopt(kind: str, times: sp.csr_matrix, weights: np.ndarray, k: int, radius:
     finally:
         path.unlink(missing_ok=True)
     if proc.returncode != 0:
-        return f"failed: {proc.stderr.strip().splitlines()[-1][:120] if proc.stderr else proc.returncode}"
+        err = proc.stderr.strip()
+        last = err.splitlines()[-1][:120] if err else proc.returncode
+        return f"failed: {last}"
     seconds, objective = proc.stdout.split()
     return f"{float(seconds):.1f} s, objective {float(objective):,.1f}"
 
