@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from estate_planner import access, need, network, optimise, scoring
-from estate_planner._errors import InputDataError
+from estate_planner._errors import InfeasibleError, InputDataError
 from estate_planner.scenario import Mode, Scenario
 from estate_planner.sources import areas as area_sources
 from estate_planner.sources import estate, osm, raster
@@ -358,6 +358,14 @@ def choose(
     mode = scenario.selection_mode
     mt = times[mode]
     eligible = (candidates["excluded_reason"] == "").to_numpy()
+    if eligible.sum() < scenario.selection.hubs:
+        reasons = candidates.loc[~eligible, "excluded_reason"].str.split("; ").explode()
+        counts = ", ".join(f"{n} {r}" for r, n in reasons.value_counts().sort_index().items())
+        raise InfeasibleError(
+            f"selection.hubs is {scenario.selection.hubs} but only {int(eligible.sum())} of "
+            f"{len(candidates)} candidates are eligible (excluded: {counts}); lower "
+            "selection.hubs, relax the [scoring] constraints or add candidates"
+        )
     selection = optimise.select_sites(
         mt.candidates,
         demand["need"].to_numpy(),

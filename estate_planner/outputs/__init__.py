@@ -40,6 +40,8 @@ def write_outputs(
     say = report or (lambda message: logger.info(message))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".staging-*"):  # left by a run that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     staging = out_dir / f".staging-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:

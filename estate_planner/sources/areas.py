@@ -86,7 +86,7 @@ def read_population(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenanc
     record = provenance("demand.population", path)
     record.rows_read = len(frame)
     lower = {c.lower() for c in frame.columns}
-    if {"age_group", "usual_residents"} <= lower:
+    if "age_group" in lower:
         table = _census_long(frame, path)
     elif "total" in lower and any(c.lower().endswith("65 and over") for c in frame.columns):
         table = _mid_year(frame, path)
@@ -102,9 +102,15 @@ def _census_long(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         frame, path, "area code", ["lsoa21_code", "lsoa21cd", "geography code", "code"]
     )
     age = pick_column(frame, path, "age group", ["age_group"])
-    value = pick_column(frame, path, "count", ["usual_residents"])
+    value = pick_column(frame, path, "count", ["usual_residents", "observation", "count"])
     assert code and age and value
     counts = numeric(frame, value, path, id_column=code)
+    negative = counts < 0
+    if negative.any():
+        raise InputDataError(
+            f"{path}: negative population for area(s) "
+            f"{', '.join(frame.loc[negative, code].astype(str).unique()[:10])}; fix those rows"
+        )
     data = pd.DataFrame(
         {"id": frame[code].str.strip(), "age": frame[age].str.strip().str.lower(), "n": counts}
     )

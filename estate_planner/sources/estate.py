@@ -80,7 +80,8 @@ def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Pr
     record.drop("repeated id, first kept", dupes, what="services")
     services = services.drop_duplicates("service_id")
     record.rows_used = len(services)
-    return services.reset_index(drop=True), record
+    # sorted by id so the answer does not depend on the order of the file's rows
+    return services.sort_values("service_id", kind="stable").reset_index(drop=True), record
 
 
 def geocode_postcodes(frame: pd.DataFrame, path: Path, lookup_path: Path) -> pd.DataFrame:

@@ -123,6 +123,14 @@ def read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
             f"{path}: the file has no coordinate reference system; set one (e.g. EPSG:27700 "
             "for eastings/northings or EPSG:4326 for longitude/latitude) and save it again"
         )
+    if frame.crs.is_geographic:
+        minx, miny, maxx, maxy = frame.total_bounds
+        if min(minx, miny) < -180 or max(maxx, maxy) > 180:
+            raise InputDataError(
+                f"{path}: the file says its coordinates are longitude/latitude ({frame.crs}) but "
+                f"they run to {max(abs(minx), abs(maxy)):,.0f}: they look like eastings and "
+                "northings. Declare the right CRS (EPSG:27700 for British National Grid)"
+            )
     return repair_geometries(frame.to_crs(BNG), path)
 
 

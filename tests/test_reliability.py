@@ -1,0 +1,179 @@
+"""Outputs survive a killed run; the same inputs give the same answer, whatever the
+row order and hash seed; no generated input makes a loader fail with a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from estate_planner import EstatePlannerError
+from estate_planner.outputs import OUTPUT_FILES
+from estate_planner.scenario import CandidatesConfig
+from estate_planner.sources.estate import read_candidates
+
+
+def run_cli(
+    scenario: Path, out: Path, *, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "estate_planner.cli", "-q", "run", str(scenario), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def hubs_in(folder: Path) -> set[int]:
+    """How many hubs each output of a run says were chosen."""
+    ranking = pd.read_csv(folder / "ranking.csv")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    layer = gpd.read_file(folder / "results.gpkg", layer="candidates")
+    return {
+        int(ranking["selected"].sum()),
+        len(manifest["selection"]["chosen"]),
+        int(layer["selected"].sum()),
+        (folder / "map.html").read_text().count('"ep-hub-icon"'),
+        (folder / "report.html").read_text().count('<tr><td class="n">'),
+    }
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in OUTPUT_FILES if (folder / name).exists()}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_a_killed_run_leaves_the_previous_outputs_intact(
+    sig: int, demo_dir: Path, demo_outputs: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(demo_outputs, out)
+    previous = snapshot(out)
+    assert set(previous) == set(OUTPUT_FILES)
+    # a run that differs (4 hubs), killed at several points from start-up to writing
+    scenario = demo_dir / "four.toml"
+    scenario.write_text((demo_dir / "scenario.toml").read_text().replace("hubs = 3", "hubs = 4"))
+    for delay in (0.5, 2.0, 3.5, 4.5, 5.5, 6.5):
+        proc = run_cli(scenario, out)
+        time.sleep(delay)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        now = snapshot(out)
+        assert set(now) == set(OUTPUT_FILES), f"killed at {delay}s: files missing"
+        if now == previous:
+            continue
+        # the outputs were replaced before the signal: then every one is the new run's
+        assert hubs_in(out) == {4}, f"killed at {delay}s left a mix of outputs: {hubs_in(out)}"
+        previous = now
+    if sig == signal.SIGINT:
+        assert not list(out.glob(".staging-*"))  # cleaned up on Ctrl-C
+
+
+def shuffled_copy(demo_dir: Path, folder: Path, seed: int) -> Path:
+    shutil.copytree(demo_dir, folder)
+    for name in (
+        "candidates.csv",
+        "census2021_age.csv",
+        "imd2019.csv",
+        "gp_practices.csv",
+        "pharmacies.csv",
+    ):
+        frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+        frame.sample(frac=1.0, random_state=seed).to_csv(folder / name, index=False)
+    return folder / "scenario.toml"
+
+
+def test_same_inputs_same_answer_whatever_the_row_order_and_hash_seed(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    runs = []
+    for i, (seed, hash_seed) in enumerate(((None, "0"), (1, "12345"), (2, "random"))):
+        scenario = (
+            demo_dir / "scenario.toml"
+            if seed is None
+            else shuffled_copy(demo_dir, tmp_path / f"in{i}", seed)
+        )
+        out = tmp_path / f"out{i}"
+        proc = run_cli(scenario, out, env={"PYTHONHASHSEED": hash_seed})
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        runs.append(out)
+    first = (runs[0] / "ranking.csv").read_bytes()
+    for out in runs[1:]:
+        assert (out / "ranking.csv").read_bytes() == first
+        for layer, key in (("candidates", "site_id"), ("demand", "id"), ("services", "service_id")):
+            a = (
+                gpd.read_file(runs[0] / "results.gpkg", layer=layer)
+                .sort_values(key)
+                .reset_index(drop=True)
+            )
+            b = (
+                gpd.read_file(out / "results.gpkg", layer=layer)
+                .sort_values(key)
+                .reset_index(drop=True)
+            )
+            pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+            assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-6).all()
+
+
+CELL = st.one_of(
+    st.text(max_size=12),
+    st.integers(-(10**6), 10**6).map(str),
+    st.floats(allow_nan=True).map(str),
+    st.just(""),
+    st.sampled_from(["retail", "nhs", "council", "yes", "no", "-0.70", "52.6"]),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    columns=st.lists(
+        st.sampled_from(
+            [
+                "site_id",
+                "name",
+                "kind",
+                "longitude",
+                "latitude",
+                "easting",
+                "northing",
+                "floor_area_m2",
+                "annual_cost_gbp",
+                "available",
+                "x",
+            ]
+        ),
+        min_size=0,
+        max_size=9,
+        unique=True,
+    ),
+    rows=st.integers(0, 5),
+    data=st.data(),
+)
+def test_no_candidate_file_makes_the_loader_fail_without_a_clear_error(
+    tmp_path: Path, columns: list[str], rows: int, data: st.DataObject
+) -> None:
+    frame = pd.DataFrame({c: [data.draw(CELL) for _ in range(rows)] for c in columns})
+    path = tmp_path / "c.csv"
+    text = frame.to_csv(index=False) if columns else data.draw(st.text(max_size=40))
+    path.write_text(text, encoding="utf-8")
+    message = ""
+    try:
+        read_candidates(CandidatesConfig(path=path))
+    except EstatePlannerError as exc:  # the only exception allowed: a clear one
+        message = str(exc)
+    assert not message or str(path) in message
