@@ -92,10 +92,12 @@ def demand_points(
     )
     if cells is None:
         return per_area
-    return _spread_over_cells(per_area, cells)
+    return _spread_over_cells(per_area, cells, polygonal.to_numpy())
 
 
-def _spread_over_cells(per_area: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _spread_over_cells(
+    per_area: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, polygonal: np.ndarray
+) -> gpd.GeoDataFrame:
     cells = cells[cells["id"].isin(per_area["id"])].copy()
     share = cells["people"] / cells.groupby("id")["people"].transform("sum")
     base = per_area.set_index("id").loc[cells["id"]]
@@ -115,10 +117,10 @@ def _spread_over_cells(per_area: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> g
         crs=per_area.crs,
     )
     empty = ~per_area["id"].isin(cells["id"])
-    if empty.any():
+    if (empty & polygonal).any():  # areas given as points keep their point: no warning
         warnings.warn(
-            f"{int(empty.sum())} areas have no populated raster cell and keep one point "
-            f"inside the area: {', '.join(per_area.loc[empty, 'id'][:10])}",
+            f"{int((empty & polygonal).sum())} areas have no populated raster cell and keep one "
+            f"point inside the area: {', '.join(per_area.loc[empty & polygonal, 'id'][:10])}",
             EstatePlannerWarning,
             stacklevel=3,
         )

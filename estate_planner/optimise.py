@@ -69,6 +69,7 @@ def select_sites(
     budget: float | None = None,
     time_limit: float = 60.0,
     curve: bool = True,
+    forced: list[int] | None = None,
 ) -> Selection:
     """Choose ``k`` candidates.
 
@@ -95,6 +96,8 @@ def select_sites(
         Seconds HiGHS may spend proving optimality.
     curve
         Also compute the best objective for 1..k sites.
+    forced
+        Candidates that must be among the ``k`` (e.g. a building already bought).
 
     Raises
     ------
@@ -109,6 +112,11 @@ def select_sites(
             f"weights has {len(weights)} entries but times has {n_demand} demand columns"
         )
     mask = np.ones(n_cand, bool) if eligible is None else np.asarray(eligible, bool)
+    forced = sorted(set(forced or []))
+    if len(forced) > k:
+        raise InfeasibleError(f"{len(forced)} candidates are forced but only {k} hubs are chosen")
+    mask = mask.copy()
+    mask[forced] = True
     _check_feasible(k, mask, costs, budget)
     fixed_m = None if fixed is None else _as_sparse(fixed)
     if objective == "coverage":
@@ -117,6 +125,7 @@ def select_sites(
         problem: _Problem = _Coverage(matrix, weights, threshold, fixed_m)
     else:
         problem = _Median(matrix, weights, fixed_m)
+    problem.forced = forced
     return _solve(problem, k, mask, costs, budget, time_limit, curve)
 
 
@@ -152,6 +161,13 @@ class _Problem:
 
     sense = 1  # +1: maximise, -1: minimise
     kind = "coverage"
+    forced: list[int] = []  # noqa: RUF012 - set per instance by select_sites
+
+    def lower(self, n_other: int) -> np.ndarray:
+        """MILP lower bounds: forced sites open, everything else free."""
+        low = np.zeros(self.n + n_other)  # type: ignore[attr-defined]
+        low[self.forced] = 1.0
+        return low
 
     def value(self, sites: list[int]) -> float:  # pragma: no cover - interface
         raise NotImplementedError
@@ -270,7 +286,7 @@ class _Coverage(_Problem):
         rows += _site_constraints(n, m, k, costs, budget, at_most=at_most)
         upper = np.concatenate([mask.astype(float), np.ones(m)])
         integrality = np.concatenate([np.ones(n), np.zeros(m)])
-        return _run_milp(c, rows, Bounds(0, upper), integrality, n, time_limit)
+        return _run_milp(c, rows, Bounds(self.lower(m), upper), integrality, n, time_limit)
 
 
 class _Median(_Problem):
@@ -364,7 +380,7 @@ class _Median(_Problem):
         rows += _site_constraints(n, p + m, k, costs, budget)
         upper = np.concatenate([mask.astype(float), np.ones(p + m)])
         integrality = np.concatenate([np.ones(n), np.zeros(p + m)])
-        result = _run_milp(c, rows, Bounds(0, upper), integrality, n, time_limit)
+        result = _run_milp(c, rows, Bounds(self.lower(p + m), upper), integrality, n, time_limit)
         if result is None:
             return None
         chosen, gap = result
@@ -422,11 +438,13 @@ def _greedy(
     problem: _Problem, k: int, mask: np.ndarray, costs: np.ndarray | None, budget: float | None
 ) -> list[int]:
     state = problem.start()
-    chosen: list[int] = []
-    spent = 0.0
+    chosen: list[int] = list(problem.forced)
+    for site in chosen:
+        state = problem.add(state, site)
     cost = np.zeros(len(mask)) if costs is None else np.nan_to_num(np.asarray(costs, float))
+    spent = float(cost[chosen].sum())
     cheapest = np.sort(cost[mask])
-    for step in range(k):
+    for step in range(len(chosen), k):
         gains = problem.gains(state).astype(float)
         allowed = mask.copy()
         allowed[chosen] = False
@@ -459,6 +477,8 @@ def _swap(
     while improved:
         improved = False
         for pos in range(len(best)):
+            if best[pos] in problem.forced:
+                continue
             rest = best[:pos] + best[pos + 1 :]
             state = problem.start()
             for site in rest:
@@ -504,7 +524,7 @@ def _solve(
     want_curve: bool,
 ) -> Selection:
     heuristic = _swap(problem, _greedy(problem, k, mask, costs, budget), mask, costs, budget)
-    large = problem.size() > _MAX_MILP_PAIRS and budget is None
+    large = problem.size() > _MAX_MILP_PAIRS and budget is None and not problem.forced
     if large:
         chosen, method, gap = problem.bound(k, mask, heuristic, time_limit)
     else:
@@ -516,10 +536,13 @@ def _solve(
         if large:  # the greedy order's prefixes: each a feasible smaller portfolio
             curve = [problem.value(order[:size]) for size in range(1, k + 1)]
         else:
+            # sizes below the forced sites cannot be built: left blank
             curve = [
                 value
                 if size == k
                 else _solve(problem, size, mask, costs, budget, time_limit / k, False).objective
+                if size >= len(problem.forced)
+                else float("nan")
                 for size in range(1, k + 1)
             ]
     return Selection(order, value, gap, method, gains, curve, problem.kind)

@@ -7,6 +7,7 @@ chains them and records timings and warnings for the manifest. Writing outputs i
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from estate_planner import access, need, network, optimise, scoring
+from estate_planner import access, edits, need, network, optimise, scoring
 from estate_planner._errors import InfeasibleError, InputDataError
 from estate_planner.scenario import Mode, Scenario
 from estate_planner.sources import areas as area_sources
@@ -160,6 +161,25 @@ def _read_candidates(scenario: Scenario, records: list[Provenance]) -> gpd.GeoDa
             f"site ids repeat between the property list and OSM: {', '.join(dupes[:5])}"
         )
     return gpd.GeoDataFrame(both, geometry="geometry", crs=network.BNG)
+
+
+def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
+    """The inputs with the scenario's what-if edits applied."""
+    if not scenario.edits:
+        inputs.candidates = inputs.candidates.assign(edit_excluded=False, forced=False)
+        return inputs
+    services, candidates = edits.apply_to_estate(inputs.services, inputs.candidates, scenario.edits)
+    population, areas, deprivation = edits.apply_to_population(
+        inputs.population, inputs.areas, inputs.deprivation, scenario.edits
+    )
+    return dataclasses.replace(
+        inputs,
+        services=services,
+        candidates=candidates,
+        population=population,
+        areas=areas,
+        deprivation=deprivation,
+    )
 
 
 def _record(key: str, path: Any, rows: int) -> Provenance:
@@ -366,6 +386,14 @@ def choose(
             f"{len(candidates)} candidates are eligible (excluded: {counts}); lower "
             "selection.hubs, relax the [scoring] constraints or add candidates"
         )
+    forced = [int(i) for i in np.flatnonzero(candidates["forced"].to_numpy())]
+    blocked = candidates.iloc[forced]
+    blocked = blocked[blocked["excluded_reason"] != ""]
+    if len(blocked):
+        raise InfeasibleError(
+            f"candidate {blocked['site_id'].iloc[0]} is forced by an edit but excluded "
+            f"({blocked['excluded_reason'].iloc[0]}); drop the edit or relax the constraint"
+        )
     selection = optimise.select_sites(
         mt.candidates,
         demand["need"].to_numpy(),
@@ -377,6 +405,7 @@ def choose(
         costs=candidates["annual_cost_gbp"].to_numpy(),
         budget=scenario.selection.budget_gbp,
         time_limit=scenario.selection.time_limit_s,
+        forced=forced,
     )
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
@@ -453,6 +482,7 @@ def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> R
         with _stage("inputs", timings, say):
             inputs = read_inputs(scenario)
         with _stage("need", timings, say):
+            inputs = apply_edits(scenario, inputs)
             demand = need.demand_points(
                 inputs.areas, inputs.population, inputs.deprivation, inputs.cells
             )

@@ -218,6 +218,61 @@ class SelectionConfig(_Model):
     time_limit_s: float = Field(60.0, gt=0)
 
 
+EditAction = Literal[
+    "close_service",
+    "open_service",
+    "add_development",
+    "scale_population",
+    "exclude_candidate",
+    "force_candidate",
+]
+#: ONS Census 2021: 2.36 people per household in England; new family housing runs
+#: a little higher, so 2.4 is the default for a development.
+PERSONS_PER_HOME = 2.4
+
+
+class EditConfig(_Model):
+    """One what-if change to the inputs.
+
+    - ``close_service``: ``ids`` of existing services to close.
+    - ``open_service``: a new service ``name`` of ``kind`` at ``longitude``/``latitude``.
+    - ``add_development``: ``homes`` new homes at ``longitude``/``latitude``, turned
+      into ``homes x persons_per_home`` people of whom ``share_65_plus`` are 65+; the
+      IMD decile is that of the area it falls in unless ``imd_decile`` is given.
+    - ``scale_population``: multiply the population of the areas in ``ids`` (all when
+      empty) by ``factor``.
+    - ``exclude_candidate`` / ``force_candidate``: candidates (``ids``) that may not
+      be / must be chosen.
+    """
+
+    action: EditAction
+    ids: list[str] = Field(default_factory=list)
+    name: str | None = None
+    kind: str | None = None
+    longitude: float | None = Field(None, ge=-9, le=3)
+    latitude: float | None = Field(None, ge=49, le=61.5)
+    homes: int | None = Field(None, gt=0)
+    persons_per_home: float = Field(PERSONS_PER_HOME, gt=0, le=10)
+    share_65_plus: float = Field(0.18, ge=0, le=1)
+    imd_decile: int | None = Field(None, ge=1, le=10)
+    factor: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _fields_for_action(self) -> EditConfig:
+        needs = {
+            "close_service": ["ids"],
+            "exclude_candidate": ["ids"],
+            "force_candidate": ["ids"],
+            "open_service": ["name", "kind", "longitude", "latitude"],
+            "add_development": ["homes", "longitude", "latitude"],
+            "scale_population": ["factor"],
+        }[self.action]
+        missing = [f for f in needs if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"edit {self.action!r} needs {', '.join(missing)}")
+        return self
+
+
 class Scenario(_Model):
     """A whole scenario. Build from Python or load with :func:`load_scenario`."""
 
@@ -231,6 +286,10 @@ class Scenario(_Model):
     access: AccessConfig = Field(default_factory=AccessConfig)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    edits: list[EditConfig] = Field(default_factory=list)
+    extends: Path | None = None
+
+    _extends = field_validator("extends")(_resolve)
 
     @model_validator(mode="after")
     def _selection_mode_is_built(self) -> Scenario:
@@ -346,8 +405,39 @@ def scenario_from_dict(
         raise ScenarioError("\n".join(describe_validation_error(exc, source))) from None
 
 
-def load_scenario(path: Path | str) -> Scenario:
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ScenarioError(
+            f"{path}: scenario file not found; check the path "
+            "(run `estate-planner demo` to see a working example)"
+        )
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax there") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file; save it as UTF-8") from None
+
+
+def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` laid over it: tables merge key by key, edits add up,
+    any other value (services included) is replaced."""
+    out = dict(base)
+    for key, value in changes.items():
+        if key == "edits":
+            out[key] = [*base.get(key, []), *value]
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = merge(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_scenario(path: Path | str, *, _seen: tuple[Path, ...] = ()) -> Scenario:
     """Read and validate a scenario TOML file.
+
+    A scenario with ``extends = "base.toml"`` starts from that file (its paths
+    relative to it) and states only what differs; its ``[[edits]]`` add to the base's.
 
     Raises
     ------
@@ -355,17 +445,17 @@ def load_scenario(path: Path | str) -> Scenario:
         Naming the file and every bad key, with what was expected.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(
-            f"{path}: scenario file not found; check the path "
-            "(run `estate-planner demo` to see a working example)"
-        )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax there") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file; save it as UTF-8") from None
+    data = _read_toml(path)
+    if "extends" in data:
+        base_path = (path.resolve().parent / str(data["extends"])).resolve()
+        if base_path in _seen:
+            raise ScenarioError(
+                f"{path}: extends {base_path}, which extends it back; remove the loop"
+            )
+        base = load_scenario(base_path, _seen=(*_seen, path.resolve()))
+        merged = merge(base.model_dump(mode="json", exclude_none=True), data)
+        merged["extends"] = str(base_path)
+        return scenario_from_dict(merged, base_dir=path.resolve().parent, source=str(path))
     return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))
 
 

@@ -67,6 +67,8 @@ def exclusions(
             candidates["annual_cost_gbp"] > budget_gbp,
             f"costs more than the budget {budget_gbp:,.0f}",
         )
+    if "edit_excluded" in candidates.columns:
+        add(candidates["edit_excluded"].astype(bool), "excluded by a scenario edit")
     if "unroutable" in candidates.columns:
         add(candidates["unroutable"].astype(bool), "not reachable on the street network")
     return reasons

@@ -185,3 +185,18 @@ def test_lagrangian_bounds_bracket_the_optimum() -> None:
         med = _Median(sparse, w, sp.csr_matrix(fixed))
         best = brute_median(times, fixed, w, 3)
         assert median_bound(med.times, med.w, med.base, 3, mask, best * 1.1)[0] <= best + 1e-6
+
+
+def test_forced_sites_are_kept_and_the_rest_is_optimal() -> None:
+    times, fixed, w, _ = instance(17)
+    forced = [6]
+    result = select_sites(times, w, 3, threshold=600, fixed=fixed, forced=forced, curve=False)
+    assert 6 in result.chosen and len(result.chosen) == 3
+    unmet = ~(fixed <= 600).any(axis=0)
+    best = max(
+        w[(times[[6, *combo]] <= 600).any(axis=0) & unmet].sum()
+        for combo in itertools.combinations([j for j in range(len(times)) if j != 6], 2)
+    )
+    assert result.objective == pytest.approx(best)
+    with pytest.raises(InfeasibleError, match="forced"):
+        select_sites(times, w, 1, threshold=600, forced=[1, 2])
