@@ -24,9 +24,10 @@ import scipy.sparse as sp
 from estate_planner import access, edits, need, network, optimise, scoring
 from estate_planner._errors import InfeasibleError, InputDataError
 from estate_planner.scenario import Mode, Scenario
+from estate_planner.settings import Settings, digest
 from estate_planner.sources import areas as area_sources
 from estate_planner.sources import estate, osm, raster
-from estate_planner.sources.tables import Provenance, provenance, read_vector
+from estate_planner.sources.tables import Provenance, provenance, read_vector, require_file
 
 logger = logging.getLogger(__name__)
 
@@ -106,12 +107,10 @@ def read_inputs(scenario: Scenario) -> Inputs:
     services = _clip(_read_services(scenario, records), area, "services", "service_id")
     candidates = _clip(_read_candidates(scenario, records), area, "candidates", "site_id")
     candidates = _flag_town_centres(scenario, candidates, records)
+    # the streets are read only when the network is built (not when it is cached)
+    require_file(scenario.network.osm, "network.osm")
+    records.append(provenance("network.osm", scenario.network.osm))
     ways = None
-    if not scenario.network.osm.name.lower().endswith(".graphml"):
-        ways = osm.read_highways(scenario.network.osm)
-        rec = provenance("network.osm", scenario.network.osm)
-        rec.rows_read = rec.rows_used = len(ways)
-        records.append(rec)
     return Inputs(
         boundary, areas, population, deprivation, cells, services, candidates, ways, records
     )
@@ -251,21 +250,50 @@ def _flag_town_centres(
 # Stage 2: network and travel times
 
 
+def network_key(scenario: Scenario, inputs: Inputs, mode: str) -> str:
+    """Cache key of a mode's street graph: the OSM file's hash and the travel settings."""
+    osm_hash = next(p.sha256 for p in inputs.provenance if p.key == "network.osm")
+    config = scenario.network
+    from estate_planner import __version__
+
+    return digest(
+        __version__,
+        osm_hash,
+        mode,
+        config.walk_kmh,
+        config.cycle_kmh,
+        sorted(config.drive_speeds_kmh.items()),
+    )
+
+
 def build_networks(
-    scenario: Scenario, inputs: Inputs, demand: gpd.GeoDataFrame
-) -> dict[str, ModeNetwork]:
-    """Build each mode's graph and snap demand, services and candidates onto it."""
+    scenario: Scenario, inputs: Inputs, demand: gpd.GeoDataFrame, settings: Settings
+) -> tuple[dict[str, ModeNetwork], dict[str, str]]:
+    """Each mode's graph (from the cache when the network inputs are unchanged) with
+    demand, services and candidates snapped onto it; and where each graph came from."""
     nets: dict[str, ModeNetwork] = {}
-    for mode in scenario.network.modes:
-        graph = _mode_graph(scenario, inputs, mode)
-        routing = network.routing_graph(graph, mode)
-        points = pd.concat(
+    status: dict[str, str] = {}
+    points = gpd.GeoSeries(
+        pd.concat(
             [demand.geometry, inputs.services.geometry, inputs.candidates.geometry],
             ignore_index=True,
-        )
+        ),
+        crs=network.BNG,
+    )
+    for mode in scenario.network.modes:
+        key = network_key(scenario, inputs, mode)
+        cached = settings.load("network", key)
+        if cached is None:
+            graph = _mode_graph(scenario, inputs, mode)
+            cached = (network.routing_graph(graph, mode), len(graph), graph.number_of_edges())
+            settings.store("network", key, cached)
+            status[mode] = "built"
+        else:
+            status[mode] = "reused from cache"
+        routing, n_nodes, n_edges = cached
         snapped_graph, snapped = network.snap_points(
             routing,
-            gpd.GeoSeries(points, crs=network.BNG),
+            points,
             walk_kmh=scenario.network.walk_kmh,
             max_snap_m=scenario.network.max_snap_m,
         )
@@ -274,31 +302,58 @@ def build_networks(
         split = [
             network.Snapped(snapped.distance_m[p], snapped.far[p], snapped.node[p]) for p in parts
         ]
-        nets[mode] = ModeNetwork(mode, snapped_graph, len(graph), graph.number_of_edges(), *split)
-    return nets
+        nets[mode] = ModeNetwork(mode, snapped_graph, n_nodes, n_edges, *split)
+    return nets, status
 
 
 def _mode_graph(scenario: Scenario, inputs: Inputs, mode: Mode) -> Any:
-    if inputs.ways is None:
+    if scenario.network.osm.name.lower().endswith(".graphml"):
         return network.graph_from_graphml(scenario.network.osm, mode, scenario.network)
+    if inputs.ways is None:
+        inputs.ways = osm.read_highways(scenario.network.osm)
     return network.graph_from_ways(inputs.ways, mode, scenario.network)
 
 
-def travel_times(scenario: Scenario, nets: dict[str, ModeNetwork]) -> dict[str, access.ModeTimes]:
-    """Demand -> site times per mode, out to the horizon, as sparse matrices."""
+def travel_times(
+    scenario: Scenario,
+    inputs: Inputs,
+    demand: gpd.GeoDataFrame,
+    nets: dict[str, ModeNetwork],
+    settings: Settings,
+) -> tuple[dict[str, access.ModeTimes], dict[str, str]]:
+    """Demand -> site times per mode, out to the horizon, as sparse matrices (cached by
+    the network and the points' coordinates)."""
     out = {}
+    status = {}
+    where = [
+        np.asarray(frame.geometry.get_coordinates()).tobytes()
+        for frame in (demand, inputs.services, inputs.candidates)
+    ]
     for mode, net in nets.items():
         threshold = scenario.access.minutes(mode) * 60
         horizon = threshold * HORIZON_FACTOR
-        targets = net.demand.node
-        services = network.times_between(
-            net.graph, net.services.node, targets, cutoff=horizon, to_sources=True
+        key = digest(
+            network_key(scenario, inputs, mode),
+            *where,
+            horizon,
+            scenario.network.max_snap_m,
         )
-        candidates = network.times_between(
-            net.graph, net.candidates.node, targets, cutoff=horizon, to_sources=True
-        )
-        out[mode] = access.ModeTimes(mode, threshold, services, candidates)
-    return out
+        cached = settings.load("times", key)
+        if cached is None:
+            targets = net.demand.node
+            services = network.times_between(
+                net.graph, net.services.node, targets, cutoff=horizon, to_sources=True
+            )
+            candidates = network.times_between(
+                net.graph, net.candidates.node, targets, cutoff=horizon, to_sources=True
+            )
+            cached = (services, candidates)
+            settings.store("times", key, cached)
+            status[mode] = "computed"
+        else:
+            status[mode] = "reused from cache"
+        out[mode] = access.ModeTimes(mode, threshold, *cached)
+    return out, status
 
 
 # --------------------------------------------------------------------------------------
@@ -473,8 +528,19 @@ def _stage(name: str, timings: dict[str, float], report: Callable[[str], None]) 
     logger.info("%s done in %.1f s", name, timings[name])
 
 
-def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> RunResult:
-    """Run every stage of ``scenario`` and return the results (nothing is written)."""
+def run(
+    scenario: Scenario,
+    *,
+    report: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
+) -> RunResult:
+    """Run every stage of ``scenario`` and return the results (nothing is written).
+
+    Street graphs and travel times are cached on disk (``settings``, default from the
+    environment), keyed by the hash of their inputs: a rerun whose network inputs did
+    not change skips that work, and the manifest says so.
+    """
+    settings = settings or Settings.from_env()
     say = report or (lambda message: logger.info(message))
     timings: dict[str, float] = {}
     with warnings.catch_warnings(record=True) as caught:
@@ -488,9 +554,9 @@ def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> R
             )
             demand["need"] = need.need_index(demand, scenario.need.weights)
         with _stage("network", timings, say):
-            nets = build_networks(scenario, inputs, demand)
+            nets, network_status = build_networks(scenario, inputs, demand, settings)
         with _stage("travel times", timings, say):
-            times = travel_times(scenario, nets)
+            times, times_status = travel_times(scenario, inputs, demand, nets, settings)
         with _stage("access and scores", timings, say):
             demand, candidates = assess(
                 scenario, demand, _mark_unroutable(inputs.candidates, nets), times
@@ -502,6 +568,13 @@ def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> R
         with _stage("catchments", timings, say):
             shapes = catchments(scenario, candidates, nets)
     messages = _warning_messages(caught, nets, demand, inputs)
+    notes = {
+        "cache": {
+            "network": network_status,
+            "travel_times": times_status,
+            "folder": str(settings.cache_dir) if settings.cache_dir else None,
+        }
+    }
     return RunResult(
         scenario,
         inputs,
@@ -514,6 +587,7 @@ def run(scenario: Scenario, *, report: Callable[[str], None] | None = None) -> R
         shapes,
         timings,
         messages,
+        notes,
     )
 
 

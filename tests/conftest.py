@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# tests (and the CLI runs they start) cache networks here, never in the user's home
+os.environ["ESTATE_PLANNER_CACHE"] = tempfile.mkdtemp(prefix="estate-planner-test-cache-")
 SHARED_DATA = Path(os.environ.get("ESTATE_PLANNER_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 

@@ -60,6 +60,7 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
             "curve": selection.curve,
         },
         "timings_s": result.timings,
+        "cache": result.notes.get("cache", {}),
         "warnings": result.warnings,
     }
 
