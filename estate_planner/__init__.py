@@ -19,6 +19,7 @@ from estate_planner.optimise import Selection, select_sites
 from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
 
 if TYPE_CHECKING:
+    from estate_planner.compare import Comparison
     from estate_planner.pipeline import RunResult
 
 try:
@@ -27,6 +28,16 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def compare_runs(base: RunResult, whatif: RunResult, out_dir: str | None = None) -> Comparison:
+    """Compare two runs; write the comparison into ``out_dir`` when given."""
+    from estate_planner.compare import compare, write_comparison
+
+    comparison = compare(base, whatif)
+    if out_dir is not None:
+        write_comparison(comparison, out_dir)
+    return comparison
 
 
 def run_scenario(scenario: Scenario, out_dir: str | None = None) -> RunResult:
@@ -53,6 +64,7 @@ __all__ = [
     "ScenarioError",
     "Selection",
     "__version__",
+    "compare_runs",
     "load_scenario",
     "run_scenario",
     "scenario_from_dict",

@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path, default=None, help="output folder (default: out/ beside the scenario)"
     )
+    compare = sub.add_parser("compare", help="run a base and a what-if scenario and compare them")
+    compare.add_argument("base", type=Path)
+    compare.add_argument("whatif", type=Path)
+    compare.add_argument("--out", type=Path, default=Path("maps/compare"), help="output folder")
     validate = sub.add_parser("validate", help="check every input of a scenario without running it")
     validate.add_argument("scenario", type=Path)
     return parser
@@ -75,6 +79,24 @@ def _run(scenario_path: Path, out: Path, progress: _Progress) -> int:
     return EXIT_OK
 
 
+def _compare(base_path: Path, whatif_path: Path, out: Path, progress: _Progress) -> int:
+    from estate_planner import pipeline
+    from estate_planner.compare import compare, write_comparison
+    from estate_planner.scenario import load_scenario
+
+    base, whatif = load_scenario(base_path), load_scenario(whatif_path)
+    progress(f"base: {base.name!r}")
+    base_result = pipeline.run(base, report=progress)
+    progress(f"what-if: {whatif.name!r} (the network and travel times come from the cache)")
+    whatif_result = pipeline.run(whatif, report=progress)
+    comparison = compare(base_result, whatif_result)
+    paths = write_comparison(comparison, out)
+    for row in comparison.summary.itertuples():
+        print(f"{row.measure:>36}: {row.base:>12,.0f} -> {row.whatif:>12,.0f} ({row.change:+,.0f})")
+    print(f"Open the comparison: {paths['comparison.html'].resolve()}")
+    return EXIT_OK
+
+
 def _validate(scenario_path: Path) -> int:
     from estate_planner.validate import validate_scenario
 
@@ -103,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             inputs = args.out / "demo_inputs"
             progress(f"writing the demo town's input files to {inputs}")
             return _run(write_demo(inputs), args.out, progress)
+        if args.command == "compare":
+            return _compare(args.base, args.whatif, args.out, progress)
         if args.command == "run":
             out = args.out or args.scenario.resolve().parent / "out"
             return _run(args.scenario, out, progress)

@@ -82,6 +82,12 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
 
+    def map(self) -> Any:
+        """The run's folium map (shows inline in a notebook)."""
+        from estate_planner.outputs.maps import build_map
+
+        return build_map(self)
+
     @property
     def selected(self) -> gpd.GeoDataFrame:
         """The chosen sites, in order of marginal gain."""

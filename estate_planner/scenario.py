@@ -324,6 +324,16 @@ class Scenario(_Model):
             paths[f"services[{i}].postcodes"] = service.postcodes
         return {key: path for key, path in paths.items() if path is not None}
 
+    def updated(self, **changes: Any) -> Scenario:
+        """A copy with ``changes`` laid over it, validated again.
+
+        Tables merge key by key and edits add up, as with ``extends``:
+        ``scenario.updated(selection={"hubs": 4}, edits=[{"action": "close_service",
+        "ids": ["D99001"]}])``.
+        """
+        data = merge(self.model_dump(mode="json", exclude_none=True), changes)
+        return scenario_from_dict(data, source=f"{self.name} (updated)")
+
     def digest(self) -> str:
         """A stable hash of the scenario's settings (paths included)."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
