@@ -1,0 +1,36 @@
+"""The notebooks run from a clean kernel (they are stored without outputs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_are_stored_without_outputs() -> None:
+    import nbformat
+
+    assert len(NOTEBOOKS) >= 3
+    for path in NOTEBOOKS:
+        book = nbformat.read(path, as_version=4)
+        for cell in book.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path: Path) -> None:
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    book = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute()
+    errors = [
+        o for c in book.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
+    assert not errors
