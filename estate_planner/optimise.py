@@ -34,7 +34,7 @@ Objective = Literal["coverage", "median"]
 _MAX_EXACT_PAIRS = 3_000_000
 #: Above this many (site, demand) pairs the MILP is not built whole: Lagrangian
 #: bounds prove the gap, and reduced-cost fixing shrinks what HiGHS must solve.
-_MAX_MILP_PAIRS = 250_000
+_MAX_MILP_PAIRS = 50_000
 
 
 @dataclass
