@@ -25,7 +25,7 @@ def _travel(r: dict[str, Any]) -> list[str]:
         f"**{scipy_2 / r['ours_s']:.2f}x** |",
         f"| scipy, 1 process (200 sites timed) | {r['scipy_1proc_s_per_site'] * r['sites']:.1f} s (est.) | "
         f"{r['scipy_1proc_s_per_site'] * 1e3:.2f} ms | {r['scipy_1proc_s_per_site'] / per_site_ours:.2f}x |",
-        f"| networkx `single_source_dijkstra_path_length` (10 sites timed) | "
+        f"| networkx `single_source_dijkstra_path_length` ({r.get('networkx_sites', 10)} sites timed) | "
         f"{r['networkx_s_per_site'] * r['sites']:.0f} s (est.) | {r['networkx_s_per_site'] * 1e3:.0f} ms | "
         f"**{r['networkx_s_per_site'] / per_site_ours:.0f}x** |",
         "",

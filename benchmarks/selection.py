@@ -8,6 +8,8 @@ its points from a central 40 km square (an ICB) with times out to 90 minutes.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -74,23 +76,27 @@ def _spopt(kind: str, times: sp.csr_matrix, weights: np.ndarray, k: int, radius:
         weights=weights,
     )
     script = _SPOPT % SPOPT_LIMIT_S
+    # its own process group: on time-out the CBC solver pulp started dies with it
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, kind, str(path), str(k), str(radius)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", script, kind, str(path), str(k), str(radius)],
-            capture_output=True,
-            text=True,
-            timeout=SPOPT_LIMIT_S + 120,
-            check=False,
-        )
+        stdout, stderr = proc.communicate(timeout=SPOPT_LIMIT_S + 120)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return f"did not finish in {SPOPT_LIMIT_S + 120} s (model building included)"
     finally:
         path.unlink(missing_ok=True)
     if proc.returncode != 0:
-        err = proc.stderr.strip()
+        err = stderr.strip()
         last = err.splitlines()[-1][:120] if err else proc.returncode
         return f"failed: {last}"
-    seconds, objective = proc.stdout.split()
+    seconds, objective = stdout.split()
     return f"{float(seconds):.1f} s, objective {float(objective):,.1f}"
 
 

@@ -100,7 +100,7 @@ def peak_memory(csr: sp.csr_matrix, n_sites: int, n_targets: int) -> dict[str, f
 
 
 def run(
-    side: int = 1010, n_sites: int = 2000, n_targets: int = 35_000, nx_sites: int = 10
+    side: int = 1010, n_sites: int = 2000, n_targets: int = 35_000, nx_sites: int = 30
 ) -> dict[str, Any]:
     start = time.perf_counter()
     csr = road_grid(side)
@@ -137,6 +137,7 @@ def run(
         "scipy_1proc_s_per_site": t_one / 200,
         "scipy_2proc_s": t_fork,
         "networkx_s_per_site": t_nx,
+        "networkx_sites": nx_sites,
         "max_abs_diff_s": float(diff),
         "same_reachable_pairs": bool(same_pairs),
         "pairs_within_cutoff": int(mine.nnz),
