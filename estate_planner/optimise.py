@@ -704,3 +704,73 @@ def median_bound(
             break
         lam = lam + step * (best - bound) / norm * g
     return best_bound, [int(x) for x in best_sites]
+
+
+def fewest_sites(
+    times: sp.spmatrix | np.ndarray,
+    weights: np.ndarray,
+    share: float,
+    *,
+    threshold: float,
+    fixed: sp.spmatrix | np.ndarray | None = None,
+    eligible: np.ndarray | None = None,
+    most: int | None = None,
+    time_limit: float = 60.0,
+) -> Selection:
+    """The fewest sites (at most ``most``) that reach ``share`` of the unmet need.
+
+    Unmet need is the need no fixed service reaches within ``threshold``. The best
+    coverage of k sites never falls as k grows, so a binary search over k with exact
+    solves finds the smallest k.
+
+    Raises
+    ------
+    InfeasibleError
+        If even every eligible site together (or ``most`` of them) falls short.
+    """
+    matrix = _as_sparse(times)
+    weights = np.asarray(weights, dtype=float)
+    mask = np.ones(matrix.shape[0], bool) if eligible is None else np.asarray(eligible, bool)
+    problem = _Coverage(matrix, weights, threshold, None if fixed is None else _as_sparse(fixed))
+    unmet = float(problem.w.sum()) + _unreachable_unmet(matrix, weights, threshold, fixed)
+    target = share * unmet
+    reachable = problem.value([int(j) for j in np.flatnonzero(mask)])
+    if reachable < target - 1e-9:
+        raise InfeasibleError(
+            f"even all {int(mask.sum())} eligible candidates reach only "
+            f"{reachable / unmet:.1%} of the unmet need, below selection.target_share "
+            f"{share:.0%}; lower the target or add candidates"
+        )
+    low, high = 1, min(int(mask.sum()), most or int(mask.sum()))
+    best = select_sites(matrix, weights, high, threshold=threshold, fixed=fixed, eligible=mask,
+                        time_limit=time_limit, curve=False)  # fmt: skip
+    if best.objective < target - 1e-9:
+        raise InfeasibleError(
+            f"{high} hubs reach {best.objective / unmet:.1%} of the unmet need, below "
+            f"selection.target_share {share:.0%}; raise selection.hubs or lower the target"
+        )
+    while low < high:
+        middle = (low + high) // 2
+        trial = select_sites(matrix, weights, middle, threshold=threshold, fixed=fixed,
+                             eligible=mask, time_limit=time_limit, curve=False)  # fmt: skip
+        if trial.objective >= target - 1e-9:
+            high, best = middle, trial
+        else:
+            low = middle + 1
+    return best
+
+
+def _unreachable_unmet(
+    times: sp.csr_matrix,
+    weights: np.ndarray,
+    threshold: float,
+    fixed: sp.spmatrix | np.ndarray | None,
+) -> float:
+    """Unmet need that no candidate reaches (merged away inside the problem)."""
+    reached = np.asarray(within(times, threshold).sum(axis=0)).ravel() > 0
+    covered = np.zeros(len(weights), bool)
+    if fixed is not None:
+        fixed_m = _as_sparse(fixed)
+        if fixed_m.shape[0]:
+            covered = np.asarray(within(fixed_m, threshold).sum(axis=0)).ravel() > 0
+    return float(weights[~reached & ~covered].sum())

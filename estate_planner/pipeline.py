@@ -455,19 +455,31 @@ def choose(
             f"candidate {blocked['site_id'].iloc[0]} is forced by an edit but excluded "
             f"({blocked['excluded_reason'].iloc[0]}); drop the edit or relax the constraint"
         )
-    selection = optimise.select_sites(
-        mt.candidates,
-        demand["need"].to_numpy(),
-        scenario.selection.hubs,
-        threshold=mt.threshold_s,
-        fixed=mt.services,
-        objective=scenario.selection.objective,
-        eligible=eligible,
-        costs=candidates["annual_cost_gbp"].to_numpy(),
-        budget=scenario.selection.budget_gbp,
-        time_limit=scenario.selection.time_limit_s,
-        forced=forced,
-    )
+    if scenario.selection.target_share is not None and not forced:
+        selection = optimise.fewest_sites(
+            mt.candidates,
+            demand["need"].to_numpy(),
+            scenario.selection.target_share,
+            threshold=mt.threshold_s,
+            fixed=mt.services,
+            eligible=eligible,
+            most=scenario.selection.hubs,
+            time_limit=scenario.selection.time_limit_s,
+        )
+    else:
+        selection = optimise.select_sites(
+            mt.candidates,
+            demand["need"].to_numpy(),
+            scenario.selection.hubs,
+            threshold=mt.threshold_s,
+            fixed=mt.services,
+            objective=scenario.selection.objective,
+            eligible=eligible,
+            costs=candidates["annual_cost_gbp"].to_numpy(),
+            budget=scenario.selection.budget_gbp,
+            time_limit=scenario.selection.time_limit_s,
+            forced=forced,
+        )
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
     gain = pd.Series(np.nan, index=candidates.index)

@@ -216,6 +216,8 @@ class SelectionConfig(_Model):
     mode: Mode | None = None
     budget_gbp: float | None = Field(None, gt=0)
     time_limit_s: float = Field(60.0, gt=0)
+    #: choose the fewest sites (at most ``hubs``) reaching this share of unmet need
+    target_share: float | None = Field(None, gt=0, le=1)
 
 
 EditAction = Literal[

@@ -200,3 +200,18 @@ def test_forced_sites_are_kept_and_the_rest_is_optimal() -> None:
     assert result.objective == pytest.approx(best)
     with pytest.raises(InfeasibleError, match="forced"):
         select_sites(times, w, 1, threshold=600, forced=[1, 2])
+
+
+def test_fewest_sites_reaching_a_target_share() -> None:
+    from estate_planner.optimise import fewest_sites
+
+    for seed in range(5):
+        times, fixed, w, _ = instance(seed)
+        unmet = w[~(fixed <= 600).any(axis=0)].sum()
+        result = fewest_sites(times, w, 0.5, threshold=600, fixed=fixed)
+        k = len(result.chosen)
+        assert result.objective >= 0.5 * unmet - 1e-9
+        if k > 1:  # one site fewer cannot do it: checked by brute force
+            assert brute_coverage(times, fixed, w, k - 1, 600) < 0.5 * unmet
+    with pytest.raises(InfeasibleError, match="target_share"):
+        fewest_sites(times, w, 1.0, threshold=1, fixed=fixed)

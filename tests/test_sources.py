@@ -182,3 +182,21 @@ def test_vector_file_without_crs_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "c.prj").unlink(missing_ok=True)
     with pytest.raises(InputDataError, match="no coordinate reference system"):
         read_candidates(CandidatesConfig(path=shp))
+
+
+def test_epraccur_rows_are_placed_by_postcode(tmp_path: Path) -> None:
+    gp = write(tmp_path, "gp.csv", "organisation_code,name,status_code,prescribing_setting,postcode\n"
+               "A1,ONE,A,4,LE15 6NT\nA2,TWO,A,4,le156nt\nA3,LOST,A,4,ZZ99 9ZZ\n")  # fmt: skip
+    lookup = write(
+        tmp_path, "onspd.csv", "pcds,lat,long\nLE15 6NT,52.6709,-0.7401\nLE15 8PR,52.66,-0.59\n"
+    )
+    config = ServiceConfig(path=gp, kind="gp", postcodes=lookup)
+    with pytest.warns(UserWarning, match="no coordinates"):
+        services, _ = read_services(config, "services[0].path")
+    assert services["service_id"].tolist() == ["A1", "A2"]  # spaces and case do not matter
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(-0.7401, 52.6709)
+    assert services.geometry.x.iloc[0] == pytest.approx(x) and services.geometry.y.iloc[
+        0
+    ] == pytest.approx(y)
