@@ -69,34 +69,31 @@ def require_file(path: Path, key: str) -> None:
 
 
 def read_csv(path: Path, key: str) -> pd.DataFrame:
-    """Read a CSV as published (BOM, thousands separators, gzip) with clear errors."""
+    """Read a CSV as published (BOM, thousands separators, gzip) with clear errors.
+
+    UTF-8 first; a file saved from Excel in Windows-1252 is read as that.
+    """
     require_file(path, key)
-    try:
-        frame = pd.read_csv(
-            path,
-            encoding="utf-8-sig",
-            thousands=",",
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except UnicodeDecodeError:
+    for encoding in ("utf-8-sig", "cp1252"):
         try:
             frame = pd.read_csv(
                 path,
-                encoding="cp1252",
+                encoding=encoding,
                 thousands=",",
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
             )
-        except Exception as exc:  # pragma: no cover - double failure
-            raise InputDataError(f"{path}: cannot decode the text ({exc}); save as UTF-8") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError) as exc:
-        raise InputDataError(
-            f"{path}: not a readable CSV ({str(exc).strip()}); check it opens in a "
-            "spreadsheet and export it again as CSV"
-        ) from None
+            break
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError) as exc:
+            raise InputDataError(
+                f"{path}: not a readable CSV ({str(exc).strip()}); check it opens in a "
+                "spreadsheet and export it again as CSV"
+            ) from None
+    else:
+        raise InputDataError(f"{path}: the text is neither UTF-8 nor Windows-1252; save as UTF-8")
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise InputDataError(f"{path}: no data rows below the header (scenario key {key})")
