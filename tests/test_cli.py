@@ -139,3 +139,16 @@ def test_committed_demo_data_is_what_the_generator_writes(demo_dir: Path) -> Non
     assert names == sorted(p.name for p in committed.iterdir())
     for name in names:
         assert (committed / name).read_bytes() == (demo_dir / name).read_bytes(), name
+
+
+def test_demo_command_end_to_end(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"Open the map: {(out / 'map.html').resolve()}" in printed
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert ranking["selected"].sum() == 3
+    assert ranking["score"].notna().all()
+    ranked = ranking.dropna(subset=["rank"]).sort_values("rank")
+    assert ranked["unmet_need_reached"].iloc[0] > ranked["unmet_need_reached"].iloc[-1]
+    assert (out / "demo_inputs" / "scenario.toml").is_file()
