@@ -28,6 +28,7 @@ from estate_planner._errors import InputDataError
 from estate_planner.scenario import DemandConfig
 from estate_planner.sources.tables import (
     Provenance,
+    clean_text,
     numeric,
     pick_column,
     provenance,
@@ -112,7 +113,7 @@ def _census_long(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
             f"{', '.join(frame.loc[negative, code].astype(str).unique()[:10])}; fix those rows"
         )
     data = pd.DataFrame(
-        {"id": frame[code].str.strip(), "age": frame[age].str.strip().str.lower(), "n": counts}
+        {"id": clean_text(frame[code]), "age": clean_text(frame[age], lower=True), "n": counts}
     )
     total = data.groupby("id", sort=True)["n"].sum(min_count=1)
     older = data[data["age"] == _CENSUS_65].groupby("id")["n"].sum()
@@ -126,7 +127,7 @@ def _mid_year(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     older = [c for c in frame.columns if c.lower().endswith("65 and over")]
     table = pd.DataFrame(
         {
-            "id": frame[code].str.strip(),
+            "id": clean_text(frame[code]),
             "population": numeric(frame, total, path, id_column=code),
             "age_65_plus": sum(numeric(frame, c, path, id_column=code) for c in older),
         }
@@ -141,7 +142,7 @@ def _plain_population(frame: pd.DataFrame, path: Path, id_column: str) -> pd.Dat
     assert code and total and older
     table = pd.DataFrame(
         {
-            "id": frame[code].str.strip(),
+            "id": clean_text(frame[code]),
             "population": numeric(frame, total, path, id_column=code),
             "age_65_plus": numeric(frame, older, path, id_column=code),
         }
@@ -197,7 +198,7 @@ def read_deprivation(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenan
     assert code and decile
     table = pd.DataFrame(
         {
-            "id": frame[code].str.strip(),
+            "id": clean_text(frame[code]),
             "imd_decile": numeric(frame, decile, path, id_column=code),
             "imd_rank": numeric(frame, rank, path, id_column=code) if rank else np.nan,
         }
@@ -225,9 +226,9 @@ def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
     assert old and new
     table = pd.DataFrame(
         {
-            "old": frame[old].str.strip(),
-            "new": frame[new].str.strip(),
-            "change": frame[change].str.strip() if change else "U",
+            "old": clean_text(frame[old]),
+            "new": clean_text(frame[new]),
+            "change": clean_text(frame[change]) if change else "U",
         }
     )
     record.rows_read = record.rows_used = len(table)

@@ -177,10 +177,13 @@ def numeric(
 ) -> pd.Series:
     """A column as numbers; text that is not a number is an error naming the rows."""
     text = frame[column]
-    if text.dtype == object or pd.api.types.is_string_dtype(text):
-        # published files write thousands as "1,854"
-        text = text.astype("string").str.replace(",", "", regex=False).str.strip()
     values = pd.to_numeric(text, errors="coerce")
+    if (values.isna() & text.notna()).any() and (
+        text.dtype == object or pd.api.types.is_string_dtype(text)
+    ):
+        # published files write thousands as "1,854"; only those cells need cleaning
+        text = text.astype("string").str.replace(",", "", regex=False).str.strip()
+        values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() & frame[column].notna()
     if bad.any():
         rows = _rows(frame, bad, id_column)
@@ -189,6 +192,14 @@ def numeric(
             f"(e.g. {frame.loc[bad, column].iloc[0]!r}); fix those cells"
         )
     return values
+
+
+def clean_text(values: pd.Series, *, lower: bool = False) -> pd.Series:
+    """Strip (and lower-case) text through its distinct values: national tables repeat
+    the same few codes and labels hundreds of thousands of times."""
+    uniques = values.dropna().unique()
+    cleaned = {u: (str(u).strip().lower() if lower else str(u).strip()) for u in uniques}
+    return values.map(cleaned)
 
 
 def _rows(frame: pd.DataFrame, mask: pd.Series, id_column: str | None) -> str:
