@@ -24,7 +24,6 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import scipy.sparse as sp
 from pyproj import Transformer
@@ -113,6 +112,14 @@ _COMPILED = {
 }
 _ONEWAY_YES = {"yes", "true", "1"}
 _ONEWAY_REVERSE = {"-1", "reverse"}
+
+
+def _osmnx() -> Any:
+    """osmnx, imported when a graph is built: it takes seconds to import, and a run
+    whose graphs come from the cache never needs it."""
+    import osmnx
+
+    return osmnx
 
 
 def way_allowed(tags: dict[str, str], mode: Mode) -> bool:
@@ -207,7 +214,7 @@ def graph_from_ways(
     graph.add_edges_from(rows)
     _add_travel_times(graph, mode, config)
     if simplify:
-        graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
+        graph = _osmnx().simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
         _sort_list_attributes(graph)
     logger.info("%s graph: %d nodes, %d edges", mode, len(graph), graph.number_of_edges())
     return graph
@@ -221,7 +228,7 @@ def graph_from_graphml(path: Path, mode: Mode, config: NetworkConfig) -> nx.Mult
     file has them, else computed as for OSM extracts.
     """
     try:
-        graph = ox.load_graphml(path)
+        graph = _osmnx().load_graphml(path)
     except Exception as exc:
         raise NetworkError(
             f"{path}: not a readable osmnx GraphML file ({exc}); save it with "
@@ -232,17 +239,17 @@ def graph_from_graphml(path: Path, mode: Mode, config: NetworkConfig) -> nx.Mult
     has_times = all("travel_time" in d for _, _, d in graph.edges(data=True))
     if mode != "drive" or not has_times:
         _add_travel_times(graph, mode, config)
-    return ox.project_graph(graph, to_crs=BNG)
+    return _osmnx().project_graph(graph, to_crs=BNG)
 
 
 def _add_travel_times(graph: nx.MultiDiGraph, mode: Mode, config: NetworkConfig) -> None:
     if mode == "drive":
         speeds = {**UK_DRIVE_SPEEDS_KMH, **config.drive_speeds_kmh}
-        ox.add_edge_speeds(graph, hwy_speeds=speeds, fallback=DRIVE_FALLBACK_KMH)
+        _osmnx().add_edge_speeds(graph, hwy_speeds=speeds, fallback=DRIVE_FALLBACK_KMH)
     else:
         kmh = config.walk_kmh if mode == "walk" else config.cycle_kmh
         nx.set_edge_attributes(graph, kmh, "speed_kph")
-    ox.add_edge_travel_times(graph)
+    _osmnx().add_edge_travel_times(graph)
 
 
 def _sort_list_attributes(graph: nx.MultiDiGraph) -> None:
