@@ -132,14 +132,12 @@ def _clip(frame: gpd.GeoDataFrame, area: Any, what: str, id_column: str) -> gpd.
     if not inside.all():
         outside = frame.loc[~inside, id_column]
         shown = ", ".join(map(str, outside[:10])) + (" and more" if len(outside) > 10 else "")
-        logger.info("%d %s outside the study area left out", len(outside), what)
-        if what == "candidates":
-            warnings.warn(
-                f"dropped {len(outside)} candidates outside the study area "
-                f"(plus area.buffer_m): {shown}",
-                UserWarning,
-                stacklevel=2,
-            )
+        # national NHS lists are clipped here by design; it is still said, with ids
+        warnings.warn(
+            f"dropped {len(outside)} {what} outside the study area (plus area.buffer_m): {shown}",
+            UserWarning,
+            stacklevel=2,
+        )
     kept = frame[inside].reset_index(drop=True)
     if kept.empty:
         raise InputDataError(
