@@ -742,8 +742,16 @@ def fewest_sites(
             f"{share:.0%}; lower the target or add candidates"
         )
     low, high = 1, min(int(mask.sum()), most or int(mask.sum()))
-    best = select_sites(matrix, weights, high, threshold=threshold, fixed=fixed, eligible=mask,
-                        time_limit=time_limit, curve=False)  # fmt: skip
+    best = select_sites(
+        matrix,
+        weights,
+        high,
+        threshold=threshold,
+        fixed=fixed,
+        eligible=mask,
+        time_limit=time_limit,
+        curve=False,
+    )
     if best.objective < target - 1e-9:
         raise InfeasibleError(
             f"{high} hubs reach {best.objective / unmet:.1%} of the unmet need, below "
@@ -751,8 +759,16 @@ def fewest_sites(
         )
     while low < high:
         middle = (low + high) // 2
-        trial = select_sites(matrix, weights, middle, threshold=threshold, fixed=fixed,
-                             eligible=mask, time_limit=time_limit, curve=False)  # fmt: skip
+        trial = select_sites(
+            matrix,
+            weights,
+            middle,
+            threshold=threshold,
+            fixed=fixed,
+            eligible=mask,
+            time_limit=time_limit,
+            curve=False,
+        )
         if trial.objective >= target - 1e-9:
             high, best = middle, trial
         else:
@@ -774,3 +790,98 @@ def _unreachable_unmet(
         if fixed_m.shape[0]:
             covered = np.asarray(within(fixed_m, threshold).sum(axis=0)).ravel() > 0
     return float(weights[~reached & ~covered].sum())
+
+
+def capacitated_coverage(
+    times: sp.spmatrix | np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    capacity: float,
+    *,
+    threshold: float,
+    fixed: sp.spmatrix | np.ndarray | None = None,
+    eligible: np.ndarray | None = None,
+    costs: np.ndarray | None = None,
+    budget: float | None = None,
+    forced: list[int] | None = None,
+    time_limit: float = 60.0,
+) -> Selection:
+    """Maximal covering where one hub can serve at most ``capacity`` need.
+
+    Unmet need within the threshold of a chosen hub is assigned to hubs (a demand
+    point may be split between hubs, as it stands for many people) without any hub
+    taking more than ``capacity``. Solved exactly with HiGHS; ``gains`` are the need
+    each hub serves, largest first.
+    """
+    matrix = _as_sparse(times)
+    weights = np.asarray(weights, dtype=float)
+    n = matrix.shape[0]
+    mask = np.ones(n, bool) if eligible is None else np.asarray(eligible, bool).copy()
+    forced = sorted(set(forced or []))
+    mask[forced] = True
+    _check_feasible(k, mask, costs, budget)
+    unmet = np.ones(matrix.shape[1], bool)
+    if fixed is not None and _as_sparse(fixed).shape[0]:
+        unmet = np.asarray(within(_as_sparse(fixed), threshold).sum(axis=0)).ravel() == 0
+    pairs = within(matrix, threshold).tocoo()
+    keep = unmet[pairs.col] & (weights[pairs.col] > 0)
+    site, point = pairs.row[keep], pairs.col[keep]
+    p = len(site)
+    if p > _MAX_EXACT_PAIRS:
+        raise InfeasibleError(
+            f"{p:,} site-demand pairs are too many for the capacitated model; "
+            "merge demand points or shorten the threshold"
+        )
+    # variables: y (n sites), x (p pairs, share of a point's need served by a site)
+    c = np.concatenate([np.zeros(n), -weights[point]])
+    one_point = sp.csr_matrix(
+        (np.ones(p), (point, n + np.arange(p))), shape=(matrix.shape[1], n + p)
+    )
+    link = sp.csr_matrix(
+        (
+            np.r_[np.ones(p), -np.ones(p)],
+            (np.r_[np.arange(p), np.arange(p)], np.r_[n + np.arange(p), site]),
+        ),
+        shape=(p, n + p),
+    )
+    load = sp.csr_matrix(
+        (
+            np.r_[weights[point], -capacity * np.ones(n)],
+            (np.r_[site, np.arange(n)], np.r_[n + np.arange(p), np.arange(n)]),
+        ),
+        shape=(n, n + p),
+    )
+    rows = [
+        LinearConstraint(one_point, 0, 1),
+        LinearConstraint(link, -np.inf, 0),
+        LinearConstraint(load, -np.inf, 0),
+        *_site_constraints(n, p, k, costs, budget),
+    ]
+    lower = np.zeros(n + p)
+    lower[forced] = 1.0
+    upper = np.concatenate([mask.astype(float), np.ones(p)])
+    integrality = np.concatenate([np.ones(n), np.zeros(p)])
+    result = milp(
+        c,
+        constraints=rows,
+        bounds=Bounds(lower, upper),
+        integrality=integrality,
+        options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "disp": False},
+    )
+    if result.x is None:
+        raise InfeasibleError(
+            f"HiGHS found no capacitated solution in {time_limit:g} s ({result.message})"
+        )
+    chosen = [int(j) for j in np.flatnonzero(result.x[:n] > 0.5)]
+    served = np.bincount(site, weights=weights[point] * result.x[n:], minlength=n)
+    order = sorted(chosen, key=lambda j: (-served[j], j))
+    gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
+    return Selection(
+        order,
+        float(-result.fun),
+        max(gap, 0.0),
+        "exact capacitated (HiGHS)",
+        [float(served[j]) for j in order],
+        [],
+        "coverage",
+    )

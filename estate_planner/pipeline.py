@@ -453,7 +453,21 @@ def choose(
             f"candidate {blocked['site_id'].iloc[0]} is forced by an edit but excluded "
             f"({blocked['excluded_reason'].iloc[0]}); drop the edit or relax the constraint"
         )
-    if scenario.selection.target_share is not None and not forced:
+    if scenario.selection.capacity is not None:
+        selection = optimise.capacitated_coverage(
+            mt.candidates,
+            demand["need"].to_numpy(),
+            scenario.selection.hubs,
+            scenario.selection.capacity,
+            threshold=mt.threshold_s,
+            fixed=mt.services,
+            eligible=eligible,
+            costs=candidates["annual_cost_gbp"].to_numpy(),
+            budget=scenario.selection.budget_gbp,
+            forced=forced,
+            time_limit=scenario.selection.time_limit_s,
+        )
+    elif scenario.selection.target_share is not None and not forced:
         selection = optimise.fewest_sites(
             mt.candidates,
             demand["need"].to_numpy(),

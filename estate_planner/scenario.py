@@ -218,6 +218,14 @@ class SelectionConfig(_Model):
     time_limit_s: float = Field(60.0, gt=0)
     #: choose the fewest sites (at most ``hubs``) reaching this share of unmet need
     target_share: float | None = Field(None, gt=0, le=1)
+    #: the most need one hub can serve (coverage objective)
+    capacity: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _capacity_with_coverage(self) -> SelectionConfig:
+        if self.capacity is not None and self.objective != "coverage":
+            raise ValueError('selection.capacity works with objective = "coverage"; remove one')
+        return self
 
 
 EditAction = Literal[

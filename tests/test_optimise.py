@@ -215,3 +215,43 @@ def test_fewest_sites_reaching_a_target_share() -> None:
             assert brute_coverage(times, fixed, w, k - 1, 600) < 0.5 * unmet
     with pytest.raises(InfeasibleError, match="target_share"):
         fewest_sites(times, w, 1.0, threshold=1, fixed=fixed)
+
+
+def test_capacitated_coverage_equals_brute_force_over_site_sets() -> None:
+    from scipy.optimize import linprog
+
+    from estate_planner.optimise import capacitated_coverage
+
+    for seed in range(4):
+        times, fixed, w, _ = instance(seed, n=7, m=30)
+        capacity = float(np.quantile(w, 0.9) * 3)
+        unmet = ~(fixed <= 600).any(axis=0)
+        best = 0.0
+        for combo in itertools.combinations(range(7), 2):
+            pairs = [
+                (a, i)
+                for a, j in enumerate(combo)
+                for i in range(30)
+                if times[j, i] <= 600 and unmet[i]
+            ]
+            if not pairs:
+                continue
+            # the best assignment for these two sites is a small LP
+            c = -np.array([w[i] for _, i in pairs])
+            a_ub, b_ub = [], []
+            for i in {i for _, i in pairs}:
+                a_ub.append([1.0 if pi == i else 0.0 for _, pi in pairs])
+                b_ub.append(1.0)
+            for a in range(2):
+                a_ub.append([w[pi] if pa == a else 0.0 for pa, pi in pairs])
+                b_ub.append(capacity)
+            res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
+            best = max(best, -res.fun)
+        got = capacitated_coverage(times, w, 2, capacity, threshold=600, fixed=fixed)
+        assert got.objective == pytest.approx(best)
+        assert all(g <= capacity + 1e-6 for g in got.gains)
+        # capacity can only cost coverage
+        assert (
+            got.objective
+            <= select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False).objective + 1e-9
+        )

@@ -138,6 +138,14 @@ def travel_time_by_decile(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows) if len(rows["imd_decile"]) else pd.DataFrame()
 
 
+def _gain_note(result: RunResult) -> str:
+    if "capacitated" in result.selection.method:
+        return "the need each hub serves, up to its capacity"
+    if result.selection.kind == "coverage":
+        return "unmet need newly reached by each hub, given those before it"
+    return "need-weighted seconds saved by each hub, given those before it"
+
+
 def _money(value: float) -> str:
     return (
         "–"
@@ -218,11 +226,7 @@ def context(result: RunResult) -> dict[str, Any]:
         "ranking": ranking,
         "criteria": [c.replace("_", " ") for c in CRITERIA],
         "access": access_rows,
-        "gain_note": (
-            "unmet need newly reached by each hub, given those before it"
-            if result.selection.kind == "coverage"
-            else "need-weighted seconds saved by each hub, given those before it"
-        ),
+        "gain_note": _gain_note(result),
         "walk_kmh": scenario.network.walk_kmh,
         "cycle_kmh": scenario.network.cycle_kmh,
         "drive_speeds": ", ".join(
