@@ -480,6 +480,32 @@ def times_between(
     return _run_kernel(bounded_times, csr, sources, targets, cutoff, chunk)
 
 
+#: Memory for one chunk's dense source x target buffer before it is made sparse.
+CHUNK_BYTES = 256 * 2**20
+
+
+def memory_needed(n_nodes: int, n_edges: int, n_sources: int, n_targets: int) -> int:
+    """Bytes a travel-time run can need at worst: the graph, the kernel's per-thread
+    arrays, one dense chunk, and every source-target pair stored (all within reach)."""
+    import numba
+
+    graph = n_edges * 12 + n_nodes * 8
+    per_thread = n_nodes * 12 + (n_edges + 1) * 16
+    pairs = n_sources * n_targets * 16  # value, index and conversion copies
+    return graph + numba.get_num_threads() * per_thread + CHUNK_BYTES + pairs
+
+
+def available_memory() -> int | None:
+    """Bytes the system says are available (Linux), or None where it cannot tell."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def _run_kernel(
     kernel: object,
     csr: sp.csr_matrix,
@@ -506,6 +532,8 @@ def _run_kernel(
     weights = csr.data.astype(np.float64)
     blocks = []
     threads = numba.get_num_threads()
+    # the dense buffer of one chunk stays within CHUNK_BYTES whatever the target count
+    chunk = max(1, min(chunk, CHUNK_BYTES // (8 * max(1, len(targets)))))
     for start in range(0, len(sources), chunk):
         part = sources[start : start + chunk]
         dense = kernel(  # type: ignore[operator]

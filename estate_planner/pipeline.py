@@ -254,6 +254,23 @@ def _flag_town_centres(
 # Stage 2: network and travel times
 
 
+def _check_memory(inputs: Inputs, demand: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> None:
+    """Say before the travel-time work starts if it may not fit in memory."""
+    available = network.available_memory()
+    if available is None:
+        return
+    sites = len(inputs.services) + len(inputs.candidates)
+    for mode, net in nets.items():
+        needed = network.memory_needed(net.graph.n_nodes, net.graph.csr.nnz, sites, len(demand))
+        if needed > available:
+            raise InfeasibleError(
+                f"{mode} travel times for {sites:,} sites x {len(demand):,} demand points may "
+                f"need up to {needed / 2**30:.1f} GB, more than the {available / 2**30:.1f} GB "
+                "available; use fewer demand points (areas instead of a fine raster, or a "
+                "coarser raster), fewer candidates, or shorter thresholds"
+            )
+
+
 def network_key(scenario: Scenario, inputs: Inputs, mode: str) -> str:
     """Cache key of a mode's street graph: the OSM file's hash and the travel settings."""
     osm_hash = next(p.sha256 for p in inputs.provenance if p.key == "network.osm")
@@ -327,6 +344,7 @@ def travel_times(
 ) -> tuple[dict[str, access.ModeTimes], dict[str, str]]:
     """Demand -> site times per mode, out to the horizon, as sparse matrices (cached by
     the network and the points' coordinates)."""
+    _check_memory(inputs, demand, nets)
     out = {}
     status = {}
     where = [

@@ -232,3 +232,20 @@ def test_reading_a_truncated_or_empty_osm_file_is_a_clear_error(tmp_path: Path) 
     empty.write_text('<?xml version="1.0"?><osm version="0.6"></osm>')
     with pytest.raises(InputDataError, match="no ways tagged highway"):
         read_highways(empty)
+
+
+def test_a_run_that_would_not_fit_says_so_before_it_starts(demo_scenario, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from estate_planner import InfeasibleError, network, pipeline
+
+    monkeypatch.setattr(network, "available_memory", lambda: 64 * 2**20)  # a 64 MB machine
+    with pytest.raises(
+        InfeasibleError, match="may need up to .* GB, more than the 0.1 GB available"
+    ):
+        pipeline.run(demo_scenario)
+
+
+def test_memory_estimate_for_an_icb() -> None:
+    from estate_planner.network import memory_needed
+
+    # 2,000 sites x 35,000 demand points on a 1M-node network: a few GB at worst
+    assert 1 * 2**30 < memory_needed(1_000_000, 2_700_000, 2_000, 35_000) < 3 * 2**30
