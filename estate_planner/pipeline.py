@@ -444,16 +444,10 @@ def decay(scenario: Scenario, threshold_s: float) -> Callable[[np.ndarray], np.n
     return access.gaussian_weights(threshold_s)
 
 
-def choose(
-    scenario: Scenario,
-    demand: gpd.GeoDataFrame,
-    candidates: gpd.GeoDataFrame,
-    services: gpd.GeoDataFrame,
-    times: dict[str, access.ModeTimes],
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:
-    """Choose the hubs, then record where each demand point's nearest hub is."""
-    mode = scenario.selection_mode
-    mt = times[mode]
+def _check_eligible(
+    scenario: Scenario, candidates: gpd.GeoDataFrame
+) -> tuple[np.ndarray, list[int]]:
+    """Eligible candidates and forced ones; clear errors when the request cannot be met."""
     eligible = (candidates["excluded_reason"] == "").to_numpy()
     if eligible.sum() < scenario.selection.hubs:
         reasons = candidates.loc[~eligible, "excluded_reason"].str.split("; ").explode()
@@ -471,45 +465,64 @@ def choose(
             f"candidate {blocked['site_id'].iloc[0]} is forced by an edit but excluded "
             f"({blocked['excluded_reason'].iloc[0]}); drop the edit or relax the constraint"
         )
-    if scenario.selection.capacity is not None:
-        selection = optimise.capacitated_coverage(
-            mt.candidates,
-            demand["need"].to_numpy(),
-            scenario.selection.hubs,
-            scenario.selection.capacity,
-            threshold=mt.threshold_s,
-            fixed=mt.services,
-            eligible=eligible,
-            costs=candidates["annual_cost_gbp"].to_numpy(),
-            budget=scenario.selection.budget_gbp,
+    return eligible, forced
+
+
+def select(
+    scenario: Scenario,
+    times: access.ModeTimes,
+    need_values: np.ndarray,
+    candidates: gpd.GeoDataFrame,
+) -> optimise.Selection:
+    """The scenario's selection question, asked of the optimiser: k hubs (coverage or
+    median), the fewest reaching a target share, or k hubs with a capacity."""
+    config = scenario.selection
+    eligible, forced = _check_eligible(scenario, candidates)
+    costs = candidates["annual_cost_gbp"].to_numpy()
+    common = {
+        "threshold": times.threshold_s,
+        "fixed": times.services,
+        "eligible": eligible,
+        "time_limit": config.time_limit_s,
+    }
+    if config.capacity is not None:
+        return optimise.capacitated_coverage(
+            times.candidates,
+            need_values,
+            config.hubs,
+            config.capacity,
+            costs=costs,
+            budget=config.budget_gbp,
             forced=forced,
-            time_limit=scenario.selection.time_limit_s,
+            **common,
         )
-    elif scenario.selection.target_share is not None and not forced:
-        selection = optimise.fewest_sites(
-            mt.candidates,
-            demand["need"].to_numpy(),
-            scenario.selection.target_share,
-            threshold=mt.threshold_s,
-            fixed=mt.services,
-            eligible=eligible,
-            most=scenario.selection.hubs,
-            time_limit=scenario.selection.time_limit_s,
+    if config.target_share is not None and not forced:
+        return optimise.fewest_sites(
+            times.candidates, need_values, config.target_share, most=config.hubs, **common
         )
-    else:
-        selection = optimise.select_sites(
-            mt.candidates,
-            demand["need"].to_numpy(),
-            scenario.selection.hubs,
-            threshold=mt.threshold_s,
-            fixed=mt.services,
-            objective=scenario.selection.objective,
-            eligible=eligible,
-            costs=candidates["annual_cost_gbp"].to_numpy(),
-            budget=scenario.selection.budget_gbp,
-            time_limit=scenario.selection.time_limit_s,
-            forced=forced,
-        )
+    return optimise.select_sites(
+        times.candidates,
+        need_values,
+        config.hubs,
+        objective=config.objective,
+        costs=costs,
+        budget=config.budget_gbp,
+        forced=forced,
+        **common,
+    )
+
+
+def choose(
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    times: dict[str, access.ModeTimes],
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:
+    """Choose the hubs, then record where each demand point's nearest hub is."""
+    selection = select(
+        scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates
+    )
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
     gain = pd.Series(np.nan, index=candidates.index)
@@ -607,7 +620,7 @@ def run(
             times, times_status = travel_times(scenario, inputs, demand, nets, settings)
         with _stage("access and scores", timings, say):
             demand, candidates = assess(
-                scenario, demand, _mark_unroutable(inputs.candidates, nets), times
+                scenario, demand, mark_unroutable(inputs.candidates, nets), times
             )
         with _stage("selection", timings, say):
             demand, candidates, selection = choose(
@@ -639,9 +652,8 @@ def run(
     )
 
 
-def _mark_unroutable(
-    candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]
-) -> gpd.GeoDataFrame:
+def mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> gpd.GeoDataFrame:
+    """Candidates with ``unroutable`` set where a point lies beyond the snap distance."""
     far = np.zeros(len(candidates), bool)
     for net in nets.values():
         far |= net.candidates.far
