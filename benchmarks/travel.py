@@ -27,7 +27,7 @@ _SHARED: dict[str, Any] = {}
 
 def _routing(csr: sp.csr_matrix) -> RoutingGraph:
     n = csr.shape[0]
-    return RoutingGraph("bench", csr, np.arange(n), n, None, np.ones(n, bool))  # type: ignore[arg-type]
+    return RoutingGraph("bench", csr, np.arange(n), n, None)  # type: ignore[arg-type]
 
 
 def ours(csr: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray) -> sp.csr_matrix:

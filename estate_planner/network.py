@@ -315,7 +315,6 @@ class RoutingGraph:
     node_ids: np.ndarray  # OSM node id of each of the first ``n_street`` rows
     n_street: int
     edges: gpd.GeoDataFrame  # routable street edges: u, v (row index), travel_time
-    main_component: np.ndarray  # bool per street node
     _reverse: sp.csr_matrix | None = field(default=None, repr=False)
 
     @property
@@ -374,7 +373,7 @@ def routing_graph(graph: nx.MultiDiGraph, mode: str) -> RoutingGraph:
     dropped = int((~main).sum())
     if dropped:
         logger.info("%s: %d of %d nodes lie off the main connected network", mode, dropped, n)
-    return RoutingGraph(mode, csr, node_ids, n, edges, main)
+    return RoutingGraph(mode, csr, node_ids, n, edges)
 
 
 def _csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
@@ -416,13 +415,12 @@ def snap_points(
     point_node = n0 + np.arange(n_pts)
     links = _chain_links(graph, nearest, frac, n0 + n_pts)
     foot = links.pop("foot")
-    u = [graph.csr.tocoo().row, point_node, foot, *links["u"]]
-    v = [graph.csr.tocoo().col, foot, point_node, *links["v"]]
-    w = [graph.csr.tocoo().data, walk_s, walk_s, *links["w"]]
+    streets = graph.csr.tocoo()
+    u = [streets.row, point_node, foot, *links["u"]]
+    v = [streets.col, foot, point_node, *links["v"]]
+    w = [streets.data, walk_s, walk_s, *links["w"]]
     csr = _csr_min(np.concatenate(u), np.concatenate(v), np.concatenate(w), n0 + 2 * n_pts)
-    snapped = RoutingGraph(
-        graph.mode, csr, graph.node_ids, graph.n_street, graph.edges, graph.main_component
-    )
+    snapped = RoutingGraph(graph.mode, csr, graph.node_ids, graph.n_street, graph.edges)
     return snapped, Snapped(distance_m=dist, far=dist > max_snap_m, node=point_node)
 
 
@@ -602,9 +600,7 @@ def travel_time_matrix(
         np.asarray(w, dtype=float),
         len(node_ids),
     )
-    routing = RoutingGraph(
-        "graph", csr, node_ids, len(node_ids), gpd.GeoDataFrame(), np.ones(0, bool)
-    )
+    routing = RoutingGraph("graph", csr, node_ids, len(node_ids), gpd.GeoDataFrame())
     return times_between(routing, src, dst, cutoff=cutoff)
 
 

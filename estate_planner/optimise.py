@@ -218,7 +218,6 @@ class _Coverage(_Problem):
             uncovered = np.asarray(within(fixed, threshold).sum(axis=0)).ravel() == 0
         w = weights * uncovered
         self.cover, self.w = _merge_columns(cover, w)
-        self.cover_csc = self.cover.tocsc()
         self.n = times.shape[0]
 
     def start(self) -> np.ndarray:
@@ -242,7 +241,7 @@ class _Coverage(_Problem):
         sub = _Coverage.__new__(_Coverage)
         rows = np.flatnonzero(keep)
         sub.cover, sub.w = _merge_columns(self.cover[rows], self.w)
-        sub.cover_csc, sub.n = sub.cover.tocsc(), len(rows)
+        sub.n = len(rows)
         result = sub.milp(
             min(k, len(rows)), np.ones(len(rows), bool), None, None, time_limit, at_most=True
         )

@@ -31,17 +31,6 @@ import pandas as pd
 
 from estate_planner.scenario import CRITERIA, ScoringConfig
 
-#: The columns of the raw value behind each criterion.
-RAW_COLUMN = {
-    "need_reached": "need_reached",
-    "unmet_need_reached": "unmet_need_reached",
-    "deprivation": "deprivation_reached",
-    "cost": "annual_cost_gbp",
-    "floor_area_fit": "floor_area_m2",
-    "town_centre": "in_town_centre",
-    "available": "available",
-}
-
 
 def exclusions(
     candidates: pd.DataFrame, config: ScoringConfig, *, budget_gbp: float | None = None

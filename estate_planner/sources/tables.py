@@ -7,6 +7,7 @@ records what it read and dropped in a :class:`Provenance` for ``manifest.json``.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import logging
 import warnings
@@ -23,7 +24,6 @@ from estate_planner._errors import EstatePlannerWarning, InputDataError
 logger = logging.getLogger(__name__)
 
 BNG = "EPSG:27700"
-VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".zip")
 # England's extent in lon/lat, generously: used to catch swapped columns.
 _LON_RANGE = (-9.0, 3.0)
 _LAT_RANGE = (49.0, 61.5)
@@ -54,10 +54,21 @@ class Provenance:
 
 def provenance(key: str, path: Path) -> Provenance:
     """Start the provenance record of ``path``, with its size and hash."""
-    data = path.read_bytes()
-    return Provenance(
-        key=key, path=str(path), bytes=len(data), sha256=hashlib.sha256(data).hexdigest()
-    )
+    stat = path.stat()
+    digest = _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    return Provenance(key=key, path=str(path), bytes=stat.st_size, sha256=digest)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    """Hash in 1 MB blocks (a county PBF need not sit in memory), once per file version:
+    the OSM extract is both the network and, with ``from_osm``, the candidates."""
+    del size, mtime_ns  # part of the cache key: a changed file is hashed again
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def require_file(path: Path, key: str) -> None:
