@@ -70,6 +70,41 @@ def _selection(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _rerun(r: dict[str, Any] | None) -> list[str]:
+    if r is None:
+        return ["## Cached rerun of Rutland", "", "Skipped: ../shared/data is absent."]
+    first, median = r["first_s"], r["rerun_median_s"]
+    reruns = ", ".join(f"{t:.2f}" for t in r["rerun_s"])
+    stages = r["rerun_stages_s"]
+    return [
+        "## Cached rerun of the Rutland scenario (issue 7)",
+        "",
+        "`estate-planner run scenarios/rutland.toml` as a whole command in a fresh process "
+        "(start-up, imports and all six outputs included), first with an empty cache, then "
+        "again with it.",
+        "",
+        "| run | wall time | ratio (first / this) | cache (manifest) |",
+        "|---|---|---|---|",
+        f"| first (empty cache) | {first:.2f} s | 1 | {_cache_note(r['first_cache'])} |",
+        f"| rerun, median of {len(r['rerun_s'])} ({reruns} s) | **{median:.2f} s** | "
+        f"**{first / median:.1f}x** | {_cache_note(r['rerun_cache'])} |",
+        f"| what-if (scoring weights changed) | {r['whatif_s']:.2f} s | "
+        f"{first / r['whatif_s']:.1f}x | {_cache_note(r['whatif_cache'])} |",
+        "",
+        "- Pipeline stages of the rerun: "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())
+        + f" (first run: {sum(r['first_stages_s'].values()):.1f} s in all).",
+    ]
+
+
+def _cache_note(cache: dict[str, Any]) -> str:
+    parts = [f"inputs {cache.get('inputs', '?')}"]
+    for kind in ("network", "travel_times"):
+        values = set(cache.get(kind, {}).values())
+        parts.append(f"{kind.replace('_', ' ')} {', '.join(sorted(values))}")
+    return "; ".join(parts)
+
+
 def write_results(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmark results",
@@ -78,7 +113,13 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "on the same machine. Raw numbers: `results.json`.",
         "",
     ]
-    for name, render in (("loading", _loading), ("travel", _travel), ("selection", _selection)):
+    renders = (
+        ("loading", _loading),
+        ("travel", _travel),
+        ("rerun", _rerun),
+        ("selection", _selection),
+    )
+    for name, render in renders:
         if name in results:
             lines += [
                 *render(results[name]["result"]),

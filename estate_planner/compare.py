@@ -7,8 +7,6 @@ and ``comparison.html`` (a summary, charts, and the two maps next to each other)
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from estate_planner.outputs import write_outputs
+from estate_planner.outputs.charts import grouped_bars
 from estate_planner.outputs.report import travel_time_by_decile
 from estate_planner.pipeline import RunResult
 
@@ -89,24 +88,20 @@ def compare(base: RunResult, whatif: RunResult) -> Comparison:
 
 
 def _chart(comparison: Comparison) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = comparison.summary.set_index("measure").loc[
-        ["need reached by existing services", "need reached with hubs", "unmet need after hubs"]
+    measures = [
+        "need reached by existing services",
+        "need reached with hubs",
+        "unmet need after hubs",
     ]
-    fig, ax = plt.subplots(figsize=(7, 3))
-    x = np.arange(len(rows))
-    ax.bar(x - 0.2, rows["base"], 0.4, label="base")
-    ax.bar(x + 0.2, rows["whatif"], 0.4, label="what-if")
-    ax.set_xticks(x, rows.index, fontsize=8)
-    ax.legend()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+    rows = comparison.summary.set_index("measure").loc[measures]
+    return grouped_bars(
+        measures,
+        {"base": rows["base"].tolist(), "what-if": rows["whatif"].tolist()},
+        x_label="",
+        y_label="need",
+        title="need reached and unmet, base and what-if",
+        width=760,
+    )
 
 
 def write_comparison(comparison: Comparison, out_dir: Path | str) -> dict[str, Path]:

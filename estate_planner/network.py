@@ -19,21 +19,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from pyproj import Transformer
-from scipy.sparse.csgraph import connected_components
 from shapely import LineString, Polygon, STRtree, buffer, line_locate_point, points, union_all
 from shapely import distance as shapely_distance
 
 from estate_planner._errors import NetworkError
 from estate_planner.scenario import Mode, NetworkConfig
 from estate_planner.sources.osm import OsmWays
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +205,8 @@ def graph_from_ways(
             f"the OSM extract {config.osm} has no ways usable for {mode}; "
             f"remove {mode!r} from network.modes or use an extract with streets"
         )
+    import networkx as nx
+
     graph = nx.MultiDiGraph(crs=BNG)
     used = np.unique(np.fromiter((n for r in rows for n in r[:2]), dtype=np.int64))
     idx = np.searchsorted(ways.node_ids, used)
@@ -248,6 +251,8 @@ def _add_travel_times(graph: nx.MultiDiGraph, mode: Mode, config: NetworkConfig)
         _osmnx().add_edge_speeds(graph, hwy_speeds=speeds, fallback=DRIVE_FALLBACK_KMH)
     else:
         kmh = config.walk_kmh if mode == "walk" else config.cycle_kmh
+        import networkx as nx
+
         nx.set_edge_attributes(graph, kmh, "speed_kph")
     _osmnx().add_edge_travel_times(graph)
 
@@ -358,6 +363,8 @@ def routing_graph(graph: nx.MultiDiGraph, mode: str) -> RoutingGraph:
     frame["v"] = row_of[np.searchsorted(sorted_ids, frame["v"].to_numpy())]
     n = len(node_ids)
     csr = _csr_min(frame["u"].to_numpy(), frame["v"].to_numpy(), frame["travel_time"].to_numpy(), n)
+    from scipy.sparse.csgraph import connected_components
+
     _, labels = connected_components(csr, directed=True, connection="strong")
     main = labels == np.bincount(labels).argmax()
     keep = main[frame["u"].to_numpy()] & main[frame["v"].to_numpy()]

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -120,6 +121,47 @@ def read_inputs(scenario: Scenario) -> Inputs:
     return Inputs(
         boundary, areas, population, deprivation, cells, services, candidates, ways, records
     )
+
+
+def input_files(scenario: Scenario) -> list[Path]:
+    """Every file the scenario reads, in a fixed order."""
+    demand, candidates = scenario.demand, scenario.candidates
+    paths = [scenario.area.boundary, demand.areas, demand.population, demand.deprivation]
+    paths += [demand.lookup, demand.raster, candidates.path, candidates.town_centres]
+    paths += [p for config in scenario.services for p in (config.path, config.postcodes)]
+    paths.append(scenario.network.osm)
+    return [p for p in paths if p is not None]
+
+
+def load_inputs(scenario: Scenario, settings: Settings) -> tuple[Inputs, str]:
+    """:func:`read_inputs`, from the cache when no input file and no reading setting
+    changed (keyed by each file's hash); and where the inputs came from."""
+    files = input_files(scenario)
+    if not all(path.is_file() for path in files):
+        return read_inputs(scenario), "read"  # read_inputs says which file is missing
+    from estate_planner import __version__
+
+    key = digest(
+        __version__,
+        [config.model_dump(mode="json") for config in (scenario.area, scenario.demand)],
+        [config.model_dump(mode="json") for config in scenario.services],
+        scenario.candidates.model_dump(mode="json"),
+        [(str(path), provenance("", path).sha256) for path in files],
+    )
+    cached = settings.load("inputs", key)
+    if cached is not None:
+        inputs, messages = cached
+        for message in messages:  # the reading warnings belong in every run's manifest
+            warnings.warn(message, UserWarning, stacklevel=2)
+        return inputs, "reused from cache"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inputs = read_inputs(scenario)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    settings.store("inputs", key, (inputs, said))
+    return inputs, "read"
 
 
 def _study_area(boundary: gpd.GeoDataFrame | None, areas: gpd.GeoDataFrame) -> Any:
@@ -335,6 +377,17 @@ def _mode_graph(scenario: Scenario, inputs: Inputs, mode: Mode) -> Any:
     return network.graph_from_ways(inputs.ways, mode, scenario.network)
 
 
+def points_digest(inputs: Inputs, demand: gpd.GeoDataFrame) -> str:
+    """Hash of every snapped point's coordinates (with the network key, it fixes the
+    snapped routing graph)."""
+    return digest(
+        *(
+            np.asarray(frame.geometry.get_coordinates()).tobytes()
+            for frame in (demand, inputs.services, inputs.candidates)
+        )
+    )
+
+
 def travel_times(
     scenario: Scenario,
     inputs: Inputs,
@@ -344,24 +397,21 @@ def travel_times(
 ) -> tuple[dict[str, access.ModeTimes], dict[str, str]]:
     """Demand -> site times per mode, out to the horizon, as sparse matrices (cached by
     the network and the points' coordinates)."""
-    _check_memory(inputs, demand, nets)
     out = {}
     status = {}
-    where = [
-        np.asarray(frame.geometry.get_coordinates()).tobytes()
-        for frame in (demand, inputs.services, inputs.candidates)
-    ]
+    where = points_digest(inputs, demand)
     for mode, net in nets.items():
         threshold = scenario.access.minutes(mode) * 60
         horizon = threshold * HORIZON_FACTOR
         key = digest(
             network_key(scenario, inputs, mode),
-            *where,
+            where,
             horizon,
             scenario.network.max_snap_m,
         )
         cached = settings.load("times", key)
         if cached is None:
+            _check_memory(inputs, demand, {mode: net})
             targets = net.demand.node
             services = network.times_between(
                 net.graph, net.services.node, targets, cutoff=horizon, to_sources=True
@@ -549,9 +599,18 @@ def choose(
 
 
 def catchments(
-    scenario: Scenario, candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]
+    scenario: Scenario,
+    candidates: gpd.GeoDataFrame,
+    nets: dict[str, ModeNetwork],
+    settings: Settings | None = None,
+    graph_keys: dict[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Isochrone of each selected site per mode: streets within the threshold, buffered."""
+    """Isochrone of each selected site per mode: streets within the threshold, buffered.
+
+    With ``graph_keys`` (per mode, a key that fixes the snapped routing graph) each
+    shape is cached, so a what-if that keeps a site reuses its catchment.
+    """
+    settings = settings or Settings(None)
     rows = []
     chosen = candidates[candidates["selected"]].sort_values("selection_order")
     for mode, net in nets.items():
@@ -559,7 +618,12 @@ def catchments(
         for idx, site in chosen.iterrows():
             position = candidates.index.get_loc(idx)
             node = int(net.candidates.node[position])
-            shape = network.isochrone(net.graph, node, minutes * 60)
+            key = digest(graph_keys[mode], node, minutes) if graph_keys else ""
+            shape = settings.load("catchment", key) if key else None
+            if shape is None:
+                shape = network.isochrone(net.graph, node, minutes * 60)
+                if key:
+                    settings.store("catchment", key, shape)
             rows.append(
                 {
                     "site_id": site["site_id"],
@@ -607,7 +671,7 @@ def run(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with _stage("inputs", timings, say):
-            inputs = read_inputs(scenario)
+            inputs, inputs_status = load_inputs(scenario, settings)
         with _stage("need", timings, say):
             inputs = apply_edits(scenario, inputs)
             demand = need.demand_points(
@@ -627,10 +691,13 @@ def run(
                 scenario, demand, candidates, inputs.services, times
             )
         with _stage("catchments", timings, say):
-            shapes = catchments(scenario, candidates, nets)
+            where = points_digest(inputs, demand)
+            keys = {mode: digest(network_key(scenario, inputs, mode), where) for mode in nets}
+            shapes = catchments(scenario, candidates, nets, settings, keys)
     messages = _warning_messages(caught, nets, demand, inputs)
     notes = {
         "cache": {
+            "inputs": inputs_status,
             "network": network_status,
             "travel_times": times_status,
             "folder": str(settings.cache_dir) if settings.cache_dir else None,

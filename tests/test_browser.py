@@ -132,12 +132,15 @@ def test_demo_map_in_a_browser(browser, demo_outputs: Path, demo_scenario) -> No
 def test_demo_report_in_a_browser(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
     page = Page(browser, demo_outputs / "report.html")
     assert page.page.locator("h1").inner_text().startswith("Eastmere")
-    images = page.page.locator("img")
-    assert images.count() >= 2
-    loaded = page.page.evaluate(
-        "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)"
+    charts = page.page.locator("figure svg")
+    assert charts.count() >= 2
+    drawn = page.page.evaluate(
+        "() => [...document.querySelectorAll('figure svg')].map(s => s.getBoundingClientRect())"
+        ".map(r => r.width > 100 && r.height > 100)"
     )
-    assert loaded
+    assert all(drawn)
+    # each bar carries its value as a hover title
+    assert page.page.locator("figure svg rect title").count() > 0
     page.shot("demo-report.png")
     assert page.errors == [] and page.blocked == []
 

@@ -236,12 +236,13 @@ def test_reading_a_truncated_or_empty_osm_file_is_a_clear_error(tmp_path: Path) 
 
 def test_a_run_that_would_not_fit_says_so_before_it_starts(demo_scenario, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from estate_planner import InfeasibleError, network, pipeline
+    from estate_planner.settings import Settings
 
     monkeypatch.setattr(network, "available_memory", lambda: 64 * 2**20)  # a 64 MB machine
     with pytest.raises(
         InfeasibleError, match="may need up to .* GB, more than the 0.1 GB available"
     ):
-        pipeline.run(demo_scenario)
+        pipeline.run(demo_scenario, settings=Settings(None))  # no cache: the work is to do
 
 
 def test_memory_estimate_for_an_icb() -> None:

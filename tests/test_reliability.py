@@ -177,3 +177,23 @@ def test_no_candidate_file_makes_the_loader_fail_without_a_clear_error(
     except EstatePlannerError as exc:  # the only exception allowed: a clear one
         message = str(exc)
     assert not message or str(path) in message
+
+
+def test_a_failed_drawing_keeps_the_previous_outputs(
+    demo_result, demo_outputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """selection.png is drawn in a forked process; its failure still stops the swap."""
+    import estate_planner.outputs as outputs
+
+    out = tmp_path / "out"
+    shutil.copytree(demo_outputs, out)
+    previous = snapshot(out)
+
+    def broken(result: object, path: Path) -> None:
+        raise ValueError("no fonts")
+
+    monkeypatch.setattr(outputs, "write_static_map", broken)
+    with pytest.raises(RuntimeError, match="drawing selection.png failed: ValueError: no fonts"):
+        outputs.write_outputs(demo_result, out)
+    assert snapshot(out) == previous
+    assert not list(out.glob(".staging-*"))

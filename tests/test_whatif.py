@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -107,10 +108,41 @@ def test_a_rerun_reuses_the_network_and_travel_times(tmp_path: Path) -> None:
     first = pipeline.run(scenario, settings=settings)
     second = pipeline.run(scenario.updated(selection={"hubs": 4}), settings=settings)
     assert set(first.notes["cache"]["network"].values()) == {"built"}
+    assert first.notes["cache"]["inputs"] == "read"
+    assert second.notes["cache"]["inputs"] == "reused from cache"
     assert set(second.notes["cache"]["network"].values()) == {"reused from cache"}
     assert set(second.notes["cache"]["travel_times"].values()) == {"reused from cache"}
     for mode, times in second.times.items():
         assert (times.candidates != first.times[mode].candidates).nnz == 0
+    # what reading the files warned about is in every run's manifest, cached or not
+    assert second.warnings == first.warnings
+    assert [p.sha256 for p in second.inputs.provenance] == [
+        p.sha256 for p in first.inputs.provenance
+    ]
+    kept = set(first.selected["site_id"]) & set(second.selected["site_id"])
+    shapes = {(r.site_id, r.mode): r.geometry for r in first.catchments.itertuples()}
+    for row in second.catchments.itertuples():
+        if row.site_id in kept:  # a kept site's catchment comes back from the cache unchanged
+            assert row.geometry.equals_exact(shapes[(row.site_id, row.mode)], 0)
+
+
+def test_a_changed_input_file_is_read_again(demo_dir: Path, tmp_path: Path) -> None:
+    from estate_planner.settings import Settings
+
+    settings = Settings(tmp_path / "cache")
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_dir, folder)
+    scenario = load_scenario(folder / "scenario.toml")
+    first = pipeline.run(scenario, settings=settings)
+    table = folder / "census2021_age.csv"
+    frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+    value_column = frame.columns[-1]
+    frame[value_column] = (pd.to_numeric(frame[value_column]) * 2).astype(int).astype(str)
+    frame.to_csv(table, index=False)
+    second = pipeline.run(scenario, settings=settings)
+    assert second.notes["cache"]["inputs"] == "read"
+    assert set(second.notes["cache"]["network"].values()) == {"reused from cache"}
+    assert second.demand["population"].sum() > 1.5 * first.demand["population"].sum()
 
 
 def test_compare_command_writes_the_comparison(tmp_path: Path) -> None:

@@ -21,22 +21,17 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
+from estate_planner.outputs.summary import CREDITS, NEED_COLOURS, area_summary, need_classes
 from estate_planner.pipeline import RunResult
 from estate_planner.scenario import CRITERIA
 
 WGS84 = "EPSG:4326"
-NEED_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 SERVICE_SYMBOLS = {
     "gp": ("✚", "#1b7837"),
     "pharmacy": ("℞", "#2166ac"),
     "hospital": ("H", "#762a83"),
 }
 MODE_COLOURS = {"walk": "#1a9850", "cycle": "#fdae61", "drive": "#4575b4"}
-CREDITS = (
-    "Streets © OpenStreetMap contributors (ODbL). Boundaries and population: ONS, "
-    "OGL v3.0; contains OS data © Crown copyright. IMD 2019: MHCLG, OGL v3.0. "
-    "Services: NHS Digital / NHS.UK, OGL v3.0."
-)
 
 
 def esc(value: object) -> str:
@@ -51,39 +46,6 @@ def _fmt(value: object, digits: int = 0) -> str:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f"{float(value):,.{digits}f}"
     return esc(value)
-
-
-def area_summary(result: RunResult) -> gpd.GeoDataFrame:
-    """Per small area: population, 65+, IMD decile, need and nearest-service time."""
-    demand = result.demand
-    mode = result.scenario.selection_mode
-    minutes = demand[f"minutes_to_service_{mode}"]
-    weighted = (minutes * demand["population"]).groupby(demand["area_id"]).sum(min_count=1)
-    grouped = demand.groupby("area_id").agg(
-        population=("population", "sum"),
-        age_65_plus=("age_65_plus", "sum"),
-        need=("need", "sum"),
-        unmet_need=("unmet_need", "sum"),
-        imd_decile=("imd_decile", "first"),
-    )
-    grouped["minutes_to_service"] = weighted / grouped["population"]
-    # LSOAs hold similar numbers of people by design, so need per resident (age and
-    # deprivation) says more on a map than the total.
-    grouped["need_per_resident"] = grouped["need"] / grouped["population"]
-    areas = result.inputs.areas.set_index("id")
-    summary = gpd.GeoDataFrame(
-        grouped.join(areas[["name", "geometry"]]), geometry="geometry", crs=areas.crs
-    )
-    summary["geometry"] = summary.geometry.simplify(15)
-    return summary.reset_index(names="area_id")
-
-
-def _classes(values: pd.Series, n: int = 5) -> tuple[np.ndarray, list[float]]:
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)))
-    if len(edges) < 2:
-        return np.zeros(len(values), int), [float(values.min()), float(values.max())]
-    classes = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
-    return classes, [float(e) for e in edges]
 
 
 def build_map(result: RunResult) -> folium.Map:
@@ -115,7 +77,7 @@ def _root(fmap: folium.Map) -> Figure:
 
 
 def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
-    classes, edges = _classes(areas["need_per_resident"])
+    classes, edges = need_classes(areas["need_per_resident"])
     layer = folium.FeatureGroup(name="Need per resident by small area", show=True)
     for (_, row), cls in zip(areas.iterrows(), classes, strict=True):
         popup = (

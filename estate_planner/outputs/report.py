@@ -1,19 +1,17 @@
-"""``report.html``: a self-contained report for boards (charts inlined as PNG)."""
+"""``report.html``: a self-contained report for boards (charts inlined as SVG)."""
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import numpy as np
 import pandas as pd
 
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
-from estate_planner.outputs.maps import CREDITS
+from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
+from estate_planner.outputs.summary import CREDITS
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.pipeline import HORIZON_FACTOR, RunResult
 from estate_planner.scenario import CRITERIA
@@ -30,91 +28,65 @@ LICENCES = {
 }
 
 
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
 def charts(result: RunResult) -> list[dict[str, str]]:
-    """Coverage curve and the score breakdown of the top 10, as inline PNGs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Coverage curve, travel time by decile, rank stability and the score breakdown of
+    the top 10, as inline SVG."""
     out = []
     curve = result.selection.curve
     if curve:
-        fig, ax = plt.subplots(figsize=(6, 3))
-        ax.plot(range(1, len(curve) + 1), curve, marker="o", color="#005eb8")
-        ax.set_xlabel("number of hubs")
-        ax.set_ylabel(
+        title = "Coverage curve: the best result for 1 to k hubs"
+        y_label = (
             "unmet need reached" if result.selection.kind == "coverage" else "need-weighted seconds"
         )
-        ax.set_xticks(range(1, len(curve) + 1))
-        ax.grid(alpha=0.3)
-        out.append({"title": "Coverage curve: the best result for 1 to k hubs", "png": _png(fig)})
+        svg = line_chart(curve, x_label="number of hubs", y_label=y_label, title=title)
+        out.append({"title": title, "svg": svg})
     by_decile = travel_time_by_decile(result)
     if len(by_decile):
-        fig, ax = plt.subplots(figsize=(7, 3))
-        width = 0.2
-        x = np.arange(len(by_decile))
-        for i, column in enumerate(c for c in by_decile.columns if c != "imd_decile"):
-            ax.bar(x + (i - 1) * width, by_decile[column], width, label=column.replace("_", " "))
-        ax.set_xticks(x, [str(int(d)) for d in by_decile["imd_decile"]])
-        ax.set_xlabel("IMD decile (1 = most deprived)")
-        ax.set_ylabel("mean minutes")
-        ax.legend(fontsize=7)
-        out.append(
-            {
-                "title": "Travel time to the nearest service by IMD decile, before and after "
-                "the hubs (population-weighted; beyond the search limit counts as the limit)",
-                "png": _png(fig),
-            }
+        title = (
+            "Travel time to the nearest service by IMD decile, before and after the hubs "
+            "(population-weighted; beyond the search limit counts as the limit)"
         )
-    stability = ranking_table(result)
-    stability = stability[stability["rank_min"].notna()].head(15)
+        series = {
+            column.replace("_", " "): by_decile[column].tolist()
+            for column in by_decile.columns
+            if column != "imd_decile"
+        }
+        svg = grouped_bars(
+            [str(int(d)) for d in by_decile["imd_decile"]],
+            series,
+            x_label="IMD decile (1 = most deprived)",
+            y_label="mean minutes",
+            title=title,
+        )
+        out.append({"title": title, "svg": svg})
+    ranking = ranking_table(result)
+    stability = ranking[ranking["rank_min"].notna()].head(15)
     if len(stability):
-        fig, ax = plt.subplots(figsize=(7, 0.3 * len(stability) + 1))
-        y = np.arange(len(stability))
-        low = stability["rank_min"].astype(float).to_numpy()
-        high = stability["rank_max"].astype(float).to_numpy()
-        ax.hlines(y, low, high, color="#005eb8", linewidth=4, alpha=0.6)
-        ax.plot(stability["rank"].astype(float), y, "o", color="#d7301f")
-        ax.axvline(result.scenario.selection.hubs + 0.5, color="#999", linestyle="--")
-        ax.set_yticks(y, stability["site_id"].astype(str))
-        ax.invert_yaxis()
-        ax.set_xlabel("rank (dot: with the scenario's weights; bar: range over the runs)")
-        out.append(
-            {
-                "title": f"Rank stability: weights perturbed by up to "
-                f"±{result.scenario.scoring.sensitivity_spread:.0%} in "
-                f"{result.scenario.scoring.sensitivity_runs} seeded runs",
-                "png": _png(fig),
-            }
+        config = result.scenario.scoring
+        title = (
+            f"Rank stability: weights perturbed by up to ±{config.sensitivity_spread:.0%} in "
+            f"{config.sensitivity_runs} seeded runs"
         )
-    table = ranking_table(result).head(10)
-    if len(table):
-        fig, ax = plt.subplots(figsize=(7, 0.35 * len(table) + 1))
-        left = np.zeros(len(table))
-        for criterion in CRITERIA:
-            values = table[f"contribution_{criterion}"].to_numpy(dtype=float)
-            if values.sum() > 0:
-                ax.barh(
-                    table["site_id"].astype(str),
-                    values,
-                    left=left,
-                    label=criterion.replace("_", " "),
-                )
-                left += values
-        ax.invert_yaxis()
-        ax.set_xlabel("score")
-        ax.legend(fontsize=7, loc="lower right")
-        out.append({"title": "Score breakdown of the top 10 candidates", "png": _png(fig)})
+        svg = ranges(
+            stability["site_id"].astype(str).tolist(),
+            stability["rank_min"].astype(float).tolist(),
+            stability["rank_max"].astype(float).tolist(),
+            stability["rank"].astype(float).tolist(),
+            x_label="rank (dot: with the scenario's weights; bar: range over the runs)",
+            title=title,
+            mark=result.scenario.selection.hubs + 0.5,
+        )
+        out.append({"title": title, "svg": svg})
+    top = ranking.head(10)
+    if len(top):
+        parts = {
+            criterion.replace("_", " "): top[f"contribution_{criterion}"].astype(float).tolist()
+            for criterion in CRITERIA
+            if top[f"contribution_{criterion}"].astype(float).sum() > 0
+        }
+        title = "Score breakdown of the top 10 candidates"
+        svg = stacked_bars(top["site_id"].astype(str).tolist(), parts, x_label="score", title=title)
+        out.append({"title": title, "svg": svg})
     return out
 
 

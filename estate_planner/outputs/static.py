@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-from matplotlib.artist import Artist
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
-from estate_planner.outputs.maps import CREDITS, NEED_COLOURS, _classes, area_summary
+from estate_planner.outputs.summary import CREDITS, NEED_COLOURS, area_summary, need_classes
 from estate_planner.pipeline import RunResult
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
 
 # label offsets (points) that keep neighbouring hubs' names apart
 _LABEL_OFFSETS = [(10, 10, "left"), (10, -22, "left"), (-10, 10, "right"), (-10, -22, "right")]
@@ -30,14 +31,22 @@ def _zoom(ax: Any, areas: gpd.GeoDataFrame, shapes: gpd.GeoDataFrame) -> None:
 
 def write_static_map(result: RunResult, path: Path) -> None:
     """Need per resident by area, services, candidates and the chosen hubs (BNG)."""
-    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    class Canvas(FigureCanvasAgg):
+        def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+            """geopandas asks for a redraw after every layer; one draw, on saving, is enough."""
 
+    # a bare Figure, not pyplot: no global figure state, nothing left open in a notebook
+    fig = Figure(figsize=(10, 9))
+    Canvas(fig)
+    ax = fig.subplots()
+    ax.set_axis_off()
     areas = area_summary(result)
-    classes, edges = _classes(areas["need_per_resident"])
-    fig, ax = plt.subplots(figsize=(10, 9))
+    classes, edges = need_classes(areas["need_per_resident"])
     areas.plot(color=[NEED_COLOURS[c] for c in classes], ax=ax, edgecolor="#777", linewidth=0.4)
     deprived = areas[areas["imd_decile"] <= 2]
     if len(deprived):
@@ -101,7 +110,6 @@ def write_static_map(result: RunResult, path: Path) -> None:
         f"{result.scenario.name}: {len(chosen)} hubs ({mode}, "
         f"{result.scenario.access.minutes(mode):g} min)"
     )
-    ax.set_axis_off()
-    fig.text(0.01, 0.01, CREDITS, fontsize=6, color="#555", wrap=True)
+    # wrapped here: matplotlib's wrap=True measures the line again for every word
+    fig.text(0.01, 0.01, textwrap.fill(CREDITS, 180), fontsize=6, color="#555")
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
