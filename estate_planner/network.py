@@ -495,6 +495,7 @@ def memory_needed(n_nodes: int, n_edges: int, n_sources: int, n_targets: int) ->
     import numba
 
     graph = n_edges * 12 + n_nodes * 8
+    graph += n_edges * 36 + n_nodes * 41  # the chain-contracted copy and its working arrays
     per_thread = n_nodes * 12 + (n_edges + 1) * 16
     pairs = n_sources * n_targets * 16  # value, index and conversion copies
     return graph + numba.get_num_threads() * per_thread + CHUNK_BYTES + pairs
@@ -521,45 +522,57 @@ def _run_kernel(
 ) -> sp.csr_matrix:
     import numba
 
+    from estate_planner._kernel import contract_chains
+
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
     if len(sources) == 0 or len(targets) == 0:
         return sp.csr_matrix((len(sources), len(targets)))
-    target_col = np.full(csr.shape[0], -1, dtype=np.int32 if len(targets) < 2**31 else np.int64)
-    target_col[targets] = np.arange(len(targets))
-    # A target listed twice keeps one column in the kernel; copied back after.
-    unique_targets = len(np.unique(targets)) == len(targets)
-    limit = np.inf if cutoff is None else float(cutoff)
-    small = csr.shape[0] < 2**31 - 1 and csr.nnz < 2**31 - 1
+    # a target listed twice is searched for once and its column copied after
+    unique, repeats = np.unique(targets, return_inverse=True)
+    inverse: np.ndarray | None = repeats
+    if len(unique) == len(targets):
+        unique, inverse = targets, None
+    keep = np.zeros(csr.shape[0], dtype=bool)
+    keep[sources] = True
+    keep[unique] = True
+    indptr, indices, first, ext, more, new_id = contract_chains(
+        csr.indptr.astype(np.int64),
+        csr.indices.astype(np.int64),
+        csr.data.astype(np.float64),
+        keep,
+    )
+    small = max(len(indptr), len(indices), len(more)) < 2**31 - 1
     index_type = np.int32 if small else np.int64
-    indptr = csr.indptr.astype(index_type)
-    indices = csr.indices.astype(index_type)
-    weights = csr.data.astype(np.float64)
-    blocks = []
+    indptr, indices = indptr.astype(index_type), indices.astype(index_type)
+    ext = ext.astype(index_type)
+    target_col = np.full(len(indptr) - 1, -1, dtype=index_type)
+    target_col[new_id[unique]] = np.arange(len(unique))
+    src = new_id[sources]
+    limit = np.inf if cutoff is None else float(cutoff)
     threads = numba.get_num_threads()
-    # the dense buffer of one chunk stays within CHUNK_BYTES whatever the target count
-    chunk = max(1, min(chunk, CHUNK_BYTES // (8 * max(1, len(targets)))))
-    for start in range(0, len(sources), chunk):
-        part = sources[start : start + chunk]
-        dense = kernel(  # type: ignore[operator]
-            indptr,
-            indices,
-            weights,
-            part,
-            target_col,
-            len(targets),
-            limit,
-            min(threads, len(part)),
-        )
-        if not unique_targets:
-            dense = dense[:, target_col[targets]]
-        rows, cols = np.nonzero(np.isfinite(dense))
-        # Built from (data, (row, col)) so a zero time (a source that is also a
-        # target) stays stored: a stored entry means "reachable".
-        blocks.append(sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape))
-    if not blocks:
-        return sp.csr_matrix((0, len(targets)))
-    return sp.vstack(blocks, format="csr")
+    n_t = len(unique)
+    # one chunk's output buffers stay within CHUNK_BYTES whatever the target count
+    chunk = max(1, min(chunk, CHUNK_BYTES // (12 * n_t)))
+    blocks = []
+    for start in range(0, len(src), chunk):
+        part = src[start : start + chunk]
+        cols = np.empty(len(part) * n_t, dtype=index_type)
+        times = np.empty(len(part) * n_t, dtype=np.float64)
+        counts = kernel(  # type: ignore[operator]
+            indptr, indices, first, ext, more, part, target_col, n_t, limit,
+            min(threads, len(part)), cols, times,
+        )  # fmt: skip
+        row_ptr = np.concatenate([[0], np.cumsum(counts)])
+        # where each row's entries sit in the buffers: row r starts at r * n_t
+        at = np.repeat(np.arange(len(part)) * n_t - row_ptr[:-1], counts) + np.arange(row_ptr[-1])
+        block = sp.csr_matrix((times[at], cols[at], row_ptr), shape=(len(part), n_t))
+        block.sort_indices()
+        blocks.append(block)
+    out = sp.vstack(blocks, format="csr")
+    if inverse is not None:
+        out = out[:, inverse].tocsr()
+    return out
 
 
 def travel_time_matrix(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 
@@ -30,7 +31,7 @@ def _rects(root: ET.Element) -> list[ET.Element]:
 def test_nice_ticks_cover_the_range_in_round_steps(a: float, b: float) -> None:
     ticks = charts.nice_ticks(a, b)
     assert ticks[0] <= min(a, b) + 1e-9 and ticks[-1] >= max(a, b) - 1e-9
-    steps = [y - x for x, y in zip(ticks, ticks[1:], strict=False)]
+    steps = [y - x for x, y in itertools.pairwise(ticks)]
     step = steps[0]
     assert all(math.isclose(s, step, rel_tol=1e-6) for s in steps)  # evenly spaced
     mantissa = step / 10 ** math.floor(math.log10(step))
@@ -40,9 +41,7 @@ def test_nice_ticks_cover_the_range_in_round_steps(a: float, b: float) -> None:
 
 def test_grouped_bars_heights_are_proportional_to_values() -> None:
     values = {"before": [10.0, 20.0, 40.0], "after": [5.0, float("nan"), 35.0]}
-    root = _parse(
-        charts.grouped_bars(["a", "b", "c"], values, x_label="x", y_label="y", title="t")
-    )
+    root = _parse(charts.grouped_bars(["a", "b", "c"], values, x_label="x", y_label="y", title="t"))
     bars = _rects(root)
     assert len(bars) == 5  # the NaN bar is left out, not drawn as zero
     heights = [float(b.get("height")) for b in bars]
@@ -66,7 +65,7 @@ def test_stacked_bars_lay_parts_end_to_end() -> None:
     totals = []
     for row in rows:
         row.sort(key=lambda r: float(r.get("x")))
-        for left, right in zip(row, row[1:], strict=False):  # each part starts where the last ended
+        for left, right in itertools.pairwise(row):  # each part starts where the last ended
             end = float(left.get("x")) + float(left.get("width"))
             assert float(right.get("x")) == pytest.approx(end, abs=0.15)
         totals.append(sum(float(r.get("width")) for r in row))
@@ -77,9 +76,7 @@ def test_ranges_map_values_linearly() -> None:
     root = _parse(
         charts.ranges(["a", "b"], [1, 2], [5, 4], [3, 2], x_label="rank", title="t", mark=2.5)
     )
-    spans = [
-        line for line in root.iter(f"{SVG}line") if line.find(f"{SVG}title") is not None
-    ]
+    spans = [line for line in root.iter(f"{SVG}line") if line.find(f"{SVG}title") is not None]
     widths = [float(s.get("x2")) - float(s.get("x1")) for s in spans]
     assert widths[0] / widths[1] == pytest.approx(4 / 2, rel=1e-2)
     dots = list(root.iter(f"{SVG}circle"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -58,6 +59,86 @@ def test_times_equal_networkx(seed: int, cutoff: float | None) -> None:
     targets = [*range(3, 60, 2), 0]  # 0 is also a source: its zero must survive
     got = as_dense(travel_time_matrix(graph, sources, targets, cutoff=cutoff))
     np.testing.assert_allclose(got, reference(graph, sources, targets, cutoff), rtol=0, atol=1e-9)
+
+
+def street_graph(seed: int) -> nx.MultiDiGraph:
+    """Junctions joined by chains of shape points (one-way or two-way), as OSM gives
+    before simplification, plus a few stray links; times with many digits."""
+    rng = np.random.default_rng(seed)
+    graph = nx.MultiDiGraph()
+    junctions = list(range(12))
+    graph.add_nodes_from(junctions)
+    next_id = 100
+    for _ in range(30):
+        a, b = (int(x) for x in rng.choice(junctions, 2, replace=False))
+        points = list(range(next_id, next_id + int(rng.integers(0, 6))))
+        next_id += len(points)
+        path = [a, *points, b]
+        two_way = rng.random() < 0.7
+        for u, v in itertools.pairwise(path):
+            graph.add_edge(u, v, travel_time=float(rng.uniform(0.1, 90)))
+            if two_way:
+                graph.add_edge(v, u, travel_time=float(rng.uniform(0.1, 90)))
+    for _ in range(5):
+        u, v = (int(x) for x in rng.choice(list(graph.nodes), 2, replace=False))
+        graph.add_edge(u, v, travel_time=float(rng.uniform(0.1, 90)))
+    return graph
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), cutoff=st.one_of(st.none(), st.floats(30, 600)))
+def test_merging_chains_changes_no_time_bit_for_bit(seed: int, cutoff: float | None) -> None:
+    graph = street_graph(seed)
+    nodes = sorted(graph.nodes)
+    rng = np.random.default_rng(seed)
+    sources = [int(x) for x in rng.choice(nodes, 6, replace=False)]
+    targets = [int(x) for x in rng.choice(nodes, len(nodes) // 3, replace=False)]
+    got = as_dense(travel_time_matrix(graph, sources, targets, cutoff=cutoff))
+    assert np.array_equal(got, reference(graph, sources, targets, cutoff))
+
+
+def test_chains_are_merged_to_their_junctions() -> None:
+    from estate_planner._kernel import contract_chains
+
+    # 0 <-> 1 <-> 2 <-> 3 two-way, 3 -> 4 -> 5 -> 0 one-way; 5 is kept (a target)
+    pairs = [(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2), (3, 4), (4, 5), (5, 0)]
+    u = np.array([p[0] for p in pairs])
+    v = np.array([p[1] for p in pairs])
+    w = np.arange(1.0, len(pairs) + 1)
+    order = np.lexsort((v, u))
+    indptr = np.searchsorted(u[order], np.arange(7))
+    keep = np.array([False, False, False, False, False, True])
+    ptr, idx, first, ext, more, new_id = contract_chains(indptr, v[order], w[order], keep)
+    # 1, 2 and 4 are passed through; 0 (three links) and 3 (three links) stay
+    assert new_id.tolist() == [0, -1, -1, 1, -1, 2]
+    edges = {
+        (a, int(idx[k])): [float(first[k]), *more[ext[k] : ext[k + 1]].tolist()]
+        for a in range(3)
+        for k in range(ptr[a], ptr[a + 1])
+    }
+    assert edges == {
+        (0, 1): [1.0, 3.0, 5.0],  # 0 -> 1 -> 2 -> 3
+        (1, 0): [6.0, 4.0, 2.0],  # 3 -> 2 -> 1 -> 0
+        (1, 2): [7.0, 8.0],  # 3 -> 4 -> 5
+        (2, 0): [9.0],
+    }
+
+
+@pytest.mark.parametrize(("mode", "simplify"), [("drive", False), ("walk", False), ("drive", True)])
+def test_times_equal_networkx_on_the_rutland_network(
+    shared_data: Path, mode: str, simplify: bool
+) -> None:
+    pbf = shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"
+    graph = graph_from_ways(read_highways(pbf), mode, NetworkConfig(osm=pbf), simplify=simplify)  # type: ignore[arg-type]
+    nodes = np.array(sorted(graph.nodes))
+    rng = np.random.default_rng(3)
+    sources = rng.choice(nodes, 8, replace=False).tolist()
+    targets = rng.choice(nodes, min(3000, len(nodes) // 2), replace=False).tolist()
+    cutoff = 1200.0 if mode == "drive" else 3600.0
+    got = as_dense(travel_time_matrix(graph, sources, targets, cutoff=cutoff))
+    want = reference(graph, sources, targets, cutoff)
+    assert np.isfinite(want).sum() > 1000  # a real test: many pairs within the cutoff
+    assert np.array_equal(got, want)  # node to node, bit for bit
 
 
 def test_times_are_never_negative_and_obey_the_triangle_inequality() -> None:
