@@ -97,18 +97,20 @@ def _one_source(indptr, indices, first, ext, more, source, limit, dist, touched,
 
 @njit(cache=True, parallel=True)
 def bounded_times(
-    indptr, indices, first, ext, more, sources, target_col, n_targets, limit, n_threads, cols, times
-):
+    indptr, indices, first, ext, more, sources, target_node, target_col, limit, n_threads,
+    cols, times,
+):  # fmt: skip
     """Times from each source to the targets it reaches within ``limit``.
 
-    ``target_col[node]`` is the output column of a target node, or -1. Row ``s`` of the
-    result is written to ``cols`` and ``times`` from offset ``s * n_targets`` (arrays
-    the caller allocates uninitialised, so only what is written costs memory).
-    Returns the count per source. Sources are dealt to the threads in turn, so each
-    gets a like mix of large and small searches.
+    ``target_node[c]`` is the node of output column ``c``; ``target_col[node]`` is the
+    reverse (or -1). Row ``s`` is written to ``cols`` and ``times`` from offset
+    ``s * n_targets``, columns ascending (arrays the caller allocates uninitialised,
+    so only what is written costs memory). Returns the count per source. Sources are
+    dealt to the threads in turn, so each gets a like mix of large and small searches.
     """
     n_nodes = indptr.shape[0] - 1
     n_src = sources.shape[0]
+    n_targets = target_node.shape[0]
     counts = np.zeros(n_src, np.int64)
     for b in prange(n_threads):
         dist = np.full(n_nodes, INF)
@@ -120,16 +122,45 @@ def bounded_times(
             )
             at = s * n_targets
             found = 0
+            if 4 * n_touched > n_targets:
+                # a search reaching much of the graph: read the targets in column order
+                for c in range(n_targets):
+                    d = dist[target_node[c]]
+                    if d < INF:
+                        cols[at + found] = c
+                        times[at + found] = d
+                        found += 1
+            else:
+                for t in range(n_touched):
+                    col = target_col[touched[t]]
+                    if col >= 0:
+                        cols[at + found] = col
+                        times[at + found] = dist[touched[t]]
+                        found += 1
+                order = np.argsort(cols[at : at + found])
+                row_cols = cols[at : at + found][order]
+                row_times = times[at : at + found][order]
+                cols[at : at + found] = row_cols
+                times[at : at + found] = row_times
             for t in range(n_touched):
-                node = touched[t]
-                col = target_col[node]
-                if col >= 0:
-                    cols[at + found] = col
-                    times[at + found] = dist[node]
-                    found += 1
-                dist[node] = INF
+                dist[touched[t]] = INF
             counts[s] = found
     return counts
+
+
+@njit(cache=True, parallel=True)
+def compact_rows(cols, times, counts, n_targets, row_ptr):
+    """Gather rows written at ``s * n_targets`` into CSR ``indices`` and ``data``."""
+    total = row_ptr[-1]
+    indices = np.empty(total, cols.dtype)
+    data = np.empty(total, np.float64)
+    for s in prange(counts.shape[0]):
+        src = s * n_targets
+        dst = row_ptr[s]
+        for i in range(counts[s]):
+            indices[dst + i] = cols[src + i]
+            data[dst + i] = times[src + i]
+    return indices, data
 
 
 @njit(cache=True)

@@ -522,7 +522,7 @@ def _run_kernel(
 ) -> sp.csr_matrix:
     import numba
 
-    from estate_planner._kernel import contract_chains
+    from estate_planner._kernel import compact_rows, contract_chains
 
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
@@ -546,8 +546,9 @@ def _run_kernel(
     index_type = np.int32 if small else np.int64
     indptr, indices = indptr.astype(index_type), indices.astype(index_type)
     ext = ext.astype(index_type)
+    target_node = new_id[unique].astype(index_type)
     target_col = np.full(len(indptr) - 1, -1, dtype=index_type)
-    target_col[new_id[unique]] = np.arange(len(unique))
+    target_col[target_node] = np.arange(len(unique))
     src = new_id[sources]
     limit = np.inf if cutoff is None else float(cutoff)
     threads = numba.get_num_threads()
@@ -560,14 +561,13 @@ def _run_kernel(
         cols = np.empty(len(part) * n_t, dtype=index_type)
         times = np.empty(len(part) * n_t, dtype=np.float64)
         counts = kernel(  # type: ignore[operator]
-            indptr, indices, first, ext, more, part, target_col, n_t, limit,
+            indptr, indices, first, ext, more, part, target_node, target_col, limit,
             min(threads, len(part)), cols, times,
         )  # fmt: skip
         row_ptr = np.concatenate([[0], np.cumsum(counts)])
-        # where each row's entries sit in the buffers: row r starts at r * n_t
-        at = np.repeat(np.arange(len(part)) * n_t - row_ptr[:-1], counts) + np.arange(row_ptr[-1])
-        block = sp.csr_matrix((times[at], cols[at], row_ptr), shape=(len(part), n_t))
-        block.sort_indices()
+        found, data = compact_rows(cols, times, counts, n_t, row_ptr)
+        block = sp.csr_matrix((data, found, row_ptr), shape=(len(part), n_t))
+        block.has_sorted_indices = True  # the kernel writes each row's columns in order
         blocks.append(block)
     out = sp.vstack(blocks, format="csr")
     if inverse is not None:
