@@ -254,7 +254,10 @@ def _add_travel_times(graph: nx.MultiDiGraph, mode: Mode, config: NetworkConfig)
         import networkx as nx
 
         nx.set_edge_attributes(graph, kmh, "speed_kph")
-    _osmnx().add_edge_travel_times(graph)
+    # osmnx.add_edge_travel_times' arithmetic, without the GeoDataFrame it builds first
+    # (a LineString per edge: over a second on a county walk network)
+    for _, _, data in graph.edges(data=True):
+        data["travel_time"] = (data["length"] / 1000) / (data["speed_kph"] / (60 * 60))
 
 
 def _sort_list_attributes(graph: nx.MultiDiGraph) -> None:

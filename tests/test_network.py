@@ -250,6 +250,20 @@ def test_simplification_changes_no_travel_time(demo_dir: Path) -> None:
         np.testing.assert_allclose(as_dense(got), as_dense(expected), rtol=1e-9)
 
 
+def test_edge_times_are_what_osmnx_computes(demo_dir: Path) -> None:
+    import osmnx
+
+    ways = read_highways(demo_dir / "streets.osm")
+    for mode in ("walk", "drive"):
+        graph = graph_from_ways(
+            ways, mode, NetworkConfig(osm=demo_dir / "streets.osm"), simplify=False
+        )  # type: ignore[arg-type]
+        ours = {(u, v, k): d["travel_time"] for u, v, k, d in graph.edges(keys=True, data=True)}
+        osmnx.add_edge_travel_times(graph)
+        theirs = {(u, v, k): d["travel_time"] for u, v, k, d in graph.edges(keys=True, data=True)}
+        assert ours == theirs
+
+
 def line_graph() -> RoutingGraph:
     """Two-way street A(0,0) - B(1000,0), 100 s each way, and one-way B -> C(1000,1000)."""
     graph = nx.MultiDiGraph(crs="EPSG:27700")
