@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from estate_planner._errors import (
     EstatePlannerError,
@@ -14,13 +15,13 @@ from estate_planner._errors import (
     NetworkError,
     ScenarioError,
 )
-from estate_planner.network import travel_time_matrix
-from estate_planner.optimise import Selection, select_sites
-from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
 
 if TYPE_CHECKING:
     from estate_planner.compare import Comparison
+    from estate_planner.network import travel_time_matrix
+    from estate_planner.optimise import Selection, select_sites
     from estate_planner.pipeline import RunResult
+    from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
 
 try:
     __version__ = version("estate-planner")
@@ -28,6 +29,23 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# Loaded on first use (PEP 562): the command starts its drawing process before the
+# heavy modules (geopandas, scipy, pydantic) load, so that both cores load them.
+_LAZY = {
+    "travel_time_matrix": "estate_planner.network",
+    "Selection": "estate_planner.optimise",
+    "select_sites": "estate_planner.optimise",
+    "Scenario": "estate_planner.scenario",
+    "load_scenario": "estate_planner.scenario",
+    "scenario_from_dict": "estate_planner.scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'estate_planner' has no attribute {name!r}")
 
 
 def compare_runs(base: RunResult, whatif: RunResult, out_dir: str | None = None) -> Comparison:

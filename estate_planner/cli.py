@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
 import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from estate_planner._errors import EstatePlannerError
+
+if TYPE_CHECKING:
+    from estate_planner.outputs import Drawing
 
 logger = logging.getLogger("estate_planner.cli")
 
@@ -60,7 +65,7 @@ class _Progress:
             )
 
 
-def _run(scenario_path: Path, out: Path, progress: _Progress) -> int:
+def _run(scenario_path: Path, out: Path, progress: _Progress, drawing: Drawing | None) -> int:
     from estate_planner import pipeline
     from estate_planner.outputs import write_outputs
     from estate_planner.scenario import load_scenario
@@ -68,7 +73,7 @@ def _run(scenario_path: Path, out: Path, progress: _Progress) -> int:
     scenario = load_scenario(scenario_path)
     progress(f"scenario {scenario.name!r} from {scenario_path}")
     result = pipeline.run(scenario, report=progress)
-    paths = write_outputs(result, out, report=progress)
+    paths = write_outputs(result, out, report=progress, drawing=drawing)
     chosen = ", ".join(f"{r.site_id} {r.name}" for r in result.selected.itertuples())
     print(f"Chosen hubs ({result.selection.method}): {chosen}")
     for warning in result.warnings[:5]:
@@ -80,7 +85,9 @@ def _run(scenario_path: Path, out: Path, progress: _Progress) -> int:
     return EXIT_OK
 
 
-def _compare(base_path: Path, whatif_path: Path, out: Path, progress: _Progress) -> int:
+def _compare(
+    base_path: Path, whatif_path: Path, out: Path, progress: _Progress, drawing: Drawing | None
+) -> int:
     from estate_planner import pipeline
     from estate_planner.compare import compare, write_comparison
     from estate_planner.scenario import load_scenario
@@ -91,7 +98,7 @@ def _compare(base_path: Path, whatif_path: Path, out: Path, progress: _Progress)
     progress(f"what-if: {whatif.name!r} (the network and travel times come from the cache)")
     whatif_result = pipeline.run(whatif, report=progress)
     comparison = compare(base_result, whatif_result)
-    paths = write_comparison(comparison, out)
+    paths = write_comparison(comparison, out, drawing=drawing)
     for row in comparison.summary.itertuples():
         print(f"{row.measure:>36}: {row.base:>12,.0f} -> {row.whatif:>12,.0f} ({row.change:+,.0f})")
     print(f"Open the comparison: {paths['comparison.html'].resolve()}")
@@ -111,8 +118,9 @@ def _validate(scenario_path: Path) -> int:
     return EXIT_BAD_INPUT
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``estate-planner`` command."""
+def main(argv: Sequence[str] | None = None, *, drawing: Drawing | None = None) -> int:
+    """Entry point of the ``estate-planner`` command (``drawing``: a drawing process
+    the caller started early; without one, each write of outputs starts its own)."""
     args = _parser().parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -125,12 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             inputs = args.out / "demo_inputs"
             progress(f"writing the demo town's input files to {inputs}")
-            return _run(write_demo(inputs), args.out, progress)
+            return _run(write_demo(inputs), args.out, progress, drawing)
         if args.command == "compare":
-            return _compare(args.base, args.whatif, args.out, progress)
+            return _compare(args.base, args.whatif, args.out, progress, drawing)
         if args.command == "run":
             out = args.out or args.scenario.resolve().parent / "out"
-            return _run(args.scenario, out, progress)
+            return _run(args.scenario, out, progress, drawing)
         return _validate(args.scenario)
     except EstatePlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -157,7 +165,25 @@ def command() -> None:
     times, about a tenth of a cached rerun. Cycles are still collected, less often.
     """
     gc.set_threshold(100_000, 50, 100)
-    sys.exit(main())
+    from estate_planner.outputs import Drawing
+
+    args = _parser().parse_known_args()[0]
+    # forked now, while this process is small and has one thread, so that it loads
+    # folium and matplotlib on the other core while this one loads the pipeline
+    drawing = (
+        Drawing(warm=True) if getattr(args, "command", None) in ("run", "demo", "compare") else None
+    )
+    try:
+        code = main(drawing=drawing)
+    finally:
+        if drawing is not None:
+            drawing.close()
+    # Everything is written and closed; tearing down every loaded module (pandas,
+    # geopandas, folium...) would add a third of a second to a cached rerun.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from estate_planner.outputs import write_outputs
+from estate_planner.outputs import Drawing, write_outputs
 from estate_planner.outputs.charts import grouped_bars
 from estate_planner.outputs.report import travel_time_by_decile
 from estate_planner.pipeline import RunResult
@@ -104,11 +104,13 @@ def _chart(comparison: Comparison) -> str:
     )
 
 
-def write_comparison(comparison: Comparison, out_dir: Path | str) -> dict[str, Path]:
+def write_comparison(
+    comparison: Comparison, out_dir: Path | str, *, drawing: Drawing | None = None
+) -> dict[str, Path]:
     """Write ``base/`` and ``whatif/`` outputs, ``comparison.csv`` and ``comparison.html``."""
     out_dir = Path(out_dir)
-    write_outputs(comparison.base, out_dir / "base")
-    write_outputs(comparison.whatif, out_dir / "whatif")
+    write_outputs(comparison.base, out_dir / "base", drawing=drawing)
+    write_outputs(comparison.whatif, out_dir / "whatif", drawing=drawing)
     csv = out_dir / "comparison.csv"
     comparison.candidates.to_csv(csv, index=False, float_format="%.6f", lineterminator="\n")
     env = jinja2.Environment(

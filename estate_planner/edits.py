@@ -6,6 +6,7 @@ matches nothing is an error with a suggestion, never a silent no-op.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 
 import geopandas as gpd
@@ -18,11 +19,15 @@ from estate_planner.scenario import EditConfig
 
 logger = logging.getLogger(__name__)
 
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+@functools.cache
+def _to_bng() -> Transformer:
+    # built on first use: a transformer takes ~40 ms, and most runs have no edits
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 def _point(edit: EditConfig) -> tuple[float, float]:
-    x, y = _TO_BNG.transform(edit.longitude, edit.latitude)
+    x, y = _to_bng().transform(edit.longitude, edit.latitude)
     return float(x), float(y)
 
 

@@ -182,8 +182,9 @@ def test_no_candidate_file_makes_the_loader_fail_without_a_clear_error(
 def test_a_failed_drawing_keeps_the_previous_outputs(
     demo_result, demo_outputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """selection.png is drawn in a forked process; its failure still stops the swap."""
+    """The maps are drawn in a forked process; its failure still stops the swap."""
     import estate_planner.outputs as outputs
+    from estate_planner.outputs import static
 
     out = tmp_path / "out"
     shutil.copytree(demo_outputs, out)
@@ -192,8 +193,8 @@ def test_a_failed_drawing_keeps_the_previous_outputs(
     def broken(*_: object) -> None:
         raise ValueError("no fonts")
 
-    monkeypatch.setattr(outputs, "write_static_map", broken)
-    with pytest.raises(RuntimeError, match="drawing selection.png failed: ValueError: no fonts"):
+    monkeypatch.setattr(static, "write_static_map", broken)
+    with pytest.raises(RuntimeError, match="failed: ValueError: no fonts"):
         outputs.write_outputs(demo_result, out)
     assert snapshot(out) == previous
     assert not list(out.glob(".staging-*"))

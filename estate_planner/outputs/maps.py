@@ -21,8 +21,13 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
-from estate_planner.outputs.summary import CREDITS, NEED_COLOURS, area_summary, need_classes
-from estate_planner.pipeline import RunResult
+from estate_planner.outputs.summary import (
+    CREDITS,
+    NEED_COLOURS,
+    MapSource,
+    area_summary,
+    need_classes,
+)
 from estate_planner.scenario import CRITERIA
 
 WGS84 = "EPSG:4326"
@@ -48,7 +53,7 @@ def _fmt(value: object, digits: int = 0) -> str:
     return esc(value)
 
 
-def build_map(result: RunResult) -> folium.Map:
+def build_map(result: MapSource) -> folium.Map:
     """The folium map of a run."""
     areas = area_summary(result).to_crs(WGS84)
     south, west, north, east = areas.total_bounds[[1, 0, 3, 2]]
@@ -121,7 +126,7 @@ def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
     layer.add_to(fmap)
 
 
-def _add_boundary(fmap: folium.Map, result: RunResult) -> None:
+def _add_boundary(fmap: folium.Map, result: MapSource) -> None:
     boundary = result.inputs.boundary
     if boundary is None:
         return
@@ -134,7 +139,7 @@ def _add_boundary(fmap: folium.Map, result: RunResult) -> None:
     ).add_to(fmap)
 
 
-def _add_catchments(fmap: folium.Map, result: RunResult) -> None:
+def _add_catchments(fmap: folium.Map, result: MapSource) -> None:
     shapes = result.catchments[result.catchments.geometry.notna()].to_crs(WGS84)
     for mode, group in shapes.groupby("mode", sort=False):
         minutes = group["minutes"].iloc[0]
@@ -156,7 +161,7 @@ def _add_catchments(fmap: folium.Map, result: RunResult) -> None:
         layer.add_to(fmap)
 
 
-def _add_services(fmap: folium.Map, result: RunResult) -> None:
+def _add_services(fmap: folium.Map, result: MapSource) -> None:
     services = result.services.to_crs(WGS84)
     for kind, group in services.groupby("kind", sort=True):
         symbol, colour = SERVICE_SYMBOLS.get(str(kind), ("●", "#444"))
@@ -209,7 +214,7 @@ def candidate_popup(row: pd.Series) -> str:
     )
 
 
-def _add_candidates(fmap: folium.Map, result: RunResult) -> None:
+def _add_candidates(fmap: folium.Map, result: MapSource) -> None:
     cands = result.candidates.to_crs(WGS84)
     n = int(cands["rank"].notna().sum())
     others = folium.FeatureGroup(name="Candidate sites (by rank)")
@@ -244,7 +249,7 @@ def _add_candidates(fmap: folium.Map, result: RunResult) -> None:
     chosen.add_to(fmap)
 
 
-def _legend(result: RunResult, edges: list[float]) -> str:
+def _legend(result: MapSource, edges: list[float]) -> str:
     rows = "".join(
         f'<div><span class="ep-swatch" style="background:{NEED_COLOURS[i]}"></span>'
         f"{edges[i]:.2f} – {edges[i + 1]:.2f}</div>"
@@ -289,7 +294,7 @@ def inline_assets(fmap: folium.Map) -> None:
         header.add_child(folium.Element(f"<script>{script}</script>"), name=f"inline_js_{i}")
 
 
-def write_map(result: RunResult, path: Path) -> None:
+def write_map(result: MapSource, path: Path) -> None:
     """Write ``map.html``, self-contained: it opens with no network."""
     fmap = build_map(result)
     inline_assets(fmap)

@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
-from estate_planner.outputs.summary import CREDITS, NEED_COLOURS, area_summary, need_classes
-from estate_planner.pipeline import RunResult
+from estate_planner.outputs.summary import (
+    CREDITS,
+    NEED_COLOURS,
+    MapSource,
+    area_summary,
+    need_classes,
+)
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -29,7 +34,7 @@ def _zoom(ax: Any, areas: gpd.GeoDataFrame, shapes: gpd.GeoDataFrame) -> None:
     ax.set_ylim(max(miny - pad, ax_miny), min(maxy + pad, ax_maxy))
 
 
-def write_static_map(result: RunResult, path: Path) -> None:
+def write_static_map(result: MapSource, path: Path) -> None:
     """Need per resident by area, services, candidates and the chosen hubs (BNG)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -1,13 +1,114 @@
-"""What the map, the report and the static map share: credits, need classes and the
-per-area summary. Kept apart from :mod:`maps` so the static map does not load folium."""
+"""What the map, the report and the static map share: credits, need classes, the
+per-area summary, and :class:`MapView`, the part of a run the two maps draw.
+
+Kept light (no folium, no pipeline): the process that draws the maps loads only this,
+geopandas, folium and matplotlib.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate_planner.pipeline import RunResult
+if TYPE_CHECKING:
+    from estate_planner.pipeline import RunResult
+
+
+class _Access(Protocol):
+    def minutes(self, mode: str) -> float: ...
+
+
+class _Scenario(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def selection_mode(self) -> str: ...
+    @property
+    def access(self) -> _Access: ...
+
+
+class _Inputs(Protocol):
+    @property
+    def areas(self) -> gpd.GeoDataFrame: ...
+    @property
+    def boundary(self) -> gpd.GeoDataFrame | None: ...
+
+
+class MapSource(Protocol):
+    """What the map and the static map read: a :class:`RunResult` or a :class:`MapView`."""
+
+    @property
+    def scenario(self) -> _Scenario: ...
+    @property
+    def inputs(self) -> _Inputs: ...
+    @property
+    def demand(self) -> gpd.GeoDataFrame: ...
+    @property
+    def services(self) -> gpd.GeoDataFrame: ...
+    @property
+    def candidates(self) -> gpd.GeoDataFrame: ...
+    @property
+    def catchments(self) -> gpd.GeoDataFrame: ...
+    @property
+    def selected(self) -> gpd.GeoDataFrame: ...
+
+
+@dataclass(frozen=True)
+class _Minutes:
+    by_mode: dict[str, float]
+
+    def minutes(self, mode: str) -> float:
+        return self.by_mode[mode]
+
+
+@dataclass(frozen=True)
+class _ScenarioView:
+    name: str
+    selection_mode: str
+    access: _Minutes
+
+
+@dataclass(frozen=True)
+class _InputsView:
+    areas: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame | None
+
+
+@dataclass(frozen=True)
+class MapView:
+    """The frames and settings the maps draw, in plain classes: cheap to send to the
+    drawing process, which then needs neither the pipeline nor pydantic."""
+
+    scenario: _ScenarioView
+    inputs: _InputsView
+    demand: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    catchments: gpd.GeoDataFrame
+
+    @property
+    def selected(self) -> gpd.GeoDataFrame:
+        chosen = self.candidates[self.candidates["selected"]]
+        return chosen.sort_values("selection_order")
+
+
+def view_of(result: RunResult) -> MapView:
+    """The part of ``result`` the maps draw."""
+    scenario = result.scenario
+    minutes = {str(mode): scenario.access.minutes(mode) for mode in scenario.network.modes}
+    return MapView(
+        _ScenarioView(scenario.name, scenario.selection_mode, _Minutes(minutes)),
+        _InputsView(result.inputs.areas, result.inputs.boundary),
+        result.demand,
+        result.services,
+        result.candidates,
+        result.catchments,
+    )
+
 
 NEED_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 CREDITS = (
@@ -17,7 +118,7 @@ CREDITS = (
 )
 
 
-def area_summary(result: RunResult) -> gpd.GeoDataFrame:
+def area_summary(result: MapSource) -> gpd.GeoDataFrame:
     """Per small area: population, 65+, IMD decile, need and nearest-service time."""
     demand = result.demand
     mode = result.scenario.selection_mode
