@@ -143,8 +143,38 @@ def test_times_equal_networkx_on_the_rutland_network(
     assert np.array_equal(got, want)  # node to node, bit for bit
 
 
-def test_times_are_never_negative_and_obey_the_triangle_inequality() -> None:
-    graph = random_graph(5, n=40, m=200)
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), small=st.floats(5, 300), extra=st.floats(0, 300))
+def test_a_larger_cutoff_never_loses_a_pair(seed: int, small: float, extra: float) -> None:
+    graph = street_graph(seed)
+    nodes = sorted(graph.nodes)
+    near = as_dense(travel_time_matrix(graph, nodes[:8], nodes, cutoff=small))
+    far = as_dense(travel_time_matrix(graph, nodes[:8], nodes, cutoff=small + extra))
+    kept = np.isfinite(near)
+    assert np.array_equal(far[kept], near[kept])  # every pair kept, with the same time
+    assert (far[~kept] > small).all()  # what the smaller cutoff left out lies beyond it
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    u=st.integers(0, 39),
+    v=st.integers(0, 39),
+    seconds=st.floats(0.5, 200),
+)
+def test_adding_an_edge_never_lengthens_a_time(seed: int, u: int, v: int, seconds: float) -> None:
+    graph = random_graph(seed, n=40, m=120)
+    nodes = list(range(40))
+    before = as_dense(travel_time_matrix(graph, nodes, nodes))
+    graph.add_edge(u, v, travel_time=seconds)
+    after = as_dense(travel_time_matrix(graph, nodes, nodes))
+    assert (after <= before).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_times_are_never_negative_and_obey_the_triangle_inequality(seed: int) -> None:
+    graph = random_graph(seed, n=40, m=200)
     nodes = list(range(40))
     d = as_dense(travel_time_matrix(graph, nodes, nodes))
     assert (d >= 0).all()
