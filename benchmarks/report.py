@@ -53,9 +53,11 @@ def _travel(r: dict[str, Any]) -> list[str]:
                 f"{p['seconds']:.2f} s."
             )
     lines += [
-        "- What it would take to go further: on the simplified and grid networks the "
-        "search already settles only junctions, at about 100 ns each; a contraction "
-        "hierarchy (PHAST-style sweeps) is the next step for those.",
+        "- Where the margin is smallest (a network simplified before tiling, a grid) "
+        "there are no chains left to merge and the search costs about 130 ns per node "
+        "it settles. Heap layouts do not move that much (separate key and node arrays: "
+        "-3%; a binary heap: +25%); what it would take is fewer nodes per search, i.e. "
+        "a contraction hierarchy with PHAST-style sweeps.",
     ]
     return lines
 
