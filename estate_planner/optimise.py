@@ -19,14 +19,25 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from estate_planner._errors import InfeasibleError
 from estate_planner.access import nearest_seconds, within
+
+if TYPE_CHECKING:
+    from scipy.optimize import LinearConstraint
+
+
+def _opt() -> Any:
+    """scipy.optimize, loaded when a MILP is built (its import is a third of a second,
+    and a rerun whose selection is cached needs none)."""
+    import scipy.optimize
+
+    return scipy.optimize
+
 
 logger = logging.getLogger(__name__)
 
@@ -281,11 +292,11 @@ class _Coverage(_Problem):
         link = sp.hstack(
             [-self.cover.T.tocsr().astype(float), sp.eye(m, format="csr")], format="csr"
         )
-        rows = [LinearConstraint(link, -np.inf, 0)]
+        rows = [_opt().LinearConstraint(link, -np.inf, 0)]
         rows += _site_constraints(n, m, k, costs, budget, at_most=at_most)
         upper = np.concatenate([mask.astype(float), np.ones(m)])
         integrality = np.concatenate([np.ones(n), np.zeros(m)])
-        return _run_milp(c, rows, Bounds(self.lower(m), upper), integrality, n, time_limit)
+        return _run_milp(c, rows, _opt().Bounds(self.lower(m), upper), integrality, n, time_limit)
 
 
 class _Median(_Problem):
@@ -375,11 +386,13 @@ class _Median(_Problem):
             ),
             shape=(p, n + p + m),
         )
-        rows = [LinearConstraint(assign, 1, 1), LinearConstraint(open_link, -np.inf, 0)]
+        opt = _opt()
+        rows = [opt.LinearConstraint(assign, 1, 1), opt.LinearConstraint(open_link, -np.inf, 0)]
         rows += _site_constraints(n, p + m, k, costs, budget)
         upper = np.concatenate([mask.astype(float), np.ones(p + m)])
         integrality = np.concatenate([np.ones(n), np.zeros(p + m)])
-        result = _run_milp(c, rows, Bounds(self.lower(p + m), upper), integrality, n, time_limit)
+        bounds = opt.Bounds(self.lower(p + m), upper)
+        result = _run_milp(c, rows, bounds, integrality, n, time_limit)
         if result is None:
             return None
         chosen, gap = result
@@ -410,15 +423,16 @@ def _site_constraints(
     n: int, m: int, k: int, costs: np.ndarray | None, budget: float | None, *, at_most: bool = False
 ) -> list[LinearConstraint]:
     count = np.concatenate([np.ones(n), np.zeros(m)])[None, :]
-    rows = [LinearConstraint(count, 0 if at_most else k, k)]
+    rows = [_opt().LinearConstraint(count, 0 if at_most else k, k)]
     if budget is not None and costs is not None:
         cost = np.nan_to_num(np.asarray(costs, float), nan=0.0)
-        rows.append(LinearConstraint(np.concatenate([cost, np.zeros(m)])[None, :], 0, budget))
+        spend = np.concatenate([cost, np.zeros(m)])[None, :]
+        rows.append(_opt().LinearConstraint(spend, 0, budget))
     return rows
 
 
 def _run_milp(c, constraints, bounds, integrality, n, time_limit):
-    result = milp(
+    result = _opt().milp(
         c,
         constraints=constraints,
         bounds=bounds,
@@ -851,19 +865,19 @@ def capacitated_coverage(
         shape=(n, n + p),
     )
     rows = [
-        LinearConstraint(one_point, 0, 1),
-        LinearConstraint(link, -np.inf, 0),
-        LinearConstraint(load, -np.inf, 0),
+        _opt().LinearConstraint(one_point, 0, 1),
+        _opt().LinearConstraint(link, -np.inf, 0),
+        _opt().LinearConstraint(load, -np.inf, 0),
         *_site_constraints(n, p, k, costs, budget),
     ]
     lower = np.zeros(n + p)
     lower[forced] = 1.0
     upper = np.concatenate([mask.astype(float), np.ones(p)])
     integrality = np.concatenate([np.ones(n), np.zeros(p)])
-    result = milp(
+    result = _opt().milp(
         c,
         constraints=rows,
-        bounds=Bounds(lower, upper),
+        bounds=_opt().Bounds(lower, upper),
         integrality=integrality,
         options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "disp": False},
     )

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from estate_planner import access, edits, need, network, optimise, scoring
 from estate_planner._errors import InfeasibleError, InputDataError
-from estate_planner.scenario import Mode, Scenario
+from estate_planner.scenario import Mode, Scenario, SelectionConfig
 from estate_planner.settings import Settings, digest
 from estate_planner.sources import areas as area_sources
 from estate_planner.sources import estate, osm, raster
@@ -523,12 +523,53 @@ def select(
     times: access.ModeTimes,
     need_values: np.ndarray,
     candidates: gpd.GeoDataFrame,
+    settings: Settings | None = None,
 ) -> optimise.Selection:
     """The scenario's selection question, asked of the optimiser: k hubs (coverage or
-    median), the fewest reaching a target share, or k hubs with a capacity."""
+    median), the fewest reaching a target share, or k hubs with a capacity.
+
+    With ``settings`` the answer is cached, keyed by everything the optimiser sees
+    (times, need, eligibility, forced sites, costs, the selection settings).
+    """
     config = scenario.selection
     eligible, forced = _check_eligible(scenario, candidates)
     costs = candidates["annual_cost_gbp"].to_numpy()
+    settings = settings or Settings(None)
+    from estate_planner import __version__
+
+    key = digest(
+        __version__,
+        config.model_dump(mode="json"),
+        times.threshold_s,
+        *(_matrix_bytes(m) for m in (times.candidates, times.services)),
+        np.ascontiguousarray(need_values, dtype=float).tobytes(),
+        eligible.tobytes(),
+        forced,
+        np.asarray(costs, dtype=float).tobytes(),
+    )
+    cached = settings.load("selection", key)
+    if cached is None:
+        cached = _select(config, times, need_values, eligible, forced, costs)
+        settings.store("selection", key, cached)
+    return cached
+
+
+def _matrix_bytes(matrix: sp.spmatrix) -> bytes:
+    csr = sp.csr_matrix(matrix)
+    return b"".join(
+        np.ascontiguousarray(a).tobytes()
+        for a in (np.array(csr.shape), csr.indptr, csr.indices, csr.data)
+    )
+
+
+def _select(
+    config: SelectionConfig,
+    times: access.ModeTimes,
+    need_values: np.ndarray,
+    eligible: np.ndarray,
+    forced: list[int],
+    costs: np.ndarray,
+) -> optimise.Selection:
     common = {
         "threshold": times.threshold_s,
         "fixed": times.services,
@@ -568,10 +609,11 @@ def choose(
     candidates: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,
     times: dict[str, access.ModeTimes],
+    settings: Settings | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:
     """Choose the hubs, then record where each demand point's nearest hub is."""
     selection = select(
-        scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates
+        scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates, settings
     )
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
@@ -688,7 +730,7 @@ def run(
             )
         with _stage("selection", timings, say):
             demand, candidates, selection = choose(
-                scenario, demand, candidates, inputs.services, times
+                scenario, demand, candidates, inputs.services, times, settings
             )
         with _stage("catchments", timings, say):
             where = points_digest(inputs, demand)

@@ -114,6 +114,10 @@ def test_a_rerun_reuses_the_network_and_travel_times(tmp_path: Path) -> None:
     assert set(second.notes["cache"]["travel_times"].values()) == {"reused from cache"}
     for mode, times in second.times.items():
         assert (times.candidates != first.times[mode].candidates).nnz == 0
+    # the selection is cached by what the optimiser sees: 4 hubs is a new question
+    assert len(second.selection.chosen) == 4
+    third = pipeline.run(scenario, settings=settings)
+    assert third.selection == first.selection
     # what reading the files warned about is in every run's manifest, cached or not
     assert second.warnings == first.warnings
     assert [p.sha256 for p in second.inputs.provenance] == [
