@@ -106,7 +106,9 @@ def _rerun(r: dict[str, Any] | None) -> list[str]:
         "",
         "| run | wall time | ratio (first / this) | cache (manifest) |",
         "|---|---|---|---|",
-        f"| first (empty cache) | {first:.2f} s | 1 | {_cache_note(r['first_cache'])} |",
+        f"| first (empty cache), median of {len(r.get('first_runs_s', [first]))} "
+        f"({', '.join(f'{t:.2f}' for t in r.get('first_runs_s', [first]))} s) | {first:.2f} s | 1 | "
+        f"{_cache_note(r['first_cache'])} |",
         f"| rerun, median of {len(r['rerun_s'])} ({reruns} s) | **{median:.2f} s** | "
         f"**{first / median:.1f}x** | {_cache_note(r['rerun_cache'])} |",
         f"| what-if (scoring weights changed) | {r['whatif_s']:.2f} s | "

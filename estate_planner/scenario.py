@@ -26,21 +26,11 @@ from pydantic import (
 )
 
 from estate_planner._errors import ScenarioError
+from estate_planner._vocabulary import CRITERIA, NEED_FACTORS
 
 Mode = Literal["walk", "cycle", "drive"]
 MODES: tuple[Mode, ...] = ("walk", "cycle", "drive")
 DEFAULT_MODES: tuple[Mode, ...] = ("walk", "drive")
-
-NEED_FACTORS = ("population", "age_65_plus", "imd_decile_1_2")
-CRITERIA = (
-    "need_reached",
-    "unmet_need_reached",
-    "deprivation",
-    "cost",
-    "floor_area_fit",
-    "town_centre",
-    "available",
-)
 
 
 def _resolve(value: Path | None, info: ValidationInfo) -> Path | None:

@@ -145,12 +145,40 @@ class Drawing:
         self.process = None
 
 
-def _draw(view: MapView, folder: Path) -> None:
+def _draw(view: MapView, folder: Path, *, split: bool = False) -> None:
+    """Write both maps; with ``split`` (in the drawing process) the static one is drawn
+    in a forked process of its own, at the same time as the web map."""
+    from estate_planner.outputs import static
     from estate_planner.outputs.maps import write_map
-    from estate_planner.outputs.static import write_static_map
 
-    write_map(view, folder / "map.html")
-    write_static_map(view, folder / "selection.png")
+    if not split:
+        write_map(view, folder / "map.html")
+        static.write_static_map(view, folder / "selection.png")
+        return
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked process
+        os.close(read)
+        said = b""
+        try:
+            static.write_static_map(view, folder / "selection.png")
+        except BaseException as exc:
+            said = f"{type(exc).__name__}: {exc}".encode()
+        os.write(write, said)
+        os._exit(0)
+    os.close(write)
+    try:
+        write_map(view, folder / "map.html")
+    finally:
+        with os.fdopen(read, "rb") as pipe:
+            message = pipe.read().decode()
+        os.waitpid(pid, 0)
+    if message:
+        raise _DrawingError(message)
+
+
+class _DrawingError(Exception):
+    """Drawing failed in the forked process; the message says how."""
 
 
 def _serve(connection: Any, callers_end: Any, warm: bool) -> None:
@@ -166,7 +194,9 @@ def _serve(connection: Any, callers_end: Any, warm: bool) -> None:
         except (EOFError, KeyboardInterrupt):
             return
         try:
-            _draw(*request)
+            _draw(*request, split=True)
+        except _DrawingError as exc:
+            connection.send(str(exc))
         except BaseException as exc:  # the caller raises it; here it is only reported
             connection.send(f"{type(exc).__name__}: {exc}")
         else:

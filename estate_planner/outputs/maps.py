@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
+from estate_planner._vocabulary import CRITERIA
 from estate_planner.outputs.summary import (
     CREDITS,
     NEED_COLOURS,
@@ -28,7 +29,6 @@ from estate_planner.outputs.summary import (
     area_summary,
     need_classes,
 )
-from estate_planner.scenario import CRITERIA
 
 WGS84 = "EPSG:4326"
 SERVICE_SYMBOLS = {
