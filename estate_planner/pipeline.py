@@ -524,6 +524,7 @@ def select(
     need_values: np.ndarray,
     candidates: gpd.GeoDataFrame,
     settings: Settings | None = None,
+    status: dict[str, str] | None = None,
 ) -> optimise.Selection:
     """The scenario's selection question, asked of the optimiser: k hubs (coverage or
     median), the fewest reaching a target share, or k hubs with a capacity.
@@ -548,6 +549,8 @@ def select(
         np.asarray(costs, dtype=float).tobytes(),
     )
     cached = settings.load("selection", key)
+    if status is not None:
+        status["selection"] = "solved" if cached is None else "reused from cache"
     if cached is None:
         cached = _select(config, times, need_values, eligible, forced, costs)
         settings.store("selection", key, cached)
@@ -610,10 +613,16 @@ def choose(
     services: gpd.GeoDataFrame,
     times: dict[str, access.ModeTimes],
     settings: Settings | None = None,
+    status: dict[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:
     """Choose the hubs, then record where each demand point's nearest hub is."""
     selection = select(
-        scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates, settings
+        scenario,
+        times[scenario.selection_mode],
+        demand["need"].to_numpy(),
+        candidates,
+        settings,
+        status,
     )
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
@@ -710,6 +719,7 @@ def run(
     settings = settings or Settings.from_env()
     say = report or (lambda message: logger.info(message))
     timings: dict[str, float] = {}
+    selection_status: dict[str, str] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with _stage("inputs", timings, say):
@@ -730,7 +740,7 @@ def run(
             )
         with _stage("selection", timings, say):
             demand, candidates, selection = choose(
-                scenario, demand, candidates, inputs.services, times, settings
+                scenario, demand, candidates, inputs.services, times, settings, selection_status
             )
         with _stage("catchments", timings, say):
             where = points_digest(inputs, demand)
@@ -742,6 +752,7 @@ def run(
             "inputs": inputs_status,
             "network": network_status,
             "travel_times": times_status,
+            **selection_status,
             "folder": str(settings.cache_dir) if settings.cache_dir else None,
         }
     }

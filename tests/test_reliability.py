@@ -198,3 +198,14 @@ def test_a_failed_drawing_keeps_the_previous_outputs(
         outputs.write_outputs(demo_result, out)
     assert snapshot(out) == previous
     assert not list(out.glob(".staging-*"))
+
+
+def test_where_fork_is_missing_the_maps_are_drawn_in_turn(
+    demo_result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from estate_planner.outputs import write_outputs
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    paths = write_outputs(demo_result, tmp_path / "out")
+    assert set(paths) == set(OUTPUT_FILES)
+    assert all(path.stat().st_size > 0 for path in paths.values())

@@ -118,6 +118,10 @@ def test_a_rerun_reuses_the_network_and_travel_times(tmp_path: Path) -> None:
     assert len(second.selection.chosen) == 4
     third = pipeline.run(scenario, settings=settings)
     assert third.selection == first.selection
+    assert (first.notes["cache"]["selection"], third.notes["cache"]["selection"]) == (
+        "solved",
+        "reused from cache",
+    )
     # what reading the files warned about is in every run's manifest, cached or not
     assert second.warnings == first.warnings
     assert [p.sha256 for p in second.inputs.provenance] == [
