@@ -515,6 +515,40 @@ def available_memory() -> int | None:
     return None
 
 
+@dataclass
+class _Search:
+    """A CSR graph with its pass-through chains merged, ready for the kernel."""
+
+    arrays: tuple[np.ndarray, ...]  # indptr, indices, first, ext, more
+    sources: np.ndarray  # row of each source in the merged graph
+    target_node: np.ndarray  # row of each output column's target
+    target_col: np.ndarray  # output column of each row, or -1
+    index_type: type[np.signedinteger[Any]]
+
+
+def _merged(csr: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray) -> _Search:
+    """Merge the chains of ``csr`` that pass through no source and no target."""
+    from estate_planner._kernel import contract_chains
+
+    keep = np.zeros(csr.shape[0], dtype=bool)
+    keep[sources] = True
+    keep[targets] = True
+    indptr, indices, first, ext, more, new_id = contract_chains(
+        csr.indptr.astype(np.int64),
+        csr.indices.astype(np.int64),
+        csr.data.astype(np.float64),
+        keep,
+    )
+    small = max(len(indptr), len(indices), len(more)) < 2**31 - 1
+    index_type = np.int32 if small else np.int64
+    arrays = (indptr, indices, first, ext, more)
+    arrays = tuple(a.astype(index_type) if a.dtype == np.int64 else a for a in arrays)
+    target_node = new_id[targets].astype(index_type)
+    target_col = np.full(len(indptr) - 1, -1, dtype=index_type)
+    target_col[target_node] = np.arange(len(targets))
+    return _Search(arrays, new_id[sources], target_node, target_col, index_type)
+
+
 def _run_kernel(
     kernel: object,
     csr: sp.csr_matrix,
@@ -525,7 +559,7 @@ def _run_kernel(
 ) -> sp.csr_matrix:
     import numba
 
-    from estate_planner._kernel import compact_rows, contract_chains
+    from estate_planner._kernel import compact_rows
 
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
@@ -536,35 +570,19 @@ def _run_kernel(
     inverse: np.ndarray | None = repeats
     if len(unique) == len(targets):
         unique, inverse = targets, None
-    keep = np.zeros(csr.shape[0], dtype=bool)
-    keep[sources] = True
-    keep[unique] = True
-    indptr, indices, first, ext, more, new_id = contract_chains(
-        csr.indptr.astype(np.int64),
-        csr.indices.astype(np.int64),
-        csr.data.astype(np.float64),
-        keep,
-    )
-    small = max(len(indptr), len(indices), len(more)) < 2**31 - 1
-    index_type = np.int32 if small else np.int64
-    indptr, indices = indptr.astype(index_type), indices.astype(index_type)
-    ext = ext.astype(index_type)
-    target_node = new_id[unique].astype(index_type)
-    target_col = np.full(len(indptr) - 1, -1, dtype=index_type)
-    target_col[target_node] = np.arange(len(unique))
-    src = new_id[sources]
+    search = _merged(csr, sources, unique)
     limit = np.inf if cutoff is None else float(cutoff)
     threads = numba.get_num_threads()
     n_t = len(unique)
     # one chunk's output buffers stay within CHUNK_BYTES whatever the target count
     chunk = max(1, min(chunk, CHUNK_BYTES // (12 * n_t)))
     blocks = []
-    for start in range(0, len(src), chunk):
-        part = src[start : start + chunk]
-        cols = np.empty(len(part) * n_t, dtype=index_type)
+    for start in range(0, len(sources), chunk):
+        part = search.sources[start : start + chunk]
+        cols: np.ndarray = np.empty(len(part) * n_t, dtype=search.index_type)
         times = np.empty(len(part) * n_t, dtype=np.float64)
         counts = kernel(  # type: ignore[operator]
-            indptr, indices, first, ext, more, part, target_node, target_col, limit,
+            *search.arrays, part, search.target_node, search.target_col, limit,
             min(threads, len(part)), cols, times,
         )  # fmt: skip
         row_ptr = np.concatenate([[0], np.cumsum(counts)])
@@ -573,9 +591,7 @@ def _run_kernel(
         block.has_sorted_indices = True  # the kernel writes each row's columns in order
         blocks.append(block)
     out = sp.vstack(blocks, format="csr")
-    if inverse is not None:
-        out = out[:, inverse].tocsr()
-    return out
+    return out if inverse is None else out[:, inverse].tocsr()
 
 
 def travel_time_matrix(
