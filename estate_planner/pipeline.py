@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -123,20 +122,10 @@ def read_inputs(scenario: Scenario) -> Inputs:
     )
 
 
-def input_files(scenario: Scenario) -> list[Path]:
-    """Every file the scenario reads, in a fixed order."""
-    demand, candidates = scenario.demand, scenario.candidates
-    paths = [scenario.area.boundary, demand.areas, demand.population, demand.deprivation]
-    paths += [demand.lookup, demand.raster, candidates.path, candidates.town_centres]
-    paths += [p for config in scenario.services for p in (config.path, config.postcodes)]
-    paths.append(scenario.network.osm)
-    return [p for p in paths if p is not None]
-
-
 def load_inputs(scenario: Scenario, settings: Settings) -> tuple[Inputs, str]:
     """:func:`read_inputs`, from the cache when no input file and no reading setting
     changed (keyed by each file's hash); and where the inputs came from."""
-    files = input_files(scenario)
+    files = list(scenario.input_paths().values())
     if not all(path.is_file() for path in files):
         return read_inputs(scenario), "read"  # read_inputs says which file is missing
     from estate_planner import __version__
