@@ -185,9 +185,12 @@ def _serve(connection: Any, callers_end: Any, warm: bool) -> None:
     """The drawing process: load the drawing libraries, then draw what is asked."""
     callers_end.close()  # or closing it in the caller would never reach us as end of file
     if warm:
-        import matplotlib.backends.backend_agg  # noqa: F401
+        try:
+            import matplotlib.backends.backend_agg  # noqa: F401
 
-        from estate_planner.outputs import maps, static  # noqa: F401
+            from estate_planner.outputs import maps, static  # noqa: F401
+        except Exception:  # drawing imports them again, and reports what fails
+            pass
     while True:
         try:
             request = connection.recv()
