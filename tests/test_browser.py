@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -95,7 +96,13 @@ POPUPS_JS = """() => {
   const map = Object.values(window).find(v => v instanceof L.Map);
   const out = [];
   map.eachLayer(l => { const p = l.getPopup && l.getPopup();
-    if (p) { const c = p.getContent(); out.push(typeof c === 'string' ? c : c.innerHTML); } });
+    if (!p) return;
+    let c = p.getContent();
+    if (typeof c === 'function') {  // a GeoJSON layer's popup is made per feature
+      l.eachLayer(f => { const d = c(f); out.push(typeof d === 'string' ? d : d.innerHTML); });
+      return;
+    }
+    out.push(typeof c === 'string' ? c : c.innerHTML); });
   return out;
 }"""
 
@@ -113,6 +120,11 @@ def check_map(browser, out: Path, hubs: int, label: str) -> Page:  # type: ignor
     ):
         assert expected in names, f"layer {expected!r} missing from {names}"
     assert page.page.locator(".ep-hub").count() == hubs
+    # every small area has its popup (one GeoJSON layer makes them per feature)
+    popups = page.page.evaluate(POPUPS_JS)
+    areas = [c for c in popups if "Population:" in c and "per resident" in c]
+    demand = gpd.read_file(out / "results.gpkg", layer="demand")
+    assert len(areas) == demand["area_id"].nunique()
     ranking = pd.read_csv(out / "ranking.csv")
     first = ranking[ranking["selection_order"] == 1]["name"].iloc[0]
     page.page.locator(".ep-hub", has_text="1").first.click()

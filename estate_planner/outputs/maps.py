@@ -82,8 +82,11 @@ def _root(fmap: folium.Map) -> Figure:
 
 
 def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
+    """All areas as one GeoJSON layer: one folium element, not three per area (an ICB
+    has a thousand areas). Popup and tooltip text is escaped here, before folium puts
+    it into the page as HTML."""
     classes, edges = need_classes(areas["need_per_resident"])
-    layer = folium.FeatureGroup(name="Need per resident by small area", show=True)
+    features = []
     for (_, row), cls in zip(areas.iterrows(), classes, strict=True):
         popup = (
             f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>"
@@ -93,19 +96,21 @@ def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
             f"Unmet need: {_fmt(row['unmet_need'])}<br>"
             f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
         )
-        colour = NEED_COLOURS[int(cls)]
-        shape = folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda _, c=colour: {
-                "fillColor": c,
-                "color": "#666",
-                "weight": 0.6,
-                "fillOpacity": 0.55,
-            },
-            tooltip=esc(row["name"]),
-        )
-        folium.Popup(popup, max_width=320).add_to(shape)
-        shape.add_to(layer)
+        properties = {"popup": popup, "name": esc(row["name"]), "fill": NEED_COLOURS[int(cls)]}
+        geometry = row.geometry.__geo_interface__
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    layer = folium.FeatureGroup(name="Need per resident by small area", show=True)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#666",
+            "weight": 0.6,
+            "fillOpacity": 0.55,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
+    ).add_to(layer)
     layer.add_to(fmap)
     return edges
 
