@@ -125,6 +125,7 @@ class Drawing:
         try:
             message = self.connection.recv()
         except EOFError:
+            self.process.join()
             message = f"the drawing process stopped (exit code {self.process.exitcode})"
             self.process = None
         if message is not None:
