@@ -7,6 +7,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property-based tests explore freely on a developer's machine, but CI must give the
+# same answer on every run: there the examples are derived from each test's name, and
+# every failure ever found is pinned with @example beside its test.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parent.parent
 # tests (and the CLI runs they start) cache networks here, never in the user's home

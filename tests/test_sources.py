@@ -200,3 +200,13 @@ def test_epraccur_rows_are_placed_by_postcode(tmp_path: Path) -> None:
     assert services.geometry.x.iloc[0] == pytest.approx(x) and services.geometry.y.iloc[
         0
     ] == pytest.approx(y)
+
+
+def test_blank_site_ids_are_named_by_row(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "site_id,name,kind,longitude,latitude\nA1,a,retail,-0.7,52.6\n,b,retail,-0.7,52.6\n"
+        ",c,nhs,-0.7,52.6\n"
+    )
+    with pytest.raises(InputDataError, match=r"blank on row\(s\) 3, 4; give each property an id"):
+        read_candidates(CandidatesConfig(path=path))

@@ -151,13 +151,7 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
     name_col = pick_column(frame, path, "name", ["name", "site_name", "address"])
     kind_col = pick_column(frame, path, "kind", ["kind", "type", "property_type"])
     assert id_col and name_col and kind_col
-    ids = frame[id_col].astype(str).str.strip()
-    dupes = ids[ids.duplicated()].unique()
-    if len(dupes):
-        raise InputDataError(
-            f"{path}: site ids must be unique; repeated: {', '.join(dupes[:10])}. "
-            "Give each property its own id"
-        )
+    ids = _site_ids(frame, id_col, path)
     kinds = frame[kind_col].astype(str).str.strip().str.lower()
     unknown = ~kinds.isin(CANDIDATE_KINDS)
     if unknown.any():
@@ -193,6 +187,26 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
         )
     record.rows_used = len(candidates)
     return candidates.sort_values("site_id", kind="stable").reset_index(drop=True), record
+
+
+def _site_ids(frame: pd.DataFrame, id_col: str, path: Path) -> pd.Series:
+    """The id column as text; blank or repeated ids are an error naming the rows."""
+    ids = frame[id_col].map(lambda v: "" if pd.isna(v) else str(v).strip())
+    blank = np.flatnonzero((ids == "").to_numpy())
+    if len(blank):
+        rows = ", ".join(str(i + 2) for i in blank[:10])  # row 1 is the header
+        more = f" and {len(blank) - 10} more" if len(blank) > 10 else ""
+        raise InputDataError(
+            f"{path}: column {id_col!r} is blank on row(s) {rows}{more}; "
+            "give each property an id (a UPRN or your own reference)"
+        )
+    dupes = ids[ids.duplicated()].unique()
+    if len(dupes):
+        raise InputDataError(
+            f"{path}: site ids must be unique; repeated: {', '.join(dupes[:10])}. "
+            "Give each property its own id"
+        )
+    return ids
 
 
 def candidates_from_osm(path: Path) -> tuple[gpd.GeoDataFrame, Provenance]:
