@@ -108,12 +108,18 @@ def _compare(
 def _validate(scenario_path: Path) -> int:
     from estate_planner.validate import validate_scenario
 
-    problems = validate_scenario(scenario_path)
-    if not problems:
+    found = validate_scenario(scenario_path)
+    if found.ok:
         print(f"{scenario_path}: no problems found")
+        for line in found.summary:
+            print(f"  {line}")
+        if found.warnings:
+            print(f"  {len(found.warnings)} warning(s) (rows dropped or repaired):")
+            for line in found.warnings[:10]:
+                print(f"    - {line}")
         return EXIT_OK
-    print(f"{scenario_path}: {len(problems)} problem(s) found", file=sys.stderr)
-    for problem in problems:
+    print(f"{scenario_path}: {len(found.problems)} problem(s) found", file=sys.stderr)
+    for problem in found.problems:
         print(f"  - {problem}", file=sys.stderr)
     return EXIT_BAD_INPUT
 

@@ -25,20 +25,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pyproj import Transformer
 from shapely import LineString, Polygon, STRtree, buffer, line_locate_point, points, union_all
 from shapely import distance as shapely_distance
 
 from estate_planner._errors import NetworkError
 from estate_planner.scenario import Mode, NetworkConfig
 from estate_planner.sources.osm import OsmWays
+from estate_planner.sources.tables import BNG, to_bng
 
 if TYPE_CHECKING:
     import networkx as nx
 
 logger = logging.getLogger(__name__)
 
-BNG = "EPSG:27700"
 
 #: Free-flow drive speeds (km/h) by ``highway`` class, used where ``maxspeed`` is
 #: missing or not a number (e.g. ``national``). Typical English speeds, not legal
@@ -144,12 +143,6 @@ def _direction(tags: dict[str, str], mode: Mode) -> int:
     return 0
 
 
-def _to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    transformer = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
-    x, y = transformer.transform(lon, lat)
-    return np.asarray(x), np.asarray(y)
-
-
 def graph_from_ways(
     ways: OsmWays, mode: Mode, config: NetworkConfig, *, simplify: bool = True
 ) -> nx.MultiDiGraph:
@@ -160,7 +153,7 @@ def graph_from_ways(
     NetworkError
         If no way in the extract can be used by ``mode``.
     """
-    x, y = _to_bng(ways.lon, ways.lat)
+    x, y = to_bng(ways.lon, ways.lat)
     rows = []
     for way_id, refs, tags in zip(ways.way_ids, ways.way_nodes, ways.way_tags, strict=True):
         if not way_allowed(tags, mode):

@@ -22,12 +22,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from estate_planner import access, edits, need, network, optimise, scoring
-from estate_planner._errors import InfeasibleError, InputDataError
+from estate_planner._errors import InfeasibleError
+from estate_planner.inputs import Inputs, load_inputs, read_inputs  # noqa: F401  (notebooks)
 from estate_planner.scenario import Mode, Scenario, SelectionConfig
 from estate_planner.settings import Settings, digest
-from estate_planner.sources import areas as area_sources
-from estate_planner.sources import estate, osm, raster
-from estate_planner.sources.tables import Provenance, provenance, read_vector, require_file
+from estate_planner.sources import osm
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +34,6 @@ logger = logging.getLogger(__name__)
 #: unreachable (blank in outputs). Four times the threshold covers any sensible
 #: "nearest service" question without searching the whole county from every site.
 HORIZON_FACTOR = 4.0
-
-
-@dataclass
-class Inputs:
-    """Everything read from disk, in BNG, before any modelling."""
-
-    boundary: gpd.GeoDataFrame | None
-    areas: gpd.GeoDataFrame
-    population: pd.DataFrame
-    deprivation: pd.DataFrame | None
-    cells: gpd.GeoDataFrame | None
-    services: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame
-    ways: osm.OsmWays | None
-    provenance: list[Provenance]
 
 
 @dataclass
@@ -95,108 +79,6 @@ class RunResult:
         return chosen.sort_values("selection_order")
 
 
-# --------------------------------------------------------------------------------------
-# Stage 1: inputs
-
-
-def read_inputs(scenario: Scenario) -> Inputs:
-    """Read every input the scenario names, projected to BNG."""
-    records: list[Provenance] = []
-    boundary = None
-    if scenario.area.boundary is not None:
-        boundary = read_vector(scenario.area.boundary, "area.boundary")
-        records.append(_record("area.boundary", scenario.area.boundary, len(boundary)))
-    areas, rec = area_sources.read_areas(scenario.demand)
-    records.append(rec)
-    population, deprivation, cells = _read_need_inputs(scenario, areas, records)
-    area = _study_area(boundary, areas).buffer(scenario.area.buffer_m)
-    services = _clip(_read_services(scenario, records), area, "services", "service_id")
-    candidates = _clip(_read_candidates(scenario, records), area, "candidates", "site_id")
-    candidates = _flag_town_centres(scenario, candidates, records)
-    # the streets are read only when the network is built (not when it is cached)
-    require_file(scenario.network.osm, "network.osm")
-    records.append(provenance("network.osm", scenario.network.osm))
-    ways = None
-    return Inputs(
-        boundary, areas, population, deprivation, cells, services, candidates, ways, records
-    )
-
-
-def load_inputs(scenario: Scenario, settings: Settings) -> tuple[Inputs, str]:
-    """:func:`read_inputs`, from the cache when no input file and no reading setting
-    changed (keyed by each file's hash); and where the inputs came from."""
-    files = list(scenario.input_paths().values())
-    if not all(path.is_file() for path in files):
-        return read_inputs(scenario), "read"  # read_inputs says which file is missing
-    from estate_planner import __version__
-
-    key = digest(
-        __version__,
-        [config.model_dump(mode="json") for config in (scenario.area, scenario.demand)],
-        [config.model_dump(mode="json") for config in scenario.services],
-        scenario.candidates.model_dump(mode="json"),
-        [(str(path), provenance("", path).sha256) for path in files],
-    )
-    cached = settings.load("inputs", key)
-    if cached is not None:
-        inputs, messages = cached
-        for message in messages:  # the reading warnings belong in every run's manifest
-            warnings.warn(message, UserWarning, stacklevel=2)
-        return inputs, "reused from cache"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        inputs = read_inputs(scenario)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-    settings.store("inputs", key, (inputs, said))
-    return inputs, "read"
-
-
-def _study_area(boundary: gpd.GeoDataFrame | None, areas: gpd.GeoDataFrame) -> Any:
-    shapes = boundary if boundary is not None else areas
-    return shapes.geometry.union_all()
-
-
-def _clip(frame: gpd.GeoDataFrame, area: Any, what: str, id_column: str) -> gpd.GeoDataFrame:
-    inside = frame.geometry.within(area).to_numpy()
-    if not inside.all():
-        outside = frame.loc[~inside, id_column]
-        shown = ", ".join(map(str, outside[:10])) + (" and more" if len(outside) > 10 else "")
-        # national NHS lists are clipped here by design; it is still said, with ids
-        warnings.warn(
-            f"dropped {len(outside)} {what} outside the study area (plus area.buffer_m): {shown}",
-            UserWarning,
-            stacklevel=2,
-        )
-    kept = frame[inside].reset_index(drop=True)
-    if kept.empty:
-        raise InputDataError(
-            f"no {what} lie inside the study area (plus area.buffer_m); check the files "
-            "cover the same place as the demand areas and their coordinates are right"
-        )
-    return kept
-
-
-def _read_candidates(scenario: Scenario, records: list[Provenance]) -> gpd.GeoDataFrame:
-    frames = []
-    if scenario.candidates.path is not None:
-        frame, rec = estate.read_candidates(scenario.candidates)
-        records.append(rec)
-        frames.append(frame)
-    if scenario.candidates.from_osm:
-        frame, rec = estate.candidates_from_osm(scenario.network.osm)
-        records.append(rec)
-        frames.append(frame)
-    both = pd.concat(frames, ignore_index=True)
-    dupes = both["site_id"][both["site_id"].duplicated()]
-    if len(dupes):
-        raise InputDataError(
-            f"site ids repeat between the property list and OSM: {', '.join(dupes[:5])}"
-        )
-    return gpd.GeoDataFrame(both, geometry="geometry", crs=network.BNG)
-
-
 def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
     """The inputs with the scenario's what-if edits applied."""
     if not scenario.edits:
@@ -214,71 +96,6 @@ def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
         areas=areas,
         deprivation=deprivation,
     )
-
-
-def _record(key: str, path: Any, rows: int) -> Provenance:
-    rec = provenance(key, path)
-    rec.rows_read = rec.rows_used = rows
-    return rec
-
-
-def _read_need_inputs(
-    scenario: Scenario, areas: gpd.GeoDataFrame, records: list[Provenance]
-) -> tuple[pd.DataFrame, pd.DataFrame | None, gpd.GeoDataFrame | None]:
-    demand = scenario.demand
-    if demand.population is None:
-        raise InputDataError(
-            "the scenario has no demand.population file; add a Census 2021 age table "
-            "or ONS mid-year estimates by area"
-        )
-    population, rec = area_sources.read_population(demand.population, demand.id_column)
-    records.append(rec)
-    deprivation = None
-    if demand.deprivation is not None:
-        imd, rec = area_sources.read_deprivation(demand.deprivation, demand.id_column)
-        records.append(rec)
-        lookup = None
-        if demand.lookup is not None:
-            lookup, rec = area_sources.read_lookup(demand.lookup)
-            records.append(rec)
-        deprivation = area_sources.deprivation_for(pd.Index(areas["id"]), imd, lookup)
-    cells = None
-    if demand.raster is not None:
-        found, rec = raster.read_population_cells(
-            demand.raster, tuple(areas.total_bounds), units=demand.raster_units
-        )
-        records.append(rec)
-        cells = raster.cells_in_areas(found, areas)
-    return population, deprivation, cells
-
-
-def _read_services(scenario: Scenario, records: list[Provenance]) -> gpd.GeoDataFrame:
-    frames = []
-    for i, config in enumerate(scenario.services):
-        frame, rec = estate.read_services(config, f"services[{i}].path")
-        records.append(rec)
-        frames.append(frame)
-    if not frames:
-        return gpd.GeoDataFrame(
-            {"service_id": [], "name": [], "kind": [], "capacity": []},
-            geometry=gpd.GeoSeries([], crs=network.BNG),
-        )
-    services = pd.concat(frames, ignore_index=True)
-    return gpd.GeoDataFrame(services, geometry="geometry", crs=network.BNG)
-
-
-def _flag_town_centres(
-    scenario: Scenario, candidates: gpd.GeoDataFrame, records: list[Provenance]
-) -> gpd.GeoDataFrame:
-    candidates = candidates.copy()
-    path = scenario.candidates.town_centres
-    if path is None:
-        candidates["in_town_centre"] = False
-        return candidates
-    centres = read_vector(path, "candidates.town_centres")
-    records.append(_record("candidates.town_centres", path, len(centres)))
-    candidates["in_town_centre"] = candidates.geometry.within(centres.union_all())
-    return candidates
 
 
 # --------------------------------------------------------------------------------------
@@ -332,17 +149,27 @@ def build_networks(
         ),
         crs=network.BNG,
     )
+    ways: list[osm.OsmWays] = []
+    ways_used: list[np.ndarray] = []
+    ways_read = 0
     for mode in scenario.network.modes:
         key = network_key(scenario, inputs, mode)
         cached = settings.load("network", key)
         if cached is None:
-            graph = _mode_graph(scenario, inputs, mode)
-            cached = (network.routing_graph(graph, mode), len(graph), graph.number_of_edges())
+            graph = _mode_graph(scenario, mode, ways)
+            cached = (
+                network.routing_graph(graph, mode),
+                len(graph),
+                graph.number_of_edges(),
+                len(ways[0]) if ways else 0,
+                _way_ids(graph) if ways else np.zeros(0, np.int64),
+            )
             settings.store("network", key, cached)
             status[mode] = "built"
         else:
             status[mode] = "reused from cache"
-        routing, n_nodes, n_edges = cached
+        routing, n_nodes, n_edges, ways_read, used_ids = cached
+        ways_used.append(used_ids)
         snapped_graph, snapped = network.snap_points(
             routing,
             points,
@@ -355,15 +182,32 @@ def build_networks(
             network.Snapped(snapped.distance_m[p], snapped.far[p], snapped.node[p]) for p in parts
         ]
         nets[mode] = ModeNetwork(mode, snapped_graph, n_nodes, n_edges, *split)
+    _count_ways(inputs, ways_read, ways_used)
     return nets, status
 
 
-def _mode_graph(scenario: Scenario, inputs: Inputs, mode: Mode) -> Any:
+def _mode_graph(scenario: Scenario, mode: Mode, ways: list[osm.OsmWays]) -> Any:
+    """The mode's street graph; the extract is read once (into ``ways``) for all modes."""
     if scenario.network.osm.name.lower().endswith(".graphml"):
         return network.graph_from_graphml(scenario.network.osm, mode, scenario.network)
-    if inputs.ways is None:
-        inputs.ways = osm.read_highways(scenario.network.osm)
-    return network.graph_from_ways(inputs.ways, mode, scenario.network)
+    if not ways:
+        ways.append(osm.read_highways(scenario.network.osm))
+    return network.graph_from_ways(ways[0], mode, scenario.network)
+
+
+def _way_ids(graph: Any) -> np.ndarray:
+    """The OSM ids of the ways a graph uses (a simplified edge lists all it merged)."""
+    ids: list[int] = []
+    for *_, osmid in graph.edges(data="osmid"):
+        ids.extend(osmid if isinstance(osmid, list) else [osmid])
+    return np.unique(np.asarray(ids, dtype=np.int64))
+
+
+def _count_ways(inputs: Inputs, ways_read: int, used: list[np.ndarray]) -> None:
+    """The street file's record: highway ways read, and ways used by any mode's graph."""
+    record = next(p for p in inputs.provenance if p.key == "network.osm")
+    record.rows_read = ways_read
+    record.rows_used = len(np.unique(np.concatenate(used))) if used else 0
 
 
 def points_digest(inputs: Inputs, demand: gpd.GeoDataFrame) -> str:

@@ -98,8 +98,24 @@ class DemandConfig(_Model):
     lookup: Path | None = None
     raster: Path | None = None
     raster_units: Literal["people", "people_per_km2"] = "people"
+    #: our names -> the population file's (``id``, ``population``, ``age_65_plus``)
+    population_columns: dict[str, str] = Field(default_factory=dict)
+    #: our names -> the deprivation file's (``id``, ``imd_decile``, ``imd_rank``)
+    deprivation_columns: dict[str, str] = Field(default_factory=dict)
 
     _paths = field_validator("areas", "population", "deprivation", "lookup", "raster")(_resolve)
+
+    @field_validator("population_columns", "deprivation_columns")
+    @classmethod
+    def _our_names(cls, columns: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        allowed = {
+            "population_columns": ("id", "population", "age_65_plus"),
+            "deprivation_columns": ("id", "imd_decile", "imd_rank"),
+        }[str(info.field_name)]
+        for key in columns:
+            if key not in allowed:
+                raise ValueError(f"unknown column {key!r}{_did_you_mean(key, allowed)}")
+        return columns
 
 
 class NeedConfig(_Model):
@@ -443,30 +459,104 @@ def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_scenario(path: Path | str, *, _seen: tuple[Path, ...] = ()) -> Scenario:
+def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario TOML file.
 
     A scenario with ``extends = "base.toml"`` starts from that file (its paths
     relative to it) and states only what differs; its ``[[edits]]`` add to the base's.
 
+    Parameters
+    ----------
+    path
+        The scenario file; relative paths in it resolve against its folder.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
     Raises
     ------
     ScenarioError
         Naming the file and every bad key, with what was expected.
+
+    Examples
+    --------
+    >>> scenario = load_scenario("data/demo/scenario.toml")  # doctest: +SKIP
+    >>> scenario.selection.hubs  # doctest: +SKIP
+    3
     """
     path = Path(path)
-    data = _read_toml(path)
-    if "extends" in data:
-        base_path = (path.resolve().parent / str(data["extends"])).resolve()
-        if base_path in _seen:
-            raise ScenarioError(
-                f"{path}: extends {base_path}, which extends it back; remove the loop"
-            )
-        base = load_scenario(base_path, _seen=(*_seen, path.resolve()))
-        merged = merge(base.model_dump(mode="json", exclude_none=True), data)
-        merged["extends"] = str(base_path)
-        return scenario_from_dict(merged, base_dir=path.resolve().parent, source=str(path))
+    data = _scenario_data(path)
     return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def _scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario file's table, laid over the scenario it extends."""
+    data = _read_toml(path)
+    if "extends" not in data:
+        return data
+    base_path = (path.resolve().parent / str(data["extends"])).resolve()
+    if base_path in seen:
+        raise ScenarioError(f"{path}: extends {base_path}, which extends it back; remove the loop")
+    base = load_scenario_from(base_path, (*seen, path.resolve()))
+    merged = merge(base.model_dump(mode="json", exclude_none=True), data)
+    merged["extends"] = str(base_path)
+    return merged
+
+
+def load_scenario_from(path: Path, seen: tuple[Path, ...]) -> Scenario:
+    """:func:`load_scenario` of a base scenario, ``seen`` guarding against loops."""
+    data = _scenario_data(path, seen)
+    return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def check_scenario(path: Path | str) -> tuple[Scenario | None, list[str]]:
+    """Every problem with the scenario's keys, and the scenario without the bad ones.
+
+    Unlike :func:`load_scenario` this does not stop at bad keys: they are reported and
+    left out (a default takes their place) so that the input files can still be
+    checked. The scenario is None when a required key is missing or the file cannot
+    be read at all.
+    """
+    path = Path(path)
+    try:
+        data = _scenario_data(path)
+    except ScenarioError as exc:
+        return None, str(exc).splitlines()
+    problems: list[str] = []
+    for _ in range(5):  # leaving a bad key out may show one more below it
+        try:
+            scenario = Scenario.model_validate(data, context={"base_dir": path.resolve().parent})
+        except ValidationError as exc:
+            problems += [p for p in describe_validation_error(exc, str(path)) if p not in problems]
+            errors = sorted(exc.errors(), key=lambda e: [str(x) for x in e["loc"]], reverse=True)
+            if any(e["type"] == "missing" for e in errors) or not all(
+                _leave_out(data, tuple(e["loc"])) for e in errors
+            ):
+                return None, problems
+            continue
+        return scenario, problems
+    return None, problems
+
+
+def _leave_out(data: Any, loc: tuple[int | str, ...]) -> bool:
+    """Remove the value at ``loc`` from ``data``; False if it cannot be left out."""
+    if not loc:
+        return False
+    *parents, last = loc
+    for part in parents:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return True  # already left out with its parent
+    if isinstance(data, dict) and last in data:
+        del data[last]
+        return True
+    if isinstance(data, list) and isinstance(last, int) and last < len(data):
+        del data[last]
+        return True
+    return False
 
 
 def missing_inputs(scenario: Scenario) -> list[str]:

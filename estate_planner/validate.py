@@ -1,62 +1,109 @@
-"""Check every input of a scenario without running it, reporting every problem."""
+"""Check a scenario and every input it names without running it.
+
+Reports every problem in one pass (bad keys and bad files together) and, when there
+are none, a short summary of what matched. Uses the same table of readers as a run
+(:func:`estate_planner.inputs.input_readers`), so the two agree on what a scenario
+needs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estate_planner._errors import EstatePlannerError
-from estate_planner.scenario import Scenario, load_scenario, missing_inputs
+from estate_planner.inputs import Inputs, assemble_inputs, read_each
+from estate_planner.scenario import Scenario, check_scenario, missing_inputs
+from estate_planner.sources.tables import to_bng
 
 
-def validate_scenario(path: Path | str) -> list[str]:
-    """All problems found in the scenario at ``path`` and its inputs (empty if none)."""
-    try:
-        scenario = load_scenario(path)
-    except EstatePlannerError as exc:
-        return str(exc).splitlines()
-    problems = missing_inputs(scenario)
-    missing = {line.split(":")[0] for line in problems}
-    for key, check in _checks(scenario).items():
-        if key in missing:
-            continue
-        try:
-            check()
-        except EstatePlannerError as exc:
-            problems.append(str(exc))
-    return problems
+@dataclass
+class Validation:
+    """What :func:`validate_scenario` found."""
+
+    problems: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problems found."""
+        return not self.problems
 
 
-def _checks(scenario: Scenario) -> dict[str, Callable[[], Any]]:
-    from estate_planner.sources import areas, estate, osm, raster
-    from estate_planner.sources.tables import read_vector
+def validate_scenario(path: Path | str) -> Validation:
+    """Every problem in the scenario at ``path`` and its inputs, or a summary.
 
-    demand = scenario.demand
-    checks: dict[str, Callable[[], Any]] = {
-        "demand.areas": partial(areas.read_areas, demand),
-        "candidates.path": partial(estate.read_candidates, scenario.candidates),
-    }
-    if scenario.area.boundary is not None:
-        checks["area.boundary"] = partial(read_vector, scenario.area.boundary, "area.boundary")
-    if demand.population is not None:
-        checks["demand.population"] = partial(
-            areas.read_population, demand.population, demand.id_column
+    Parameters
+    ----------
+    path
+        The scenario TOML file.
+
+    Returns
+    -------
+    Validation
+        ``problems`` (one line each, naming the key or file), ``summary`` (what
+        matched, when there are no problems) and the reading ``warnings``.
+    """
+    scenario, problems = check_scenario(path)
+    if scenario is None:
+        return Validation(problems)
+    missing = missing_inputs(scenario)
+    problems += missing
+    missing_keys = {line.split(":")[0] for line in missing}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found, records, file_problems = read_each(scenario, streets=True, stop=False)
+        problems += [p for p in file_problems if p.split(":")[0] not in missing_keys]
+        inputs = None
+        if not problems:
+            try:
+                inputs = assemble_inputs(scenario, found, records)
+            except EstatePlannerError as exc:
+                problems.append(str(exc))
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    said = list(dict.fromkeys(said))
+    if inputs is None:
+        return Validation(problems, warnings=said)
+    return Validation(problems, summary(scenario, inputs, found.get("network.osm")), said)
+
+
+def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
+    """What a scenario's inputs matched, a line each, for a person to check."""
+    areas, population = inputs.areas, inputs.population
+    matched = population.reindex(areas["id"])
+    shape = "points" if areas.geom_type.eq("Point").all() else "polygons"
+    lines = [
+        f"areas: {len(areas):,} ({shape}); population {matched['population'].sum():,.0f} "
+        f"({matched['age_65_plus'].sum():,.0f} aged 65+), "
+        f"{int(matched['population'].notna().sum()):,} of {len(areas):,} areas matched"
+    ]
+    if inputs.deprivation is not None:
+        known = int(inputs.deprivation["imd_decile"].notna().sum())
+        lines.append(f"deprivation: IMD decile for {known:,} of {len(areas):,} areas")
+    if inputs.cells is not None:
+        lines.append(f"population raster: {len(inputs.cells):,} populated cells in the areas")
+    kinds = inputs.services["kind"].value_counts().sort_index()
+    per_kind = ", ".join(f"{kind} {n:,}" for kind, n in kinds.items()) or "none"
+    buffer = f"{scenario.area.buffer_m:,.0f} m"
+    lines.append(f"services kept (in the study area plus {buffer}): {per_kind}")
+    candidates = inputs.candidates
+    available = int(candidates["available"].fillna(False).astype(bool).sum())
+    lines.append(f"candidates kept: {len(candidates):,} ({available:,} available now)")
+    if ways is not None and len(ways.lon):
+        x, y = to_bng(ways.lon, ways.lat)
+        west, south, east, north = x.min(), y.min(), x.max(), y.max()
+        lines.append(
+            f"network: {len(ways):,} highway ways, extent {(east - west) / 1000:,.1f} km x "
+            f"{(north - south) / 1000:,.1f} km (BNG {west:,.0f}-{east:,.0f} E, "
+            f"{south:,.0f}-{north:,.0f} N)"
         )
-    if demand.deprivation is not None:
-        checks["demand.deprivation"] = partial(
-            areas.read_deprivation, demand.deprivation, demand.id_column
-        )
-    if demand.lookup is not None:
-        checks["demand.lookup"] = partial(areas.read_lookup, demand.lookup)
-    if demand.raster is not None:
-        checks["demand.raster"] = partial(
-            raster.read_population_cells, demand.raster, None, units=demand.raster_units
-        )
-    for i, service in enumerate(scenario.services):
-        key = f"services[{i}].path"
-        checks[key] = partial(estate.read_services, service, key)
-    if not scenario.network.osm.name.lower().endswith(".graphml"):
-        checks["network.osm"] = partial(osm.read_highways, scenario.network.osm)
-    return checks
+        ax0, ay0, ax1, ay1 = areas.total_bounds
+        if ax0 < west or ay0 < south or ax1 > east or ay1 > north:
+            lines.append(
+                "network: the demand areas reach beyond the street extract; use an extract "
+                "that covers the whole study area"
+            )
+    return lines

@@ -210,3 +210,55 @@ def test_blank_site_ids_are_named_by_row(tmp_path: Path) -> None:
     )
     with pytest.raises(InputDataError, match=r"blank on row\(s\) 3, 4; give each property an id"):
         read_candidates(CandidatesConfig(path=path))
+
+
+@pytest.mark.rutland
+def test_iod_file_2_reads_as_file_1_does(shared_data: Path) -> None:
+    """File 2's headers carry "(where 1 is most deprived ...)"; its IMD is File 1's."""
+    folder = shared_data / "imd2019"
+    one, _ = read_deprivation(folder / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz", "x")
+    two, _ = read_deprivation(folder / "File_2_-_IoD2019_Domains_of_Deprivation.csv.gz", "x")
+    london, _ = read_deprivation(folder / "IoD2019_scores_ranks_deciles_London_only.csv.gz", "x")
+    assert len(one) == len(two) == 32844 and len(london) == 4835
+    pd.testing.assert_frame_equal(one, two, check_dtype=False)
+    pd.testing.assert_frame_equal(london, one.loc[london.index], check_dtype=False)
+
+
+def test_a_decile_is_never_offered_a_rank(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "imd.csv",
+        "LSOA code (2011),Index of Multiple Deprivation (IMD) Rank,IMD decile band\nE1,5,1\n",
+    )
+    with pytest.raises(InputDataError) as caught:
+        read_deprivation(path, "LSOA21CD")
+    assert "no IMD decile column" in str(caught.value)
+    assert "did you mean 'Index of Multiple Deprivation (IMD) Rank'" not in str(caught.value)
+
+
+def test_population_and_deprivation_columns_can_be_mapped(tmp_path: Path) -> None:
+    imd = write(tmp_path, "imd.csv", "Area,Band\nE1,2\nE2,10\n")
+    table, _ = read_deprivation(imd, "LSOA21CD", columns={"id": "Area", "imd_decile": "Band"})
+    assert table["imd_decile"].to_dict() == {"E1": 2, "E2": 10}
+    pop = write(tmp_path, "pop.csv", "Area,People,Older\nE1,\"1,500\",300\nE2,900,100\n")
+    table, _ = read_population(
+        pop, "LSOA21CD", columns={"id": "Area", "population": "People", "age_65_plus": "Older"}
+    )
+    assert table.to_dict("index") == {
+        "E1": {"population": 1500, "age_65_plus": 300},
+        "E2": {"population": 900, "age_65_plus": 100},
+    }
+
+
+def test_scenario_column_mappings_name_only_our_columns() -> None:
+    from estate_planner._errors import ScenarioError
+    from estate_planner.scenario import scenario_from_dict
+
+    data = {
+        "name": "x",
+        "network": {"osm": "a.osm"},
+        "demand": {"areas": "a.gpkg", "deprivation_columns": {"imd_decil": "Band"}},
+        "candidates": {"from_osm": True},
+    }
+    with pytest.raises(ScenarioError, match="did you mean 'imd_decile'"):
+        scenario_from_dict(data)

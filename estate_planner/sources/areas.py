@@ -34,6 +34,7 @@ from estate_planner.sources.tables import (
     provenance,
     read_csv,
     read_vector,
+    rename_columns,
 )
 
 logger = logging.getLogger(__name__)
@@ -81,13 +82,33 @@ def _names(frame: pd.DataFrame, id_column: str) -> np.ndarray:
     return frame[name_col].astype(str).to_numpy()
 
 
-def read_population(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenance]:
-    """Population by area: index ``id``, columns ``population`` and ``age_65_plus``."""
-    frame = read_csv(path, "demand.population")
+def read_population(
+    path: Path, id_column: str, *, columns: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, Provenance]:
+    """Population by area: index ``id``, columns ``population`` and ``age_65_plus``.
+
+    Parameters
+    ----------
+    path
+        A Census 2021 age table (long form), ONS mid-year estimates or a plain table.
+    id_column
+        The areas' id column (``demand.id_column``), also looked for here.
+    columns
+        Our names -> the file's (``id``, ``population``, ``age_65_plus``), for a file
+        whose headers are not recognised (``[demand] population_columns``).
+
+    Raises
+    ------
+    InputDataError
+        If no layout is recognised or a count is blank, negative or not a number.
+    """
+    frame = rename_columns(read_csv(path, "demand.population"), columns)
     record = provenance("demand.population", path)
     record.rows_read = len(frame)
     lower = {c.lower() for c in frame.columns}
-    if "age_group" in lower:
+    if columns and "population" in columns:
+        table = _plain_population(frame, path, id_column)
+    elif "age_group" in lower:
         table = _census_long(frame, path)
     elif "total" in lower and any(c.lower().endswith("65 and over") for c in frame.columns):
         table = _mid_year(frame, path)
@@ -174,25 +195,49 @@ def _check_population(table: pd.DataFrame, path: Path) -> None:
             raise InputDataError(f"{path}: {problem} for area(s) {ids}; fix those rows")
 
 
-def read_deprivation(path: Path, id_column: str) -> tuple[pd.DataFrame, Provenance]:
-    """IMD by area: index = the file's area code, columns ``imd_rank``, ``imd_decile``."""
-    frame = read_csv(path, "demand.deprivation")
+def read_deprivation(
+    path: Path, id_column: str, *, columns: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, Provenance]:
+    """IMD by area: index = the file's area code, columns ``imd_rank``, ``imd_decile``.
+
+    Parameters
+    ----------
+    path
+        IoD 2019 File 1, 2 or 7 as published (their long headers are recognised), or a
+        plain table with an id and ``imd_decile``.
+    id_column
+        The areas' id column (``demand.id_column``), also looked for here.
+    columns
+        Our names -> the file's (``id``, ``imd_decile``, ``imd_rank``), for a file whose
+        headers are not recognised (``[demand] deprivation_columns``).
+
+    Raises
+    ------
+    InputDataError
+        If no area code or decile column is found, or a decile is not 1-10.
+    """
+    frame = rename_columns(read_csv(path, "demand.deprivation"), columns)
     record = provenance("demand.deprivation", path)
     record.rows_read = len(frame)
     code = pick_column(
-        frame, path, "area code", ["LSOA code (2011)", id_column, "lsoa11cd", "id", "code"]
+        frame,
+        path,
+        "area code",
+        ["id", "LSOA code (2011)", id_column, "lsoa11cd", "code"],
+        hint_within="code",
     )
     decile = pick_column(
         frame,
         path,
         "IMD decile",
-        ["Index of Multiple Deprivation (IMD) Decile", "imd_decile", "IMD Decile", "decile"],
+        ["imd_decile", "Index of Multiple Deprivation (IMD) Decile", "IMD Decile", "decile"],
+        hint_within="decile",
     )
     rank = pick_column(
         frame,
         path,
         "IMD rank",
-        ["Index of Multiple Deprivation (IMD) Rank", "imd_rank", "IMD Rank", "rank"],
+        ["imd_rank", "Index of Multiple Deprivation (IMD) Rank", "IMD Rank", "rank"],
         required=False,
     )
     assert code and decile

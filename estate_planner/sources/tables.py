@@ -10,6 +10,7 @@ import difflib
 import functools
 import hashlib
 import logging
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,15 @@ class Provenance:
         message = f"{self.path}: dropped {len(items)} {what} ({reason}): {shown}"
         self.dropped.append(message)
         warnings.warn(message, EstatePlannerWarning, stacklevel=3)
+
+
+def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude/latitude (WGS84) to British National Grid eastings/northings."""
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
+    x, y = transformer.transform(lon, lat)
+    return np.asarray(x), np.asarray(y)
 
 
 def provenance(key: str, path: Path) -> Provenance:
@@ -165,22 +175,47 @@ def repair_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
 
 
 def pick_column(
-    frame: pd.DataFrame, path: Path, what: str, candidates: Iterable[str], *, required: bool = True
+    frame: pd.DataFrame,
+    path: Path,
+    what: str,
+    candidates: Iterable[str],
+    *,
+    required: bool = True,
+    hint_within: str | None = None,
 ) -> str | None:
-    """The first of ``candidates`` present in ``frame`` (case-insensitive)."""
-    lower = {c.lower(): c for c in frame.columns}
+    """The first of ``candidates`` present in ``frame``.
+
+    Names match case-insensitively and without a trailing explanation in brackets
+    ("... Decile (where 1 is most deprived 10% of LSOAs)" is "... Decile"), as
+    publishers add them. A "did you mean" only offers columns containing
+    ``hint_within`` (a decile must not be offered a rank).
+    """
+    plain = {_plain_name(c): c for c in reversed(frame.columns)}
     options = list(candidates)
     for name in options:
-        if name.lower() in lower:
-            return lower[name.lower()]
+        if _plain_name(name) in plain:
+            return plain[_plain_name(name)]
     if not required:
         return None
-    close = difflib.get_close_matches(options[0].lower(), list(lower), n=1, cutoff=0.6)
-    hint = f"; did you mean {lower[close[0]]!r}?" if close else ""
+    offered = [c for c in plain if hint_within is None or hint_within.lower() in c]
+    close = difflib.get_close_matches(_plain_name(options[0]), offered, n=1, cutoff=0.6)
+    hint = f"; did you mean {plain[close[0]]!r}?" if close else ""
     raise InputDataError(
         f"{path}: no {what} column: expected one of {', '.join(options)}{hint} "
         f"(columns found: {', '.join(map(str, frame.columns[:20]))})"
     )
+
+
+def _plain_name(name: object) -> str:
+    text = " ".join(str(name).split()).lower()
+    return re.sub(r"\s*\(where [^)]*\)$", "", text)
+
+
+def rename_columns(frame: pd.DataFrame, columns: dict[str, str] | None) -> pd.DataFrame:
+    """``frame`` with the file's columns renamed to ours (``columns``: ours -> theirs)."""
+    if not columns:
+        return frame
+    return frame.rename(columns={theirs: ours for ours, theirs in columns.items()})
 
 
 def numeric(
@@ -287,11 +322,10 @@ def read_points(
 
     ``rename`` maps our column names to the file's (e.g. ``{"easting": "E"}``).
     """
-    inverse = {theirs: ours for ours, theirs in (rename or {}).items()}
     if path.name.lower().endswith((".csv", ".csv.gz", ".txt")):
-        frame = read_csv(path, key).rename(columns=inverse)
+        frame = rename_columns(read_csv(path, key), rename)
         return points_from_table(frame, path, crs=crs)
-    frame = read_vector(path, key).rename(columns=inverse)
+    frame = rename_columns(read_vector(path, key), rename)
     frame["_no_location"] = False
     if not frame.geometry.geom_type.eq("Point").all():
         frame["geometry"] = frame.geometry.representative_point()

@@ -1,0 +1,282 @@
+"""Stage 1, inputs: read every file a scenario names, projected to BNG.
+
+:func:`input_readers` is the one table of scenario key -> reader; :func:`read_inputs`
+(the run) and :mod:`estate_planner.validate` both use it, so they agree on what a
+scenario needs. :func:`load_inputs` adds the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from estate_planner._errors import InputDataError
+from estate_planner.scenario import Scenario
+from estate_planner.settings import Settings, digest
+from estate_planner.sources import areas as area_sources
+from estate_planner.sources import estate, osm, raster
+from estate_planner.sources.tables import BNG, Provenance, provenance, read_vector, require_file
+
+logger = logging.getLogger(__name__)
+
+#: A reader gets what was read before it (by key) and returns its value and record.
+Reader = Callable[[dict[str, Any]], tuple[Any, Provenance]]
+
+
+@dataclass
+class Inputs:
+    """Everything read from disk, in BNG, before any modelling."""
+
+    boundary: gpd.GeoDataFrame | None
+    areas: gpd.GeoDataFrame
+    population: pd.DataFrame
+    deprivation: pd.DataFrame | None
+    cells: gpd.GeoDataFrame | None
+    services: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    provenance: list[Provenance]
+
+
+def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Reader]:
+    """Scenario key -> reader of that input, in reading order.
+
+    The streets are read only when ``streets`` is true (``validate``): a run reads them
+    when it builds the network, and not at all when the network is cached.
+    """
+    demand = scenario.demand
+    readers: dict[str, Reader] = {}
+    if scenario.area.boundary is not None:
+        readers["area.boundary"] = partial(_boundary, scenario.area.boundary)
+    readers["demand.areas"] = lambda _: area_sources.read_areas(demand)
+    population, deprivation, lookup = demand.population, demand.deprivation, demand.lookup
+    if population is None:
+        readers["demand.population"] = _no_population
+    else:
+        readers["demand.population"] = lambda _: area_sources.read_population(
+            population, demand.id_column, columns=demand.population_columns
+        )
+    if deprivation is not None:
+        readers["demand.deprivation"] = lambda _: area_sources.read_deprivation(
+            deprivation, demand.id_column, columns=demand.deprivation_columns
+        )
+    if lookup is not None:
+        readers["demand.lookup"] = lambda _: area_sources.read_lookup(lookup)
+    if demand.raster is not None:
+        readers["demand.raster"] = partial(_raster, demand.raster, demand.raster_units)
+    for i, service in enumerate(scenario.services):
+        key = f"services[{i}].path"
+        readers[key] = partial(_services_file, service, key)
+    if scenario.candidates.path is not None:
+        readers["candidates.path"] = lambda _: estate.read_candidates(scenario.candidates)
+    if scenario.candidates.from_osm:
+        readers["candidates.from_osm"] = lambda _: estate.candidates_from_osm(
+            scenario.network.osm
+        )
+    if scenario.candidates.town_centres is not None:
+        readers["candidates.town_centres"] = partial(
+            _boundary, scenario.candidates.town_centres, key="candidates.town_centres"
+        )
+    readers["network.osm"] = partial(_streets, scenario, streets)
+    return readers
+
+
+def _boundary(path: Any, _: dict[str, Any], key: str = "area.boundary") -> tuple[Any, Provenance]:
+    frame = read_vector(path, key)
+    record = provenance(key, path)
+    record.rows_read = record.rows_used = len(frame)
+    return frame, record
+
+
+def _services_file(config: Any, key: str, _: dict[str, Any]) -> tuple[Any, Provenance]:
+    return estate.read_services(config, key)
+
+
+def _no_population(_: dict[str, Any]) -> tuple[Any, Provenance]:
+    raise InputDataError(
+        "the scenario has no demand.population file; add a Census 2021 age table "
+        "or ONS mid-year estimates by area"
+    )
+
+
+def _raster(path: Any, units: Any, found: dict[str, Any]) -> tuple[Any, Provenance]:
+    areas = found.get("demand.areas")
+    bounds = tuple(areas.total_bounds) if areas is not None else None
+    return raster.read_population_cells(path, bounds, units=units)
+
+
+def _streets(scenario: Scenario, read: bool, _: dict[str, Any]) -> tuple[Any, Provenance]:
+    path = scenario.network.osm
+    require_file(path, "network.osm")
+    record = provenance("network.osm", path)
+    if not read or path.name.lower().endswith(".graphml"):
+        return None, record
+    ways = osm.read_highways(path)
+    record.rows_read = len(ways)
+    return ways, record
+
+
+def read_each(
+    scenario: Scenario, *, streets: bool = False, stop: bool = True
+) -> tuple[dict[str, Any], list[Provenance], list[str]]:
+    """Run every reader: values and records by key, and the problems found.
+
+    With ``stop`` the first problem is raised; otherwise every reader runs and each
+    problem is one line naming its scenario key (a reader whose inputs failed is skipped).
+    """
+    found: dict[str, Any] = {}
+    records: list[Provenance] = []
+    problems: list[str] = []
+    for key, read in input_readers(scenario, streets=streets).items():
+        if key == "demand.raster" and "demand.areas" not in found and problems:
+            continue  # the raster is cut to the areas' extent
+        try:
+            found[key], record = read(found)
+        except InputDataError as exc:
+            if stop:
+                raise
+            problems.append(f"{key}: {exc}")
+            continue
+        records.append(record)
+    return found, records, problems
+
+
+def read_inputs(scenario: Scenario) -> Inputs:
+    """Read every input the scenario names, projected to BNG.
+
+    Raises
+    ------
+    InputDataError
+        At the first input that is missing, unreadable or unusable, naming the file.
+    """
+    found, records, _ = read_each(scenario)
+    return assemble_inputs(scenario, found, records)
+
+
+def assemble_inputs(
+    scenario: Scenario, found: dict[str, Any], records: list[Provenance]
+) -> Inputs:
+    """Inputs from what the readers returned: IMD joined to the areas, services and
+    candidates clipped to the study area (plus ``area.buffer_m``)."""
+    areas = found["demand.areas"]
+    deprivation = None
+    if "demand.deprivation" in found:
+        deprivation = area_sources.deprivation_for(
+            pd.Index(areas["id"]), found["demand.deprivation"], found.get("demand.lookup")
+        )
+    cells = None
+    if "demand.raster" in found:
+        cells = raster.cells_in_areas(found["demand.raster"], areas)
+    boundary = found.get("area.boundary")
+    area = (boundary if boundary is not None else areas).geometry.union_all()
+    area = area.buffer(scenario.area.buffer_m)
+    services = _services(found, scenario)
+    services = _clip(
+        services, area, "services", "service_id", [r for r in records if r.key[:9] == "services["]
+    )
+    candidates = _candidates(found)
+    from_lists = [r for r in records if r.key in ("candidates.path", "candidates.from_osm")]
+    candidates = _clip(candidates, area, "candidates", "site_id", from_lists)
+    centres = found.get("candidates.town_centres")
+    candidates = candidates.copy()
+    candidates["in_town_centre"] = (
+        candidates.geometry.within(centres.union_all()) if centres is not None else False
+    )
+    return Inputs(
+        boundary,
+        areas,
+        found["demand.population"],
+        deprivation,
+        cells,
+        services,
+        candidates,
+        records,
+    )
+
+
+def _services(found: dict[str, Any], scenario: Scenario) -> gpd.GeoDataFrame:
+    frames = [found[f"services[{i}].path"] for i in range(len(scenario.services))]
+    if not frames:
+        return gpd.GeoDataFrame(
+            {"service_id": [], "name": [], "kind": [], "capacity": []},
+            geometry=gpd.GeoSeries([], crs=BNG),
+        )
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=BNG)
+
+
+def _candidates(found: dict[str, Any]) -> gpd.GeoDataFrame:
+    frames = [found[k] for k in ("candidates.path", "candidates.from_osm") if k in found]
+    both = pd.concat(frames, ignore_index=True)
+    dupes = both["site_id"][both["site_id"].duplicated()]
+    if len(dupes):
+        raise InputDataError(
+            f"site ids repeat between the property list and OSM: {', '.join(dupes[:5])}; "
+            "give the list's properties ids that do not start with 'osm-'"
+        )
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=BNG)
+
+
+def _clip(
+    frame: gpd.GeoDataFrame, area: Any, what: str, id_column: str, records: list[Provenance]
+) -> gpd.GeoDataFrame:
+    """The rows inside ``area``; the rest are counted against the file they came from
+    (national NHS lists are clipped here by design) and warned about, with ids."""
+    inside = frame.geometry.within(area).to_numpy()
+    if not inside.all():
+        outside = frame.loc[~inside, id_column]
+        shown = ", ".join(map(str, outside[:10])) + (" and more" if len(outside) > 10 else "")
+        warnings.warn(
+            f"dropped {len(outside)} {what} outside the study area (plus area.buffer_m): {shown}",
+            UserWarning,
+            stacklevel=2,
+        )
+    # rows used are those inside the study area, per file (the frames are in key order)
+    start = 0
+    for record in records:
+        stop = start + record.rows_used
+        record.rows_used = int(inside[start:stop].sum())
+        start = stop
+    kept = frame[inside].reset_index(drop=True)
+    if kept.empty:
+        raise InputDataError(
+            f"no {what} lie inside the study area (plus area.buffer_m); check the files "
+            "cover the same place as the demand areas and their coordinates are right"
+        )
+    return kept
+
+
+def load_inputs(scenario: Scenario, settings: Settings) -> tuple[Inputs, str]:
+    """:func:`read_inputs`, from the cache when no input file and no reading setting
+    changed (keyed by each file's hash); and where the inputs came from."""
+    files = list(scenario.input_paths().values())
+    if not all(path.is_file() for path in files):
+        return read_inputs(scenario), "read"  # read_inputs says which file is missing
+    from estate_planner import __version__
+
+    key = digest(
+        __version__,
+        [config.model_dump(mode="json") for config in (scenario.area, scenario.demand)],
+        [config.model_dump(mode="json") for config in scenario.services],
+        scenario.candidates.model_dump(mode="json"),
+        [(str(path), provenance("", path).sha256) for path in files],
+    )
+    cached = settings.load("inputs", key)
+    if cached is not None:
+        inputs, messages = cached
+        for message in messages:  # the reading warnings belong in every run's manifest
+            warnings.warn(message, UserWarning, stacklevel=2)
+        return inputs, "reused from cache"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inputs = read_inputs(scenario)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    settings.store("inputs", key, (inputs, said))
+    return inputs, "read"

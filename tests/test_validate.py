@@ -1,0 +1,62 @@
+"""``estate-planner validate``: the same definition of a scenario as ``run``, every
+problem in one pass, and a summary of what matched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from estate_planner.cli import main
+from estate_planner.validate import validate_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.rutland
+def test_validate_accepts_osm_candidates_as_run_does(shared_data: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["validate", str(REPO / "scenarios" / "rutland.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "no problems found" in out
+    assert "areas: 26 (polygons); population 41,043 (10,385 aged 65+)" in out
+    assert "gp 4" in out
+
+
+def test_a_key_typo_and_a_file_problem_are_both_reported(demo_dir: Path) -> None:
+    text = (demo_dir / "scenario.toml").read_text()
+    text = text.replace("walk_minutes = 15", "walk_minute = 15")
+    (demo_dir / "bad_imd.csv").write_text("area,decile_band\nE01991001,3\n")
+    text = text.replace('"imd2019.csv"', '"bad_imd.csv"')
+    bad = demo_dir / "bad_two_kinds.toml"
+    bad.write_text(text)
+    found = validate_scenario(bad)
+    assert len(found.problems) == 2, found.problems
+    assert "unknown key 'access.walk_minute'; did you mean 'walk_minutes'?" in found.problems[0]
+    assert found.problems[1].startswith("demand.deprivation:")
+    assert "no IMD decile column" in found.problems[1] or "no area code" in found.problems[1]
+
+
+def test_success_summarises_what_matched(demo_dir: Path) -> None:
+    found = validate_scenario(demo_dir / "scenario.toml")
+    assert found.ok, found.problems
+    text = "\n".join(found.summary)
+    # independent of the readers: the demo's own files, summed here
+    census = pd.read_csv(demo_dir / "census2021_age.csv")
+    total = census["usual_residents"].sum()
+    older = census.loc[census["age_group"].str.contains("65"), "usual_residents"].sum()
+    assert f"population {total:,.0f} ({older:,.0f} aged 65+)" in text
+    assert "areas: 36 (polygons)" in text
+    assert "services kept" in text and "gp 5" in text and "pharmacy 3" in text
+    assert f"candidates kept: {len(pd.read_csv(demo_dir / 'candidates.csv'))}" in text
+    assert "network:" in text and "highway ways, extent" in text
+
+
+def test_a_missing_required_key_still_reports_the_other_problems(demo_dir: Path) -> None:
+    text = (demo_dir / "scenario.toml").read_text().replace('osm = "streets.osm"\n', "")
+    text = text.replace("hubs = 3", "hubs = 0")
+    bad = demo_dir / "bad_missing.toml"
+    bad.write_text(text)
+    found = validate_scenario(bad)
+    assert any("'network.osm' is missing" in p for p in found.problems)
+    assert any("selection.hubs" in p for p in found.problems)
