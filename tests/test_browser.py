@@ -200,3 +200,85 @@ def test_rutland_map_in_a_browser(browser, tmp_path_factory: pytest.TempPathFact
     assert main(["-q", "run", str(REPO / "scenarios" / "rutland.toml"), "--out", str(out)]) == 0
     assert (out / "map.html").stat().st_size < 5_000_000
     check_map(browser, out, 3, "rutland")
+
+
+FIT_JS = """() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  const size = map.getSize();
+  let bounds = null;
+  map.eachLayer(l => { if (l.getBounds && l.feature === undefined && l.getLayers) {
+    const b = l.getBounds(); if (b.isValid()) bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast()); } });
+  const sw = map.latLngToContainerPoint(bounds.getSouthWest());
+  const ne = map.latLngToContainerPoint(bounds.getNorthEast());
+  return {width: size.x, height: size.y, x0: sw.x, x1: ne.x, y0: ne.y, y1: sw.y};
+}"""
+
+
+def covered_share(frame, selectors: list[str]) -> float:  # type: ignore[no-untyped-def]
+    """Share of the frame's map covered by the given controls (their boxes' union, roughly)."""
+    size = frame.evaluate("() => [window.innerWidth, window.innerHeight]")
+    area = 0.0
+    for selector in selectors:
+        for box in frame.locator(selector).all():
+            b = box.bounding_box()
+            if b:
+                area += b["width"] * b["height"]
+    return area / (size[0] * size[1])
+
+
+def test_map_opens_fitted_to_the_area_and_a_popup_hides_its_tooltip(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+    page = Page(browser, demo_outputs / "map.html")
+    fit = page.page.evaluate(FIT_JS)
+    # the area fills the frame in at least one direction (fractional zoom), and fits in it
+    fill = max((fit["x1"] - fit["x0"]) / fit["width"], (fit["y1"] - fit["y0"]) / fit["height"])
+    assert 0.85 <= fill <= 1.0, fit
+    hub = page.page.locator(".ep-hub", has_text="1").first
+    hub.hover()
+    page.page.locator(".leaflet-tooltip").first.wait_for(state="visible", timeout=5000)
+    hub.click()
+    page.page.locator(".leaflet-popup-content").wait_for(state="visible", timeout=5000)
+    page.page.wait_for_timeout(300)
+    opacities = page.page.evaluate(
+        "() => [...document.querySelectorAll('.leaflet-tooltip')].map(t => getComputedStyle(t).opacity)"
+    )
+    assert all(float(o) == 0 for o in opacities), opacities
+    assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def comparison_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("compare")
+    base = REPO / "data" / "demo" / "scenario.toml"
+    whatif = REPO / "data" / "whatifs" / "north_edge_development.toml"
+    assert main(["-q", "compare", str(base), str(whatif), "--out", str(out)]) == 0
+    return out
+
+
+def test_comparison_maps_are_readable_side_by_side(browser, comparison_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+    page = Page(browser, comparison_outputs / "comparison.html")
+    page.page.locator("iframe").first.scroll_into_view_if_needed()
+    page.page.wait_for_timeout(800)
+    page.shot("comparison.png")
+    frames = {f.url.rsplit("/", 2)[-2]: f for f in page.page.frames if f.url.endswith("map.html")}
+    assert set(frames) == {"base", "whatif"}
+    for name, frame in frames.items():
+        frame.locator(".leaflet-container").wait_for(timeout=5000)
+        # the layer list and the legend are folded: the map is mostly visible
+        covered = covered_share(frame, [".leaflet-control-layers", ".ep-legend"])
+        assert covered < 0.1, (name, covered)
+        # every image of the page's own loads (no marker-icon.png looked for beside it);
+        # map tiles come from the internet, which is blocked here
+        broken = frame.evaluate(
+            "() => [...document.images].filter(i => !i.src.startsWith('https://tile.'))"
+            ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+        )
+        assert broken == [], broken
+        fit = frame.evaluate(FIT_JS)
+        fill = max((fit["x1"] - fit["x0"]) / fit["width"], (fit["y1"] - fit["y0"]) / fit["height"])
+        assert 0.85 <= fill <= 1.0, (name, fit)
+    whatif = frames["whatif"]
+    assert whatif.locator(".ep-development").count() == 1
+    whatif.locator(".ep-legend summary").click()
+    assert "new development (what-if)" in whatif.locator(".ep-legend").inner_text()
+    assert page.errors == []
+    assert all(url.startswith("https://tile.openstreetmap.org/") for url in page.blocked)

@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import Figure
+from folium.utilities import JsCode
 
 from estate_planner._vocabulary import CRITERIA
 from estate_planner.outputs.summary import (
@@ -57,22 +58,93 @@ def build_map(result: MapSource) -> folium.Map:
     """The folium map of a run."""
     areas = area_summary(result).to_crs(WGS84)
     south, west, north, east = areas.total_bounds[[1, 0, 3, 2]]
+    # zoomSnap: fit the area to the frame, not to the nearest whole zoom level
     fmap = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=True
+        location=[(south + north) / 2, (west + east) / 2],
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.1,
     )
     folium.TileLayer(
         "OpenStreetMap", name="OpenStreetMap (needs internet)", attr="© OpenStreetMap contributors"
     ).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]])
-    edges = _add_areas(fmap, areas)
-    _add_deprived(fmap, areas)
+    fmap.fit_bounds([[south, west], [north, east]], padding=(8, 8))
+    is_development = areas["area_id"].astype(str).str.startswith("development-")
+    edges = _add_areas(fmap, areas[~is_development])
+    _add_deprived(fmap, areas[~is_development])
+    _add_developments(fmap, areas[is_development])
     _add_boundary(fmap, result)
     _add_catchments(fmap, result)
     _add_services(fmap, result)
     _add_candidates(fmap, result)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    _root(fmap).html.add_child(folium.Element(_legend(result, edges)))
+    # in a small frame (the comparison page puts two maps side by side) the layer list
+    # and the legend start folded away, so the map itself shows
+    small = JsCode(f"window.innerWidth < {SMALL_FRAME_PX}")
+    folium.LayerControl(collapsed=small).add_to(fmap)  # type: ignore[arg-type]
+    _root(fmap).html.add_child(
+        folium.Element(_legend(result, edges, developments=bool(is_development.any())))
+    )
+    _root(fmap).script.add_child(folium.Element(_behaviour(fmap)))
     return fmap
+
+
+#: below this width (pixels) a map folds its layer list and legend away
+SMALL_FRAME_PX = 760
+DEVELOPMENT_SYMBOL = "⌂"
+
+
+def _behaviour(fmap: folium.Map) -> str:
+    """Page script: fold the legend in a small frame; hide a marker's tooltip while its
+    popup is open (they would sit on top of each other)."""
+    # run once the page's scripts have made the map
+    return f"""
+document.addEventListener('DOMContentLoaded', function () {{
+  var map = {fmap.get_name()};
+  if (window.innerWidth < {SMALL_FRAME_PX}) {{
+    document.querySelectorAll('details.ep-legend').forEach(function (d) {{ d.open = false; }});
+  }}
+  map.on('popupopen', function (e) {{
+    var source = e.popup._source;
+    if (source && source.getTooltip && source.getTooltip()) {{
+      source.closeTooltip(); source.getTooltip().setOpacity(0);
+    }}
+  }});
+  map.on('popupclose', function (e) {{
+    var source = e.popup._source;
+    if (source && source.getTooltip && source.getTooltip()) {{
+      source.getTooltip().setOpacity(0.9);
+    }}
+  }});
+}});
+"""
+
+
+def _add_developments(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
+    """What-if developments: a marker of our own (no image file: the page must open
+    with nothing beside it), with the people it adds."""
+    if areas.empty:
+        return
+    layer = folium.FeatureGroup(name="New developments (what-if)", show=True)
+    for _, row in areas.iterrows():
+        point = row.geometry.representative_point()
+        icon = folium.DivIcon(
+            html=f'<div class="ep-development">{DEVELOPMENT_SYMBOL}</div>',
+            icon_size=(24, 24),
+            icon_anchor=(12, 12),
+        )
+        folium.Marker(
+            [point.y, point.x],
+            icon=icon,
+            popup=folium.Popup(
+                f"<b>{esc(row['name'])}</b><br>New development (what-if)<br>"
+                f"People: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
+                f"Need: {_fmt(row['need'])}",
+                max_width=280,
+            ),
+            tooltip=esc(row["name"]),
+            z_index_offset=500,
+        ).add_to(layer)
+    layer.add_to(fmap)
 
 
 def _root(fmap: folium.Map) -> Figure:
@@ -110,6 +182,8 @@ def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
         },
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
+        # areas given as points (centroids) are circles, never Leaflet's image marker
+        marker=folium.CircleMarker(radius=7, weight=1),
     ).add_to(layer)
     layer.add_to(fmap)
     return edges
@@ -254,7 +328,7 @@ def _add_candidates(fmap: folium.Map, result: MapSource) -> None:
     chosen.add_to(fmap)
 
 
-def _legend(result: MapSource, edges: list[float]) -> str:
+def _legend(result: MapSource, edges: list[float], *, developments: bool = False) -> str:
     rows = "".join(
         f'<div><span class="ep-swatch" style="background:{NEED_COLOURS[i]}"></span>'
         f"{edges[i]:.2f} – {edges[i + 1]:.2f}</div>"
@@ -266,8 +340,18 @@ def _legend(result: MapSource, edges: list[float]) -> str:
         if k in set(result.services["kind"])
     )
     template = (Path(__file__).parent / "templates" / "legend.html").read_text(encoding="utf-8")
+    extra = (
+        f'<div><span class="ep-development-key">{DEVELOPMENT_SYMBOL}</span>'
+        " new development (what-if)</div>"
+        if developments
+        else ""
+    )
     return template.format(
-        name=esc(result.scenario.name), rows=rows, services=services, credits=esc(CREDITS)
+        name=esc(result.scenario.name),
+        rows=rows,
+        services=services,
+        extra=extra,
+        credits=esc(CREDITS),
     )
 
 
