@@ -199,7 +199,9 @@ def test_rutland_map_in_a_browser(browser, tmp_path_factory: pytest.TempPathFact
     out = tmp_path_factory.mktemp("rutland")
     assert main(["-q", "run", str(REPO / "scenarios" / "rutland.toml"), "--out", str(out)]) == 0
     assert (out / "map.html").stat().st_size < 5_000_000
-    check_map(browser, out, 3, "rutland")
+    page = check_map(browser, out, 3, "rutland")
+    page.page.locator(".leaflet-popup-close-button").click()
+    check_fit(page.page.evaluate(FIT_JS))
 
 
 FIT_JS = """() => {
@@ -210,8 +212,22 @@ FIT_JS = """() => {
     const b = l.getBounds(); if (b.isValid()) bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast()); } });
   const sw = map.latLngToContainerPoint(bounds.getSouthWest());
   const ne = map.latLngToContainerPoint(bounds.getNorthEast());
-  return {width: size.x, height: size.y, x0: sw.x, x1: ne.x, y0: ne.y, y1: sw.y};
+  // the free part of the frame: between an open legend and an expanded layer list
+  const legend = document.querySelector('details.ep-legend[open]');
+  const layers = document.querySelector('.leaflet-control-layers-expanded');
+  const left = legend ? legend.getBoundingClientRect().right : 0;
+  const right = layers ? layers.getBoundingClientRect().left : size.x;
+  return {width: right - left, height: size.y, left: left, right: right,
+          x0: sw.x, x1: ne.x, y0: ne.y, y1: sw.y};
 }"""
+
+
+def check_fit(fit: dict) -> None:  # type: ignore[type-arg]
+    """The area fills the free part of the frame in one direction and lies inside it."""
+    fill = max((fit["x1"] - fit["x0"]) / fit["width"], (fit["y1"] - fit["y0"]) / fit["height"])
+    assert 0.85 <= fill <= 1.0, fit
+    assert fit["left"] <= fit["x0"] + 1 and fit["x1"] <= fit["right"] + 1, fit
+    assert 0 <= fit["y0"] + 1 and fit["y1"] <= fit["height"] + 1, fit
 
 
 def covered_share(frame, selectors: list[str]) -> float:  # type: ignore[no-untyped-def]
@@ -228,10 +244,7 @@ def covered_share(frame, selectors: list[str]) -> float:  # type: ignore[no-unty
 
 def test_map_opens_fitted_to_the_area_and_a_popup_hides_its_tooltip(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
     page = Page(browser, demo_outputs / "map.html")
-    fit = page.page.evaluate(FIT_JS)
-    # the area fills the frame in at least one direction (fractional zoom), and fits in it
-    fill = max((fit["x1"] - fit["x0"]) / fit["width"], (fit["y1"] - fit["y0"]) / fit["height"])
-    assert 0.85 <= fill <= 1.0, fit
+    check_fit(page.page.evaluate(FIT_JS))
     hub = page.page.locator(".ep-hub", has_text="1").first
     hub.hover()
     page.page.locator(".leaflet-tooltip").first.wait_for(state="visible", timeout=5000)
@@ -273,9 +286,7 @@ def test_comparison_maps_are_readable_side_by_side(browser, comparison_outputs: 
             ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
         )
         assert broken == [], broken
-        fit = frame.evaluate(FIT_JS)
-        fill = max((fit["x1"] - fit["x0"]) / fit["width"], (fit["y1"] - fit["y0"]) / fit["height"])
-        assert 0.85 <= fill <= 1.0, (name, fit)
+        check_fit(frame.evaluate(FIT_JS))
     whatif = frames["whatif"]
     assert whatif.locator(".ep-development").count() == 1
     whatif.locator(".ep-legend summary").click()

@@ -68,7 +68,6 @@ def build_map(result: MapSource) -> folium.Map:
     folium.TileLayer(
         "OpenStreetMap", name="OpenStreetMap (needs internet)", attr="© OpenStreetMap contributors"
     ).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]], padding=(8, 8))
     is_development = areas["area_id"].astype(str).str.startswith("development-")
     edges = _add_areas(fmap, areas[~is_development])
     _add_deprived(fmap, areas[~is_development])
@@ -84,7 +83,8 @@ def build_map(result: MapSource) -> folium.Map:
     _root(fmap).html.add_child(
         folium.Element(_legend(result, edges, developments=bool(is_development.any())))
     )
-    _root(fmap).script.add_child(folium.Element(_behaviour(fmap)))
+    bounds = [[south, west], [north, east]]
+    _root(fmap).script.add_child(folium.Element(_behaviour(fmap, bounds)))
     return fmap
 
 
@@ -93,16 +93,29 @@ SMALL_FRAME_PX = 760
 DEVELOPMENT_SYMBOL = "⌂"
 
 
-def _behaviour(fmap: folium.Map) -> str:
-    """Page script: fold the legend in a small frame; hide a marker's tooltip while its
-    popup is open (they would sit on top of each other)."""
+def _behaviour(fmap: folium.Map, bounds: list[list[float]]) -> str:
+    """Page script: fit the view to the study area (between the legend and the layer
+    list where the frame is wide enough; folding both away where it is small); hide a
+    marker's tooltip while its popup is open (they would sit on top of each other)."""
     # run once the page's scripts have made the map
     return f"""
 document.addEventListener('DOMContentLoaded', function () {{
   var map = {fmap.get_name()};
+  var left = 8, right = 8;
   if (window.innerWidth < {SMALL_FRAME_PX}) {{
     document.querySelectorAll('details.ep-legend').forEach(function (d) {{ d.open = false; }});
+  }} else {{
+    var legend = document.querySelector('details.ep-legend');
+    var layers = document.querySelector('.leaflet-control-layers-expanded');
+    var beside = legend ? legend.getBoundingClientRect().right + 8 : 8;
+    var before = layers ? window.innerWidth - layers.getBoundingClientRect().left + 8 : 8;
+    if (window.innerWidth - beside - before > window.innerWidth / 2) {{
+      left = beside; right = before;
+    }}
   }}
+  // the one fit of the view (a second, animated one would undo it)
+  map.fitBounds({json.dumps(bounds)},
+                {{paddingTopLeft: [left, 8], paddingBottomRight: [right, 8], animate: false}});
   map.on('popupopen', function (e) {{
     var source = e.popup._source;
     if (source && source.getTooltip && source.getTooltip()) {{
