@@ -105,3 +105,35 @@ def test_run_writes_a_ranking_and_a_map(tmp_path: Path) -> None:
     assert manifest["selection"]["gap"] == pytest.approx(0, abs=1e-6)
     licences = (tmp_path / "report.html").read_text()
     assert "Open Database Licence" in licences and "Open Government Licence v3.0" in licences
+
+
+def test_manifest_counts_mean_what_they_say(rutland, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 item 6: the street file's ways, national lists' rows inside the area,
+    a licence for every input, no machine paths in warnings."""
+    import osmium
+
+    from estate_planner.outputs.manifest import build_manifest
+    from estate_planner.outputs.report import context
+
+    class Ways(osmium.SimpleHandler):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.n = 0
+
+        def way(self, w) -> None:  # type: ignore[no-untyped-def]
+            if "highway" in w.tags and len(w.nodes) >= 2:
+                self.n += 1
+
+    counter = Ways()
+    counter.apply_file(str(shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"))
+    inputs = {item["key"]: item for item in build_manifest(rutland)["inputs"]}
+    assert inputs["network.osm"]["rows_read"] == counter.n
+    assert 0 < inputs["network.osm"]["rows_used"] <= counter.n
+    services = [v for k, v in inputs.items() if k.startswith("services[")]
+    assert sum(v["rows_used"] for v in services) == len(rutland.services)
+    national = [v for v in services if v["rows_read"] > 10_000]
+    assert national and all(v["rows_used"] < 100 for v in national)
+    sources = context(rutland)["sources"]
+    assert all(s["licence"] for s in sources), [s["key"] for s in sources if not s["licence"]]
+    assert not any(str(shared_data.resolve()) in w or w.startswith("/") for w in rutland.warnings)
+    assert "{" not in context(rutland)["need_weights"] + context(rutland)["score_weights"]

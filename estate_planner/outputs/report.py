@@ -17,7 +17,10 @@ from estate_planner.pipeline import HORIZON_FACTOR, RunResult
 from estate_planner.scenario import CRITERIA
 
 LICENCES = {
+    "area.boundary": "ONS, Open Government Licence v3.0; contains OS data © Crown copyright",
     "network.osm": "© OpenStreetMap contributors, Open Database Licence (ODbL) 1.0",
+    "candidates.from_osm": "© OpenStreetMap contributors, Open Database Licence (ODbL) 1.0",
+    "candidates.town_centres": "as its publisher states (MHCLG town centre boundaries: OGL v3.0)",
     "demand.areas": "ONS, Open Government Licence v3.0; contains OS data © Crown copyright",
     "demand.population": "ONS Census 2021 / mid-year estimates, Open Government Licence v3.0",
     "demand.deprivation": "MHCLG English Indices of Deprivation 2019, Open Government Licence v3.0",
@@ -84,7 +87,10 @@ def charts(result: RunResult) -> list[dict[str, str]]:
             for criterion in CRITERIA
             if top[f"contribution_{criterion}"].astype(float).sum() > 0
         }
-        title = "Score breakdown of the top 10 candidates"
+        title = (
+            "Score breakdown of the top 10 candidates: each criterion's points of the 0–1 score "
+            "(not a share of need)"
+        )
         svg = stacked_bars(top["site_id"].astype(str).tolist(), parts, x_label="score", title=title)
         out.append({"title": title, "svg": svg})
     return out
@@ -208,14 +214,20 @@ def context(result: RunResult) -> dict[str, Any]:
         "thresholds": ", ".join(
             f"{m} {scenario.access.minutes(m):g} min" for m in scenario.network.modes
         ),
-        "need_weights": scenario.need.weights,
-        "score_weights": scenario.scoring.weights,
+        "need_weights": weights_text(scenario.need.weights),
+        "score_weights": weights_text(scenario.scoring.weights),
         "sources": sources,
         "credits": CREDITS,
         "warnings": result.warnings,
         "version": __version__,
         "digest": scenario.digest(),
     }
+
+
+def weights_text(weights: dict[str, float]) -> str:
+    """Weights as a person reads them: "population 1, aged 65+ 0.5"."""
+    names = {"age_65_plus": "aged 65+", "imd_decile_1_2": "IMD deciles 1-2"}
+    return ", ".join(f"{names.get(k, k.replace('_', ' '))} {v:g}" for k, v in weights.items())
 
 
 def write_report(result: RunResult, path: Path) -> None:

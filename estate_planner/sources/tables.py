@@ -48,7 +48,8 @@ class Provenance:
         if not items:
             return
         shown = ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
-        message = f"{self.path}: dropped {len(items)} {what} ({reason}): {shown}"
+        # the file's name, not this machine's path: the manifest travels
+        message = f"{Path(self.path).name}: dropped {len(items)} {what} ({reason}): {shown}"
         self.dropped.append(message)
         warnings.warn(message, EstatePlannerWarning, stacklevel=3)
 
@@ -157,7 +158,7 @@ def repair_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     missing = frame.geometry.isna() | frame.geometry.is_empty
     if missing.any():
         warnings.warn(
-            f"{path}: dropped {int(missing.sum())} features with empty geometry "
+            f"{path.name}: dropped {int(missing.sum())} features with empty geometry "
             f"(rows {', '.join(str(i + 2) for i in np.flatnonzero(missing)[:10])})",
             EstatePlannerWarning,
             stacklevel=3,
@@ -166,7 +167,7 @@ def repair_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     invalid = ~frame.geometry.is_valid
     if invalid.any():
         warnings.warn(
-            f"{path}: repaired {int(invalid.sum())} invalid geometries with make_valid()",
+            f"{path.name}: repaired {int(invalid.sum())} invalid geometries with make_valid()",
             EstatePlannerWarning,
             stacklevel=3,
         )
