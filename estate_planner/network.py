@@ -588,7 +588,7 @@ def _run_kernel(
 
 
 def travel_time_matrix(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph | RoutingGraph,
     sources: Sequence[int],
     targets: Sequence[int],
     *,
@@ -599,18 +599,36 @@ def travel_time_matrix(
     Parameters
     ----------
     graph
-        A ``MultiDiGraph`` with a ``travel_time`` edge attribute in seconds.
+        A ``MultiDiGraph`` with a ``travel_time`` edge attribute in seconds (as osmnx
+        makes), or a run's :class:`RoutingGraph` (``result.networks["walk"].graph``).
     sources, targets
-        Node ids of ``graph``.
+        Node ids: the graph's node ids, or OSM node ids of a ``RoutingGraph``'s streets.
     cutoff
         Keep only pairs reachable within this many seconds.
 
     Returns
     -------
     scipy.sparse.csr_matrix
-        ``len(sources) x len(targets)``; a stored entry is a reachable pair's time.
-        A source that is also a target is stored as an explicit 0.
+        ``len(sources) x len(targets)``: row i, column j is the time from
+        ``sources[i]`` to ``targets[j]``; a stored entry is a reachable pair. A source
+        that is also a target is stored as an explicit 0.
+
+    Raises
+    ------
+    NetworkError
+        If a node is not in the graph or an edge has no travel time.
+
+    Examples
+    --------
+    >>> nodes = result.networks["walk"].graph.node_ids[:3]  # doctest: +SKIP
+    >>> travel_time_matrix(result.networks["walk"].graph, nodes, nodes).toarray()  # doctest: +SKIP
     """
+    if isinstance(graph, RoutingGraph):
+        street = graph.node_ids[: graph.n_street]
+        order = np.argsort(street)
+        rows = [order[_node_index(street[order], ids, what)] for ids, what in
+                ((sources, "sources"), (targets, "targets"))]  # fmt: skip
+        return times_between(graph, rows[0], rows[1], cutoff=cutoff)
     node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
     order = np.argsort(node_ids)
     node_ids = node_ids[order]
