@@ -227,7 +227,7 @@ def check_fit(fit: dict) -> None:  # type: ignore[type-arg]
     fill = max((fit["x1"] - fit["x0"]) / fit["width"], (fit["y1"] - fit["y0"]) / fit["height"])
     assert 0.85 <= fill <= 1.0, fit
     assert fit["left"] <= fit["x0"] + 1 and fit["x1"] <= fit["right"] + 1, fit
-    assert 0 <= fit["y0"] + 1 and fit["y1"] <= fit["height"] + 1, fit
+    assert fit["y0"] + 1 >= 0 and fit["y1"] <= fit["height"] + 1, fit
 
 
 def covered_share(frame, selectors: list[str]) -> float:  # type: ignore[no-untyped-def]

@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.rutland
-def test_validate_accepts_osm_candidates_as_run_does(shared_data: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("shared_data")
+def test_validate_accepts_osm_candidates_as_run_does(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["validate", str(REPO / "scenarios" / "rutland.toml")]) == 0
     out = capsys.readouterr().out
     assert "no problems found" in out
