@@ -262,3 +262,25 @@ def test_scenario_column_mappings_name_only_our_columns() -> None:
     }
     with pytest.raises(ScenarioError, match="did you mean 'imd_decile'"):
         scenario_from_dict(data)
+
+
+@pytest.mark.rutland
+def test_the_national_gp_lists(shared_data: Path) -> None:
+    """The list without coordinates says how to place it; the geocoded national list
+    reads as published ("Organisation Code", "Status Code") and keeps active practices."""
+    folder = shared_data / "nhs_services"
+    bare = ServiceConfig(path=folder / "epraccur_gp_practices_england_wales.csv.gz", kind="gp")
+    with pytest.raises(InputDataError, match="postcodes = .*geocoded_2022"):
+        read_services(bare, "services[0].path")
+    geocoded = ServiceConfig(
+        path=folder / "gp_practices_england_wales_geocoded_2022.csv.gz", kind="gp"
+    )
+    services, record = read_services(geocoded, "services[0].path")
+    raw = pd.read_csv(geocoded.path, dtype=str)
+    active = raw[(raw["Status Code"] == "A") & (raw["Prescribing Setting"] == "4")]
+    placed = active.dropna(subset=["latitude", "longitude"])
+    assert record.rows_read == len(raw)
+    assert len(services) == placed["Organisation Code"].nunique()
+    rutland = pd.read_csv(folder / "gp_practices_rutland_geocoded.csv", dtype=str)
+    wanted = set(rutland.loc[rutland["status_code"] == "A", "organisation_code"])
+    assert wanted <= set(services["service_id"])

@@ -114,19 +114,27 @@ def geocode_postcodes(frame: pd.DataFrame, path: Path, lookup_path: Path) -> pd.
 
 def _active_only(frame: gpd.GeoDataFrame, id_col: str, record: Provenance) -> gpd.GeoDataFrame:
     keep = pd.Series(True, index=frame.index)
-    if "status_code" in frame.columns:
-        closed = frame["status_code"].fillna("").str.strip() != "A"
+    path = Path(record.path)
+
+    def column(name: str) -> str | None:  # as published: "Status Code" or status_code
+        return pick_column(frame, path, name, [name], required=False)
+
+    status = column("status_code")
+    if status:
+        closed = frame[status].fillna("").str.strip() != "A"
         record.drop("status_code is not A (active)", frame.loc[closed, id_col], what="services")
         keep &= ~closed
-    if "prescribing_setting" in frame.columns:
-        setting = pd.to_numeric(frame["prescribing_setting"], errors="coerce")
+    setting_col = column("prescribing_setting")
+    if setting_col:
+        setting = pd.to_numeric(frame[setting_col], errors="coerce")
         other = (setting != 4) & keep
         record.drop(
             "prescribing_setting is not 4 (GP practice)", frame.loc[other, id_col], what="services"
         )
         keep &= ~other
-    if "OrganisationStatus" in frame.columns:
-        hidden = (frame["OrganisationStatus"].fillna("").str.lower() != "visible") & keep
+    visible = column("OrganisationStatus")
+    if visible:
+        hidden = (frame[visible].fillna("").str.lower() != "visible") & keep
         record.drop("OrganisationStatus is not Visible", frame.loc[hidden, id_col], what="services")
         keep &= ~hidden
     return frame[keep]

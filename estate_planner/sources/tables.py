@@ -208,7 +208,9 @@ def pick_column(
 
 
 def _plain_name(name: object) -> str:
-    text = " ".join(str(name).split()).lower()
+    """A header as compared: lower case, ``_`` as a space, spaces collapsed, without a
+    trailing "(where ...)" explanation."""
+    text = " ".join(str(name).replace("_", " ").split()).lower()
     return re.sub(r"\s*\(where [^)]*\)$", "", text)
 
 
@@ -288,9 +290,19 @@ def points_from_table(
         )
         source_crs = crs or BNG
     else:
+        postcode = pick_column(frame, path, "postcode", ["postcode", "pcds"], required=False)
+        hint = (
+            f" This list has postcodes ({postcode!r}) but no coordinates: set "
+            "postcodes = \"ONSPD.csv\" on its [[services]] entry to place each row by its "
+            "postcode (ONS Postcode Directory), or use a list that carries coordinates "
+            "(e.g. gp_practices_england_wales_geocoded_2022.csv.gz in ../shared/data/"
+            "nhs_services, the national GP list with latitude and longitude)"
+            if postcode
+            else ""
+        )
         raise InputDataError(
             f"{path}: no location columns; expected longitude and latitude (WGS84) or "
-            "easting and northing (EPSG:27700)"
+            f"easting and northing (EPSG:27700).{hint}"
         )
     blank = x.isna() | y.isna()
     geometry = gpd.points_from_xy(x.fillna(0), y.fillna(0))
