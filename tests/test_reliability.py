@@ -220,3 +220,29 @@ def test_where_fork_is_missing_the_maps_are_drawn_in_turn(
     paths = write_outputs(demo_result, tmp_path / "out")
     assert set(paths) == set(OUTPUT_FILES)
     assert all(path.stat().st_size > 0 for path in paths.values())
+
+
+def test_two_runs_into_one_folder_both_finish_and_the_last_wins_whole(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 17 item 11: three runs started together sharing one cache, two of them
+    (3 and 4 hubs) into one folder. None fails or prints a traceback; the shared
+    folder ends with one run's complete set of outputs; no staging folder is left."""
+    four = demo_dir / "four_together.toml"
+    four.write_text((demo_dir / "scenario.toml").read_text().replace("hubs = 3", "hubs = 4"))
+    shared, other = tmp_path / "shared", tmp_path / "other"
+    cache = {"ESTATE_PLANNER_CACHE": str(tmp_path / "cache")}
+    for _ in range(2):
+        procs = [
+            run_cli(demo_dir / "scenario.toml", shared, env=cache),
+            run_cli(four, shared, env=cache),
+            run_cli(demo_dir / "scenario.toml", other, env=cache),
+        ]
+        results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+        for code, err in results:
+            assert code == 0, err
+            assert "Traceback" not in err and "Error" not in err, err
+        assert hubs_in(shared) in ({3}, {4})
+        assert hubs_in(other) == {3}
+        for folder in (shared, other):
+            assert not list(folder.glob(".staging-*")) and not list(folder.glob(".starting-*"))

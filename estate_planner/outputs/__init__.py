@@ -6,15 +6,21 @@ starts before the pipeline's heavy modules load.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import shutil
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+try:  # advisory file locks: POSIX only
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from estate_planner.outputs.summary import MapView
@@ -55,10 +61,8 @@ def write_outputs(
     say = report or (lambda message: logger.info(message))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".staging-*"):  # left by a run that was killed
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = out_dir / f".staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    remove_stale_staging(out_dir)
+    staging, alive = _new_staging(out_dir)
     own = drawing is None
     drawer = Drawing() if drawing is None else drawing
     done = False
@@ -71,9 +75,12 @@ def write_outputs(
         write_json(build_manifest(result), staging / "manifest.json")
         drawer.wait()
         paths = {}
-        for name in OUTPUT_FILES:
-            os.replace(staging / name, out_dir / name)
-            paths[name] = out_dir / name
+        # one run at a time moves its files in, so the folder always holds one run's
+        # complete set: two runs into one folder both finish and the later one wins
+        with _locked(out_dir / ".estate-planner.lock"):
+            for name in OUTPUT_FILES:
+                os.replace(staging / name, out_dir / name)
+                paths[name] = out_dir / name
         done = True
     finally:
         if not done:
@@ -81,7 +88,69 @@ def write_outputs(
         elif own:
             drawer.close()
         shutil.rmtree(staging, ignore_errors=True)
+        _release(alive)
     return paths
+
+
+def _new_staging(out_dir: Path) -> tuple[Path, Any]:
+    """A staging folder, and the lock held on it while this run lives. The folder is
+    made and locked under another name, then renamed: no other run ever sees a
+    ``.staging-*`` folder without its lock held."""
+    name = uuid.uuid4().hex[:8]
+    starting = out_dir / f".starting-{name}"
+    starting.mkdir()
+    alive = _hold(starting / ".lock")
+    staging = out_dir / f".staging-{name}"
+    os.replace(starting, staging)
+    return staging, alive
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove staging folders left by killed runs, and only those: a live run holds a
+    lock on its folder's ``.lock``, which the system releases when the process ends."""
+    for stale in [*out_dir.glob(".staging-*"), *out_dir.glob(".starting-*")]:
+        handle = _try_hold(stale / ".lock")
+        if handle is None:
+            continue  # a live run is writing there (or no lock tells us otherwise)
+        try:
+            shutil.rmtree(stale, ignore_errors=True)
+        finally:
+            _release(handle)
+
+
+def _hold(path: Path) -> Any:
+    """An open file holding an exclusive lock on ``path`` (blocks until free)."""
+    handle = open(path, "a+")  # noqa: SIM115 - held for the run, released by _release
+    if fcntl is not None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def _try_hold(path: Path) -> Any | None:
+    """``_hold`` without waiting: None when another process holds the lock, or when
+    there is no lock to go by (no lock file: a run starting; no ``fcntl``: Windows)."""
+    if fcntl is None or not path.exists():
+        return None
+    handle = open(path, "a+")  # noqa: SIM115 - released by _release
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def _release(handle: Any) -> None:
+    handle.close()  # closing the file releases its lock
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    handle = _hold(path)
+    try:
+        yield
+    finally:
+        _release(handle)
 
 
 class Drawing:
@@ -200,11 +269,15 @@ def _serve(connection: Any, callers_end: Any, warm: bool) -> None:
         try:
             _draw(*request, split=True)
         except _DrawingError as exc:
-            connection.send(str(exc))
+            said: str | None = str(exc)
         except BaseException as exc:  # the caller raises it; here it is only reported
-            connection.send(f"{type(exc).__name__}: {exc}")
+            said = f"{type(exc).__name__}: {exc}"
         else:
-            connection.send(None)
+            said = None
+        try:
+            connection.send(said)
+        except (BrokenPipeError, EOFError, OSError):  # the caller has gone: nobody to tell
+            return
 
 
 __all__ = ["OUTPUT_FILES", "Drawing", "write_outputs"]
