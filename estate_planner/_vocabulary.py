@@ -10,4 +10,5 @@ CRITERIA = (
     "floor_area_fit",
     "town_centre",
     "available",
+    "spare_floor_area",
 )

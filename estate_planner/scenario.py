@@ -142,13 +142,47 @@ class ServiceConfig(_Model):
     _paths = field_validator("path", "postcodes")(_resolve)
 
 
+class RegisterConfig(_Model):
+    """One property register: a council's business-rates list, its land and building
+    assets (Transparency Code), NHS ERIC site data, or a table in our schema."""
+
+    path: Path
+    format: Literal["auto", "business_rates", "council_assets", "eric", "table"] = "auto"
+    #: the reader's names -> the file's, for headers it does not recognise
+    columns: dict[str, str] = Field(default_factory=dict)
+    #: located lists (ODS code, name, coordinates) that place ERIC sites
+    locations: list[Path] = Field(default_factory=list)
+    #: kinds kept from a business-rates list (default retail, office, health, community)
+    uses: list[str] | None = None
+    #: keep council land holdings that are not buildings (bare land, car parks...)
+    include_land: bool = False
+
+    _paths = field_validator("path")(_resolve)
+
+    @field_validator("locations")
+    @classmethod
+    def _location_paths(cls, paths: list[Path], info: ValidationInfo) -> list[Path]:
+        return [p for p in (_resolve(path, info) for path in paths) if p is not None]
+
+    @field_validator("uses")
+    @classmethod
+    def _known_uses(cls, uses: list[str] | None) -> list[str] | None:
+        kinds = ("retail", "office", "health", "community", "council", "nhs", "industrial", "other")
+        for use in uses or []:
+            if use not in kinds:
+                raise ValueError(f"unknown use {use!r}{_did_you_mean(use, kinds)}")
+        return uses
+
+
 class CandidatesConfig(_Model):
-    """Candidate properties: a property list (``path``), OSM buildings (``from_osm``)
-    or both. ``columns`` maps our names to the file's names.
+    """Candidate properties: a property list (``path``), property registers
+    (``[[candidates.registers]]``), OSM buildings (``from_osm``), in any combination.
+    ``columns`` maps our names to the list's names.
     """
 
     path: Path | None = None
     from_osm: bool = False
+    registers: list[RegisterConfig] = Field(default_factory=list)
     columns: dict[str, str] = Field(default_factory=dict)
     crs: str | None = None
     town_centres: Path | None = None
@@ -157,10 +191,11 @@ class CandidatesConfig(_Model):
 
     @model_validator(mode="after")
     def _some_source(self) -> CandidatesConfig:
-        if self.path is None and not self.from_osm:
+        if self.path is None and not self.from_osm and not self.registers:
             raise ValueError(
-                "give a property list in candidates.path, or set candidates.from_osm = true "
-                "to use vacant shops, civic and health buildings from the OSM extract"
+                "give a property list in candidates.path, property registers in "
+                "[[candidates.registers]], or set candidates.from_osm = true to use vacant "
+                "shops, civic and health buildings from the OSM extract"
             )
         return self
 
@@ -338,6 +373,10 @@ class Scenario(_Model):
         for i, service in enumerate(self.services):
             paths[f"services[{i}].path"] = service.path
             paths[f"services[{i}].postcodes"] = service.postcodes
+        for i, register in enumerate(self.candidates.registers):
+            paths[f"candidates.registers[{i}].path"] = register.path
+            for j, location in enumerate(register.locations):
+                paths[f"candidates.registers[{i}].locations[{j}]"] = location
         return {key: path for key, path in paths.items() if path is not None}
 
     def updated(self, **changes: Any) -> Scenario:

@@ -14,7 +14,9 @@ cost                   annual cost (GBP)                          min-max, lower
 floor_area_fit         floor area inside [min, max] m2            1 inside, falls off
                                                                   linearly to 0 at 50% out
 town_centre            inside a town-centre boundary              1 or 0
-available              available now                              1 or 0
+available              available now (empty, vacant)              1, 0; 0.5 not known
+spare_floor_area       spare floor area (ERIC: empty and          min-max, higher better;
+                       under-used share of the floor area)        unknown = 0
 =====================  =========================================  ===============
 
 ``score = sum(weight_c / sum(weights) x scaled_c)``, so the per-criterion
@@ -48,7 +50,8 @@ def exclusions(
     if config.max_floor_area_m2 is not None:
         add(area > config.max_floor_area_m2, f"floor area over {config.max_floor_area_m2:g} m2")
     if config.available_only:
-        add(~candidates["available"].astype(bool), "not available")
+        known = candidates["available"].astype(float)
+        add(known.fillna(0) < 1, "not available (or not known to be)")
     if config.exclude_kinds:
         add(candidates["kind"].isin(config.exclude_kinds), "kind excluded")
     if budget_gbp is not None:
@@ -75,7 +78,9 @@ def scaled_criteria(candidates: pd.DataFrame, config: ScoringConfig) -> pd.DataF
     out["town_centre"] = candidates.get(
         "in_town_centre", pd.Series(False, index=candidates.index)
     ).astype(float)
-    out["available"] = candidates["available"].astype(float)
+    out["available"] = candidates["available"].astype(float).fillna(0.5)
+    spare = candidates.get("spare_floor_area_m2", pd.Series(np.nan, index=candidates.index))
+    out["spare_floor_area"] = _minmax(spare.astype(float).fillna(0))
     return out[list(CRITERIA)]
 
 

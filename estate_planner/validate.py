@@ -90,7 +90,7 @@ def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
     buffer = f"{scenario.area.buffer_m:,.0f} m"
     lines.append(f"services kept (in the study area plus {buffer}): {per_kind}")
     candidates = inputs.candidates
-    available = int(candidates["available"].fillna(False).astype(bool).sum())
+    available = int((candidates["available"].astype(float) == 1).sum())
     lines.append(f"candidates kept: {len(candidates):,} ({available:,} available now)")
     if ways is not None and len(ways.lon):
         x, y = to_bng(ways.lon, ways.lat)

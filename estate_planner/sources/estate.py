@@ -34,7 +34,9 @@ from estate_planner.sources.tables import (
 
 logger = logging.getLogger(__name__)
 
-CANDIDATE_KINDS = ("retail", "nhs", "council", "other")
+CANDIDATE_KINDS = (
+    "retail", "office", "health", "community", "nhs", "council", "industrial", "other"
+)  # fmt: skip
 _ID_NAMES = ["organisation_code", "ods_code", "OrganisationCode", "site_id", "id", "code"]
 _NAME_NAMES = ["name", "OrganisationName", "organisation_name", "site_name"]
 _CAPACITY_NAMES = ["list_size", "Number of patients registered at the GP practice", "capacity"]
@@ -247,7 +249,7 @@ def candidates_from_osm(path: Path) -> tuple[gpd.GeoDataFrame, Provenance]:
             "kind": [f["kind"] for f in found],
             "floor_area_m2": np.round(area, 0),
             "annual_cost_gbp": np.nan,
-            "available": True,
+            "available": 1.0,
         },
         geometry=shapes.representative_point().to_numpy(),
         crs="EPSG:27700",
@@ -283,14 +285,16 @@ def _optional_number(
 
 
 def _availability(frame: pd.DataFrame, path: object, id_col: str) -> np.ndarray:
+    """1.0 available, 0.0 not, NaN where the cell is blank (not known); a list with no
+    availability column is taken as all available."""
     column = pick_column(frame, path, "available", ["available", "is_available"], required=False)  # type: ignore[arg-type]
     if column is None:
-        return np.ones(len(frame), dtype=bool)
-    text = frame[column].fillna("true").astype(str).str.strip().str.lower()
-    bad = ~text.isin(_TRUE | _FALSE)
+        return np.ones(len(frame))
+    text = frame[column].fillna("").astype(str).str.strip().str.lower()
+    bad = ~text.isin(_TRUE | _FALSE | {""})
     if bad.any():
         raise InputDataError(
-            f"{path}: column {column!r} must be true or false (yes/no, 1/0); found "
-            f"{text[bad].iloc[0]!r} for site {frame.loc[bad, id_col].iloc[0]}"
+            f"{path}: column {column!r} must be true or false (yes/no, 1/0) or blank if not "
+            f"known; found {text[bad].iloc[0]!r} for site {frame.loc[bad, id_col].iloc[0]}"
         )
-    return text.isin(_TRUE).to_numpy()
+    return np.select([text.isin(_TRUE), text.isin(_FALSE)], [1.0, 0.0], np.nan)

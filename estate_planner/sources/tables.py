@@ -41,6 +41,8 @@ class Provenance:
     rows_read: int = 0
     rows_used: int = 0
     dropped: list[str] = field(default_factory=list)
+    #: rows repaired or dropped, by reason ("dropped: ..." / "repaired: ...")
+    counts: dict[str, int] = field(default_factory=dict)
 
     def drop(self, reason: str, rows: Iterable[object], *, what: str = "rows") -> None:
         """Record dropped rows and warn, naming them."""

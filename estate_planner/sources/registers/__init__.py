@@ -1,0 +1,285 @@
+"""Candidates from the property registers estates teams hold, read as published.
+
+Three families, recognised by their columns (not by file name or one council's
+spelling): business-rates lists (:mod:`.rates`), council land and building assets
+(:mod:`.assets`) and NHS ERIC site data (:mod:`.eric`); plus a plain table in our own
+candidate schema (what ``estate-planner candidates`` writes). Each returns the
+columns of :data:`REGISTER_COLUMNS`; :func:`merge_registers` makes one candidate of
+the same building listed in two registers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from estate_planner._errors import InputDataError
+from estate_planner.sources.published import Published, read_published
+from estate_planner.sources.registers import assets, eric, rates
+from estate_planner.sources.registers._common import (
+    DEFAULT_USES,
+    REGISTER_COLUMNS,
+    REGISTER_KINDS,
+    Register,
+    column,
+    locate,
+    plain_name,
+    text,
+)
+from estate_planner.sources.tables import rename_columns
+
+RegisterFormat = Literal["auto", "business_rates", "council_assets", "eric", "table"]
+FORMATS: tuple[str, ...] = ("business_rates", "council_assets", "eric", "table")
+_TABLE_SIGNATURE = (("site_id",), ("name",), ("kind",))
+_SIGNATURES = {
+    "eric": eric.SIGNATURE,
+    "business_rates": rates.SIGNATURE,
+    "council_assets": assets.SIGNATURE,
+    "table": _TABLE_SIGNATURE,
+}
+#: How many metres apart two registers' entries may be and still be one building
+SAME_BUILDING_M = 25.0
+
+
+def read_register(
+    path: Path,
+    *,
+    format: RegisterFormat = "auto",
+    columns: Mapping[str, str] | None = None,
+    locations: Sequence[Path] = (),
+    located: pd.DataFrame | None = None,
+    uses: Iterable[str] | None = None,
+    include_land: bool = False,
+    area: object | None = None,
+) -> Register:
+    """Read one register file into candidate rows.
+
+    Parameters
+    ----------
+    path
+        A business-rates list, council asset register or ERIC site data (CSV, gzipped
+        CSV or Excel workbook), or a candidate table in our schema.
+    format
+        ``"auto"`` recognises the layout by its columns.
+    columns
+        Our names -> the file's, for headers not recognised (e.g.
+        ``{"rateable value": "RV 2023"}``).
+    locations, located
+        Files (or a table: ``code, name, longitude, latitude``) that place ERIC sites
+        by ODS code or name.
+    uses
+        Kinds to keep from a business-rates list (default retail, office, health,
+        community); industrial and other uses are dropped and counted.
+    include_land
+        Keep council land holdings that are not buildings (bare land, car parks...).
+    area
+        The study area (BNG shapely geometry): ERIC names are matched there first.
+
+    Returns
+    -------
+    Register
+        The rows (unlocated ones too, ``located`` false, with the reason in ``note``)
+        and the rows repaired and dropped by reason.
+
+    Raises
+    ------
+    InputDataError
+        If the layout is not recognised: the message names the columns looked for and
+        the ones found.
+    """
+    table, found = _read_layout(path, format, columns)
+    if found == "business_rates":
+        return rates.read_business_rates(table, path, uses=uses)
+    if found == "council_assets":
+        return assets.read_council_assets(table, path, include_land=include_land)
+    if found == "eric":
+        places = [read_locations(p) for p in locations]
+        if located is not None:
+            places.append(located)
+        return eric.read_eric(table, path, located=eric.located_places(places), area=area)
+    return _read_table(table, path)
+
+
+def _read_layout(
+    path: Path,
+    format: str,
+    columns: Mapping[str, str] | None,
+) -> tuple[Published, str]:
+    attempts: list[tuple[str, ...]] = [(), eric.HEADER_WORDS]
+    last: Published | None = None
+    for words in attempts:
+        try:
+            table = read_published(path, header_words=words, sheet_words=("site",))
+        except InputDataError:
+            if words:
+                continue
+            raise
+        table.frame = rename_columns(table.frame, dict(columns or {}))
+        found = detect_format(table.frame, path)
+        if found is not None and format in ("auto", found):
+            return table, found
+        if format != "auto" and found is None and words == attempts[-1]:
+            break
+        last = table
+    table = last if last is not None else read_published(path)
+    looked = "; ".join(
+        f"{name}: one of ({' | '.join(group)})"
+        for name, signature in _SIGNATURES.items()
+        for group in signature
+        if format in ("auto", name)
+    )
+    what = "a register layout" if format == "auto" else f"the {format} layout"
+    raise InputDataError(
+        f"{path}: not recognised as {what}. Looked for columns {looked}. Found: "
+        f"{', '.join(map(str, table.frame.columns[:25]))}. Map your headers with "
+        "columns = {{ ... }} or set format"
+    )
+
+
+def detect_format(frame: pd.DataFrame, path: Path) -> str | None:
+    """The register family whose columns ``frame`` has, or None."""
+    for name, signature in _SIGNATURES.items():
+        if all(column(frame, path, list(group)) for group in signature):
+            return name
+    return None
+
+
+def _read_table(table: Published, path: Path) -> Register:
+    """A table in our candidate schema (e.g. one ``estate-planner candidates`` wrote)."""
+    frame = table.frame
+    repairs: Counter[str] = Counter(table.repairs)
+    located = locate(frame, path, repairs)
+    out = pd.DataFrame(
+        {name: text(frame, column(frame, path, [name])) for name in REGISTER_COLUMNS}
+    )
+    for name in ("floor_area_m2", "spare_floor_area_m2", "annual_cost_gbp"):
+        out[name] = pd.to_numeric(out[name].str.replace(",", ""), errors="coerce")
+    flag = out["available"].str.lower()
+    out["available"] = np.select(
+        [flag.isin(["true", "yes", "y", "1"]), flag.isin(["false", "no", "n", "0"])],
+        [1.0, 0.0],
+        np.nan,
+    )
+    out["longitude"], out["latitude"] = located.lon, located.lat
+    out["located"] = ~np.isnan(located.lon)
+    out["source"] = out["source"].where(out["source"] != "", path.name)
+    out["source_id"] = out["source_id"].where(out["source_id"] != "", out["site_id"])
+    return Register(path, "table", out, table.rows_read, repairs, Counter(table.dropped))
+
+
+def read_locations(path: Path) -> pd.DataFrame:
+    """A located list (NHS.UK hospitals, ODS sites, the scenario's services...) as
+    ``code, name, longitude, latitude``."""
+    table = read_published(path)
+    frame = table.frame
+    code = column(frame, path, ["organisationcode", "organisation code", "ods code", "site code",
+                                "code", "service_id", "site_id", "id"])  # fmt: skip
+    name = column(frame, path, ["organisationname", "organisation name", "site name", "name"])
+    if code is None or name is None:
+        raise InputDataError(
+            f"{path}: a locations file needs an ODS code column (OrganisationCode, ODS code, "
+            f"site code) and a name column; found {', '.join(frame.columns[:20])}"
+        )
+    where = locate(frame, path, Counter())
+    return pd.DataFrame(
+        {
+            "code": text(frame, code),
+            "name": text(frame, name),
+            "longitude": where.lon,
+            "latitude": where.lat,
+        }
+    )
+
+
+def merge_registers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """One candidate per building: rows of different sources with the same UPRN, or
+    within :data:`SAME_BUILDING_M` of each other with a similar name or address, become
+    one with the richer fields (the first row's, its blanks filled from the other's).
+    Returns the rows and how many were merged into another."""
+    from scipy.spatial import cKDTree
+
+    from estate_planner.sources.tables import to_bng
+
+    frame = frame.reset_index(drop=True)
+    parent = list(range(len(frame)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    sources = frame["source"].to_numpy()
+
+    def join(i: int, j: int) -> None:
+        if sources[i] != sources[j]:
+            parent[max(root(i), root(j))] = min(root(i), root(j))
+
+    uprn = frame["uprn"].fillna("").astype(str)
+    for _, group in frame[uprn != ""].groupby(uprn[uprn != ""]):
+        first = group.index[0]
+        for other in group.index[1:]:
+            join(first, other)
+    placed = frame["located"].astype(bool).to_numpy()
+    if placed.sum() > 1:
+        x, y = to_bng(
+            frame.loc[placed, "longitude"].to_numpy(), frame.loc[placed, "latitude"].to_numpy()
+        )
+        rows = np.flatnonzero(placed)
+        for a, b in cKDTree(np.column_stack([x, y])).query_pairs(SAME_BUILDING_M):
+            i, j = int(rows[a]), int(rows[b])
+            if _similar(frame.iloc[i], frame.iloc[j]):
+                join(i, j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(frame)):
+        groups.setdefault(root(i), []).append(i)
+    rows_out = [_merged(frame, members) for members in groups.values()]
+    merged = sum(len(m) - 1 for m in groups.values())
+    return pd.DataFrame(rows_out, columns=frame.columns).reset_index(drop=True), merged
+
+
+def _similar(a: pd.Series, b: pd.Series) -> bool:
+    import difflib
+
+    for field in ("name", "address"):
+        left, right = plain_name(str(a[field])), plain_name(str(b[field]))
+        if left and right and difflib.SequenceMatcher(None, left, right).ratio() >= 0.8:
+            return True
+    return (
+        bool(a["postcode"])
+        and a["postcode"] == b["postcode"]
+        and plain_name(str(a["address"]))[:12] == plain_name(str(b["address"]))[:12]
+    )
+
+
+def _merged(frame: pd.DataFrame, members: list[int]) -> pd.Series:
+    row = frame.iloc[members[0]].copy()
+    for other in members[1:]:
+        extra = frame.iloc[other]
+        for name in row.index:
+            value = row[name]
+            if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
+                row[name] = extra[name]
+        said = f"same building as {extra['site_id']} in {extra['source']}"
+        row["note"] = f"{row['note']}; {said}" if row["note"] else said
+    if len(members) > 1:
+        row["source"] = " + ".join(dict.fromkeys(frame["source"].iloc[members]))
+    return row
+
+
+__all__ = [
+    "DEFAULT_USES",
+    "FORMATS",
+    "REGISTER_COLUMNS",
+    "REGISTER_KINDS",
+    "Register",
+    "detect_format",
+    "merge_registers",
+    "read_locations",
+    "read_register",
+]

@@ -1,0 +1,148 @@
+"""Council land and building assets, as published under the Local Government
+Transparency Code 2015: UPRN, name, address, map reference, tenure (vacant holdings
+are available) and holding type (bare land, open space and car parks are left out
+unless asked for). Layouts differ by council and year; columns are recognised by
+name (``UPRN``/``NLPG``, ``TenureDetail``/``SITE TENURE``, ``HoldingType``/``SITETYPE``,
+``BUILDING GIA``...)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from estate_planner.sources.published import Published
+from estate_planner.sources.registers._common import (
+    Register,
+    column,
+    finish,
+    joined,
+    locate,
+    numbers,
+    text,
+    title,
+    uprns,
+)
+
+#: Columns that mark a council asset register (one of each group)
+SIGNATURE = (
+    ("uprn", "nlpg", "unique property reference number"),
+    ("tenure", "tenuredetail", "tenure detail", "tenuretype", "site tenure", "holdingtype",
+     "holding type", "sitetype", "asset type"),
+)  # fmt: skip
+_TENURE = ["tenuredetail", "tenure detail", "site tenure", "tenure", "tenuretype", "tenure type"]
+_HOLDING = ["holdingtype", "holding type", "sitetype", "site type", "asset type", "property type"]
+_FUNCTION = ["site function", "function", "use", "current use", "asset use", "sitefunction"]
+_NAME = ["propertyname", "property name", "name", "asset name", "site name", "building name"]
+_ID = ["assetcode", "asset code", "asset_id", "asset id", "asset reference", "property reference"]
+# holdings that are land, not a building a hub could use
+_LAND = (
+    r"bare land|open space|car park|parking|playing field|allotment|cemeter|woodland|verge"
+    r"|grazing|agricultur|park\b|recreation ground|garden|common land|amenity land|farm land"
+    r"|^land$|ransom strip|footpath|highway"
+)
+
+
+def read_council_assets(table: Published, path: Path, *, include_land: bool = False) -> Register:
+    """Candidates from a council's land and building assets.
+
+    ``available`` is true for vacant holdings, false where the council or a tenant
+    occupies it (occupied, leased, licensed), blank otherwise. Floor area comes from a
+    gross internal area column (``BUILDING GIA``); 0 means none recorded, so blank.
+    A UPRN is kept as text with its leading zeros; one a spreadsheet turned into
+    scientific notation is not trusted (blank, with a note).
+    """
+    frame = table.frame
+    dropped: Counter[str] = Counter(table.dropped)
+    repairs: Counter[str] = Counter(table.repairs)
+    uprn, uprn_note = uprns(text(frame, column(frame, path, list(SIGNATURE[0]))))
+    if (uprn_note != "").any():
+        repairs["UPRN in scientific notation: not trusted, left blank"] += int(
+            (uprn_note != "").sum()
+        )
+    holding_type = text(frame, column(frame, path, _HOLDING))
+    function = text(frame, column(frame, path, _FUNCTION))
+    holding = joined(holding_type, function)
+    located = locate(frame, path, repairs, prefer_bng=True)
+    own_id = text(frame, column(frame, path, _ID))
+    name = title(text(frame, column(frame, path, _NAME)))
+    address = joined(
+        *(
+            title(text(frame, column(frame, path, names)))
+            for names in (
+                ["secondary_address", "secondary address", "address line 1", "address"],
+                ["streetname", "street name", "street"],
+                ["posttown", "post town", "town"],
+            )
+        )
+    )
+    # the council's own asset id where it names one row; else with the UPRN beside it
+    # (Cheltenham gives several buildings of one holding the same asset code)
+    shared = own_id.duplicated(keep=False) & (own_id != "")
+    own_id = own_id.where(~shared, own_id + "/" + uprn.where(uprn != "", frame.index.astype(str)))
+    out = pd.DataFrame(
+        {
+            "source_id": own_id.where(own_id != "", uprn),
+            "uprn": uprn,
+            "name": name.where(name != "", address),
+            "kind": "council",
+            "use": holding,
+            "address": address,
+            "postcode": text(frame, column(frame, path, ["postcode", "post code"])).str.replace(
+                r"\s+", " ", regex=True
+            ),
+            "floor_area_m2": _floor_area(frame, path),
+            "spare_floor_area_m2": np.nan,
+            "annual_cost_gbp": np.nan,
+            "available": _vacant(text(frame, column(frame, path, _TENURE)), frame, path),
+            "longitude": located.lon,
+            "latitude": located.lat,
+            "note": _notes(located.reason, uprn_note.to_numpy()),
+        }
+    )
+    if not include_land:
+        land = _is_land(holding_type, function)
+        if land.any():
+            dropped["land, not a building (include_land = true keeps it)"] += int(land.sum())
+            out = out[~land.to_numpy()]
+    frame_out = finish(out, source=path.name, id_prefix="asset-", dropped=dropped)
+    return Register(path, "council_assets", frame_out, table.rows_read, repairs, dropped)
+
+
+def _is_land(holding_type: pd.Series, function: pd.Series) -> pd.Series:
+    """Land, not a building: the holding type says land only, or what the site is for
+    does ("Small holding - bare land", "Car park"), whatever the type says."""
+    kind, use = holding_type.str.lower(), function.str.lower()
+    return (
+        kind.str.fullmatch(r"land|land only|open land")
+        | use.str.contains(_LAND, regex=True)
+        | ((use == "") & kind.str.contains(_LAND, regex=True) & ~kind.str.contains("building"))
+    )
+
+
+def _floor_area(frame: pd.DataFrame, path: Path) -> pd.Series:
+    name = column(
+        frame, path, ["building gia", "gia", "gross internal area", "floor area", "gia m2"]
+    )
+    if name is None:
+        return pd.Series(np.nan, index=frame.index)
+    area = numbers(text(frame, name))
+    return area.where(area > 0)
+
+
+def _vacant(tenure: pd.Series, frame: pd.DataFrame, path: Path) -> pd.Series:
+    """1.0 vacant, 0.0 occupied or let, NaN where the register does not say."""
+    other = text(frame, column(frame, path, ["tenuretype", "tenure type", "occupancy", "status"]))
+    said = (tenure + " " + other).str.lower()
+    state = pd.Series(np.nan, index=frame.index)
+    state[said.str.contains(r"occupied|leasehold|leased|licen[cs]e|let\b|tenant", regex=True)] = 0.0
+    state[said.str.contains(r"vacant|empty|unoccupied|surplus|disposal", regex=True)] = 1.0
+    return state
+
+
+def _notes(*columns: np.ndarray) -> np.ndarray:
+    return np.array(
+        ["; ".join(p for p in parts if p) for parts in zip(*columns, strict=True)], dtype=object
+    )
