@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from estate_planner._errors import InputDataError
@@ -75,6 +76,8 @@ def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Rea
         readers[key] = partial(_services_file, service, key)
     if scenario.candidates.path is not None:
         readers["candidates.path"] = lambda _: estate.read_candidates(scenario.candidates)
+    for i, register in enumerate(scenario.candidates.registers):
+        readers[f"candidates.registers[{i}]"] = partial(_register, register, i)
     if scenario.candidates.from_osm:
         readers["candidates.from_osm"] = lambda _: estate.candidates_from_osm(
             scenario.network.osm
@@ -96,6 +99,44 @@ def _boundary(path: Any, _: dict[str, Any], key: str = "area.boundary") -> tuple
 
 def _services_file(config: Any, key: str, _: dict[str, Any]) -> tuple[Any, Provenance]:
     return estate.read_services(config, key)
+
+
+def _register(config: Any, i: int, found: dict[str, Any]) -> tuple[Any, Provenance]:
+    """A property register's located rows as candidates; ERIC sites are placed by the
+    register's ``locations`` and the services already read (hospital lists)."""
+    from estate_planner.sources.registers import read_register, register_candidates
+
+    services = [v for k, v in found.items() if k.startswith("services[") and v is not None]
+    boundary = found.get("area.boundary")
+    shapes = boundary if boundary is not None else found.get("demand.areas")
+    register = read_register(
+        config.path,
+        format=config.format,
+        columns=config.columns,
+        locations=config.locations,
+        located=services_as_places(services),
+        uses=config.uses,
+        include_land=config.include_land,
+        area=shapes.geometry.union_all() if shapes is not None else None,
+    )
+    return register_candidates(register, f"candidates.registers[{i}]")
+
+
+def services_as_places(frames: list[gpd.GeoDataFrame]) -> pd.DataFrame | None:
+    """Services read for the scenario as a located list (``code, name, longitude,
+    latitude``) for placing ERIC sites."""
+    if not frames:
+        return None
+    services = pd.concat(frames, ignore_index=True)
+    lonlat = gpd.GeoSeries(services.geometry, crs=BNG).to_crs("EPSG:4326")
+    return pd.DataFrame(
+        {
+            "code": services["service_id"].to_numpy(),
+            "name": services["name"].to_numpy(),
+            "longitude": lonlat.x.to_numpy(),
+            "latitude": lonlat.y.to_numpy(),
+        }
+    )
 
 
 def _no_population(_: dict[str, Any]) -> tuple[Any, Provenance]:
@@ -180,8 +221,8 @@ def assemble_inputs(
     services = _clip(
         services, area, "services", "service_id", [r for r in records if r.key[:9] == "services["]
     )
-    candidates = _candidates(found)
-    from_lists = [r for r in records if r.key in ("candidates.path", "candidates.from_osm")]
+    candidates = _candidates(found, records)
+    from_lists = [r for r in records if _is_candidate_source(r.key)]
     candidates = _clip(candidates, area, "candidates", "site_id", from_lists)
     centres = found.get("candidates.town_centres")
     candidates = candidates.copy()
@@ -201,32 +242,78 @@ def assemble_inputs(
 
 
 def _services(found: dict[str, Any], scenario: Scenario) -> gpd.GeoDataFrame:
-    frames = [found[f"services[{i}].path"] for i in range(len(scenario.services))]
+    keys = [f"services[{i}].path" for i in range(len(scenario.services))]
+    frames = [found[key].assign(_key=key) for key in keys]
     if not frames:
         return gpd.GeoDataFrame(
-            {"service_id": [], "name": [], "kind": [], "capacity": []},
+            {"service_id": [], "name": [], "kind": [], "capacity": [], "_key": []},
             geometry=gpd.GeoSeries([], crs=BNG),
         )
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=BNG)
 
 
-def _candidates(found: dict[str, Any]) -> gpd.GeoDataFrame:
-    frames = [found[k] for k in ("candidates.path", "candidates.from_osm") if k in found]
+def _candidates(found: dict[str, Any], records: list[Provenance]) -> gpd.GeoDataFrame:
+    """Every candidate source in one frame; the same building in two registers (or a
+    register and the list or OSM) becomes one candidate, each merge recorded."""
+    from estate_planner.sources.registers import merge_candidates
+
+    keys = [k for k in found if _is_candidate_source(k)]
+    frames = [_with_register_columns(found[k], k) for k in keys]
     both = pd.concat(frames, ignore_index=True)
+    if any(k.startswith("candidates.registers[") for k in keys):
+        both, merged = merge_candidates(both)
+        if merged:
+            warnings.warn(
+                f"merged {merged} candidates listed in two sources into the same building "
+                "(same UPRN, or within 25 m with a similar name or address)",
+                UserWarning,
+                stacklevel=2,
+            )
+            for record in records:
+                if record.key in keys:
+                    record.counts["merged: the same building in another register"] = merged
     dupes = both["site_id"][both["site_id"].duplicated()]
     if len(dupes):
         raise InputDataError(
-            f"site ids repeat between the property list and OSM: {', '.join(dupes[:5])}; "
-            "give the list's properties ids that do not start with 'osm-'"
+            f"site ids repeat between candidate sources: {', '.join(dupes[:5])}; give the "
+            "list's properties ids that do not start with 'osm-', 'rates-', 'asset-' or 'eric-'"
         )
     return gpd.GeoDataFrame(both, geometry="geometry", crs=BNG)
+
+
+def _is_candidate_source(key: str) -> bool:
+    return key in ("candidates.path", "candidates.from_osm") or key.startswith(
+        "candidates.registers["
+    )
+
+
+def _with_register_columns(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+    """A list's or OSM's candidates with the columns registers carry (blank)."""
+    out = frame.copy()
+    source = {"candidates.path": "property list", "candidates.from_osm": "OpenStreetMap"}
+    defaults: dict[str, Any] = {
+        "use": "",
+        "spare_floor_area_m2": np.nan,
+        "source": source.get(key, key),
+        "source_id": out["site_id"],
+        "uprn": "",
+        "address": "",
+        "postcode": "",
+        "note": "",
+    }
+    for name, value in defaults.items():
+        if name not in out.columns:
+            out[name] = value
+    out["available"] = out["available"].astype(float)
+    out["_key"] = key
+    return out
 
 
 def _clip(
     frame: gpd.GeoDataFrame, area: Any, what: str, id_column: str, records: list[Provenance]
 ) -> gpd.GeoDataFrame:
     """The rows inside ``area``; the rest are counted against the file they came from
-    (national NHS lists are clipped here by design) and warned about, with ids."""
+    (its ``_key``; national NHS lists are clipped here by design) and warned about."""
     inside = frame.geometry.within(area).to_numpy()
     if not inside.all():
         outside = frame.loc[~inside, id_column]
@@ -236,13 +323,13 @@ def _clip(
             UserWarning,
             stacklevel=2,
         )
-    # rows used are those inside the study area, per file (the frames are in key order)
-    start = 0
+    used = frame.loc[inside, "_key"].value_counts()
+    left_out = frame.loc[~inside, "_key"].value_counts()
     for record in records:
-        stop = start + record.rows_used
-        record.rows_used = int(inside[start:stop].sum())
-        start = stop
-    kept = frame[inside].reset_index(drop=True)
+        record.rows_used = int(used.get(record.key, 0))
+        if left_out.get(record.key, 0):
+            record.counts["dropped: outside the study area"] = int(left_out[record.key])
+    kept = frame[inside].drop(columns="_key").reset_index(drop=True)
     if kept.empty:
         raise InputDataError(
             f"no {what} lie inside the study area (plus area.buffer_m); check the files "

@@ -38,7 +38,7 @@ def test_worked_example() -> None:
 
 def test_contributions_add_up_to_the_score() -> None:
     config = ScoringConfig(
-        weights=dict(zip(CRITERIA, [3, 1, 4, 1, 5, 9, 2], strict=True)),
+        weights=dict(zip(CRITERIA, [3, 1, 4, 1, 5, 9, 2, 6], strict=True)),
         min_floor_area_m2=150,
         max_floor_area_m2=300,
     )
@@ -62,7 +62,7 @@ def test_hard_constraints_keep_their_reasons() -> None:
     reasons = exclusions(candidates(), config, budget_gbp=20_000)
     assert reasons[0] == "floor area under 150 m2"
     assert reasons[1] == "kind excluded; costs more than the budget 20,000"
-    assert reasons[2] == "not available"
+    assert reasons[2] == "not available (or not known to be)"
     assert reasons[3] == "costs more than the budget 20,000"
     table = score(candidates(), config, reasons)
     assert table["rank"].isna().all()
@@ -94,3 +94,17 @@ def test_sensitivity_ranges_contain_the_ranking_and_flag_the_close_calls() -> No
     assert out.loc[3, "p_top_k"] == 0.0
     again = sensitivity(table, config, eligible, cands["site_id"], top_k=1, runs=300, seed=3)
     pd.testing.assert_frame_equal(out, again)  # seeded
+
+
+def test_unknown_availability_scores_half_and_is_not_taken_as_available() -> None:
+    frame = candidates().assign(available=[1.0, np.nan, 0.0, 1.0])
+    config = ScoringConfig(weights={"available": 1}, available_only=True)
+    table = score(frame, config, exclusions(frame, config))
+    assert table["criterion_available"].tolist() == [1.0, 0.5, 0.0, 1.0]
+    assert table.loc[1, "excluded_reason"] == "not available (or not known to be)"
+
+
+def test_spare_floor_area_keeps_proportion_and_unknown_is_none() -> None:
+    frame = candidates().assign(spare_floor_area_m2=[0.0, 500.0, np.nan, 250.0])
+    table = score(frame, ScoringConfig(weights={"spare_floor_area": 1}), pd.Series("", index=range(4)))
+    assert table["criterion_spare_floor_area"].tolist() == [0.0, 1.0, 0.0, 0.5]

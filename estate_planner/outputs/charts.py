@@ -23,7 +23,8 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     low, high = min(low, high), max(low, high)
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"cannot scale a chart to [{low}, {high}]")
-    if high == low:
+    # a span too small to divide (0 .. 5e-324 underflows) is drawn as a flat value
+    if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):
         low, high = (low - 1, high + 1) if low else (0.0, 1.0)
     raw = (high - low) / max(count, 1)
     power = 10 ** math.floor(math.log10(raw))

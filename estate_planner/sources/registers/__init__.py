@@ -31,7 +31,7 @@ from estate_planner.sources.registers._common import (
     plain_name,
     text,
 )
-from estate_planner.sources.tables import rename_columns
+from estate_planner.sources.tables import Provenance, rename_columns
 
 RegisterFormat = Literal["auto", "business_rates", "council_assets", "eric", "table"]
 FORMATS: tuple[str, ...] = ("business_rates", "council_assets", "eric", "table")
@@ -197,16 +197,29 @@ def read_locations(path: Path) -> pd.DataFrame:
 
 
 def merge_registers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """One candidate per building: rows of different sources with the same UPRN, or
-    within :data:`SAME_BUILDING_M` of each other with a similar name or address, become
-    one with the richer fields (the first row's, its blanks filled from the other's).
-    Returns the rows and how many were merged into another."""
-    from scipy.spatial import cKDTree
-
+    """One row per building among register rows (``longitude``/``latitude``): rows of
+    different sources with the same UPRN, or within :data:`SAME_BUILDING_M` of each
+    other with a similar name or address, become one with the richer fields (the first
+    row's, its blanks filled from the other's). Returns the rows and how many were
+    merged into another."""
     from estate_planner.sources.tables import to_bng
 
     frame = frame.reset_index(drop=True)
+    x, y = to_bng(frame["longitude"].to_numpy(float), frame["latitude"].to_numpy(float))
+    return _merge(frame, x, y)
+
+
+def merge_candidates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """:func:`merge_registers` for candidates with point geometry in BNG."""
+    frame = frame.reset_index(drop=True)
+    return _merge(frame, frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
+
+
+def _merge(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFrame, int]:
+    from scipy.spatial import cKDTree
+
     parent = list(range(len(frame)))
+    sources = frame["source"].to_numpy()
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -214,33 +227,66 @@ def merge_registers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
             i = parent[i]
         return i
 
-    sources = frame["source"].to_numpy()
-
     def join(i: int, j: int) -> None:
         if sources[i] != sources[j]:
             parent[max(root(i), root(j))] = min(root(i), root(j))
 
     uprn = frame["uprn"].fillna("").astype(str)
     for _, group in frame[uprn != ""].groupby(uprn[uprn != ""]):
-        first = group.index[0]
         for other in group.index[1:]:
-            join(first, other)
-    placed = frame["located"].astype(bool).to_numpy()
-    if placed.sum() > 1:
-        x, y = to_bng(
-            frame.loc[placed, "longitude"].to_numpy(), frame.loc[placed, "latitude"].to_numpy()
-        )
-        rows = np.flatnonzero(placed)
-        for a, b in cKDTree(np.column_stack([x, y])).query_pairs(SAME_BUILDING_M):
-            i, j = int(rows[a]), int(rows[b])
-            if _similar(frame.iloc[i], frame.iloc[j]):
+            join(int(group.index[0]), int(other))
+    placed = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if len(placed) > 1:
+        tree = cKDTree(np.column_stack([x[placed], y[placed]]))
+        for a, b in tree.query_pairs(SAME_BUILDING_M):
+            i, j = int(placed[a]), int(placed[b])
+            if sources[i] != sources[j] and _similar(frame.iloc[i], frame.iloc[j]):
                 join(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(len(frame)):
         groups.setdefault(root(i), []).append(i)
-    rows_out = [_merged(frame, members) for members in groups.values()]
-    merged = sum(len(m) - 1 for m in groups.values())
-    return pd.DataFrame(rows_out, columns=frame.columns).reset_index(drop=True), merged
+    if all(len(members) == 1 for members in groups.values()):
+        return frame, 0
+    rows = [_merged(frame, members) for members in groups.values()]
+    out = pd.DataFrame(rows, columns=frame.columns).reset_index(drop=True)
+    if hasattr(frame, "geometry"):
+        import geopandas as gpd
+
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
+    return out, sum(len(members) - 1 for members in groups.values())
+
+
+def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Provenance]:
+    """A register's located rows as candidates (point geometry in BNG) and its record
+    for the manifest: rows read, used, and repaired or dropped by reason."""
+    import geopandas as gpd
+
+    from estate_planner.sources.tables import BNG, provenance
+
+    rows = register.frame
+    located = rows["located"].astype(bool)
+    record = provenance(key, register.path)
+    record.rows_read = register.rows_read
+    counts = {f"repaired: {k}": v for k, v in register.repairs.items()}
+    counts |= {f"dropped: {k}": v for k, v in register.dropped.items()}
+    unplaced = rows.loc[~located, "note"].str.split(":").str[0].replace("", "not located")
+    for reason, n in unplaced.value_counts().items():
+        counts[f"dropped: {reason}"] = int(n)
+    record.counts = counts
+    if (~located).any():
+        record.drop(
+            "not located (see the note of each in `estate-planner candidates`)",
+            rows.loc[~located, "source_id"],
+            what="register rows",
+        )
+    kept = rows[located]
+    geometry = gpd.points_from_xy(kept["longitude"], kept["latitude"], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        kept.drop(columns=["longitude", "latitude", "located"]), geometry=geometry
+    ).to_crs(BNG)
+    frame["available"] = frame["available"].astype(float)
+    record.rows_used = len(frame)
+    return frame.reset_index(drop=True), record
 
 
 def _similar(a: pd.Series, b: pd.Series) -> bool:
@@ -279,7 +325,9 @@ __all__ = [
     "REGISTER_KINDS",
     "Register",
     "detect_format",
+    "merge_candidates",
     "merge_registers",
     "read_locations",
     "read_register",
+    "register_candidates",
 ]
