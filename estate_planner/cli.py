@@ -50,7 +50,58 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, default=Path("maps/compare"), help="output folder")
     validate = sub.add_parser("validate", help="check every input of a scenario without running it")
     validate.add_argument("scenario", type=Path)
+    registers = sub.add_parser(
+        "candidates",
+        help="build a candidate list from property registers (business rates, council "
+        "assets, NHS ERIC)",
+    )
+    registers.add_argument("files", type=Path, nargs="+", help="register files, as published")
+    registers.add_argument("--out", type=Path, default=Path("candidates.csv"), help="CSV to write")
+    registers.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "business_rates", "council_assets", "eric", "table"],
+        help="the files' layout (default: recognised by their columns)",
+    )
+    registers.add_argument(
+        "--locations", type=Path, nargs="*", default=[], help="lists that place ERIC sites"
+    )
+    registers.add_argument(
+        "--uses", nargs="*", default=None, help="business-rates kinds to keep (e.g. retail office)"
+    )
+    registers.add_argument(
+        "--include-land", action="store_true", help="keep council land that is not a building"
+    )
     return parser
+
+
+def _candidates(args: argparse.Namespace) -> int:
+    from estate_planner.sources.registers import (
+        candidate_list,
+        not_located_reasons,
+        write_candidate_list,
+    )
+
+    rows, registers, merged = candidate_list(
+        args.files,
+        format=args.format,
+        locations=args.locations,
+        uses=args.uses,
+        include_land=args.include_land,
+    )
+    for register in registers:
+        print(f"{register.path.name} ({register.format}): {register.rows_read:,} rows read, "
+              f"{len(register.frame):,} kept")  # fmt: skip
+        for what, counts in (("dropped", register.dropped), ("repaired", register.repairs)):
+            for reason, n in counts.most_common():
+                print(f"  {what} {n:,}: {reason}")
+        for head, count in not_located_reasons(register.frame).items():
+            print(f"  not located {count:,}: {head} (kept, coordinates blank)")
+    if merged:
+        print(f"merged {merged:,} entries listed in two registers into the same building")
+    write_candidate_list(rows, args.out)
+    print(f"{len(rows):,} candidates ({int(rows['located'].sum()):,} located) in {args.out}")
+    return EXIT_OK
 
 
 class _Progress:
@@ -145,6 +196,8 @@ def main(argv: Sequence[str] | None = None, *, drawing: Drawing | None = None) -
         if args.command == "run":
             out = args.out or args.scenario.resolve().parent / "out"
             return _run(args.scenario, out, progress, drawing)
+        if args.command == "candidates":
+            return _candidates(args)
         return _validate(args.scenario)
     except EstatePlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

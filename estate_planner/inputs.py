@@ -265,7 +265,8 @@ def _candidates(found: dict[str, Any], records: list[Provenance]) -> gpd.GeoData
         if merged:
             warnings.warn(
                 f"merged {merged} candidates listed in two sources into the same building "
-                "(same UPRN, or within 25 m with a similar name or address)",
+                "(same UPRN; within 25 m with a similar name or address; or the same name "
+                "within 250 m)",
                 UserWarning,
                 stacklevel=2,
             )

@@ -298,12 +298,43 @@ def candidate_popup(row: pd.Series) -> str:
     return (
         f'<div class="ep-popup"><b>{esc(row["name"])}</b><br>{status}{reason}'
         f"{esc(row['kind'])} · site {esc(row['site_id'])}<br>"
+        f"{_provenance(row)}"
         f"Rank {_fmt(row['rank'])} · score {row['score']:.3f}<br>"
         f"Need reached: {_fmt(row['need_reached'])}<br>"
         f"Unmet need reached: {_fmt(row['unmet_need_reached'])}<br>"
         f"Annual cost: £{_fmt(row['annual_cost_gbp'])} · floor area {_fmt(row['floor_area_m2'])} m²"
+        f"{_spare(row)}<br>Available now: {_available(row.get('available'))}"
         f"<table><tr><th>criterion</th><th>contribution</th></tr>{parts}</table></div>"
     )
+
+
+def _provenance(row: pd.Series) -> str:
+    """Where a candidate comes from and its identifiers (UPRN, ODS site code, rates
+    reference), so a team can find it in its own register."""
+    source = row.get("source")
+    if not isinstance(source, str) or not source:
+        return ""
+    ids = [f"ref {esc(row['source_id'])}"] if row.get("source_id") else []
+    if row.get("uprn"):
+        ids.append(f"UPRN {esc(row['uprn'])}")
+    use = f"{esc(row['use'])}<br>" if row.get("use") else ""
+    said = f" ({', '.join(ids)})" if ids else ""
+    return f"{use}From {esc(source)}{said}<br>"
+
+
+def _spare(row: pd.Series) -> str:
+    spare = row.get("spare_floor_area_m2")
+    if spare is None or pd.isna(spare):
+        return ""
+    return f" · spare {_fmt(spare)} m²"
+
+
+def _available(value: object) -> str:
+    try:
+        known = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "not known"
+    return "not known" if np.isnan(known) else "yes" if known == 1 else "no"
 
 
 def _add_candidates(fmap: folium.Map, result: MapSource) -> None:

@@ -31,6 +31,25 @@ LICENCES = {
 }
 
 
+#: licences of the property registers, by the family the reader recognised
+REGISTER_LICENCES = {
+    "eric": "NHS Digital (NHS England) ERIC, Open Government Licence v3.0",
+    "business_rates": "the council's business-rates list, Open Government Licence v3.0; "
+    "rateable values: Valuation Office Agency",
+    "council_assets": "the council's land and assets (Transparency Code 2015), "
+    "Open Government Licence v3.0",
+    "table": "your organisation's property data",
+}
+
+
+def licence(key: str, layout: str = "") -> str:
+    """The licence to credit for an input, by its scenario key (and, for a register,
+    the family it was read as)."""
+    if key.startswith("candidates.registers["):
+        return REGISTER_LICENCES.get(layout or "table", "")
+    return LICENCES.get(key.split("[")[0], LICENCES.get(key, ""))
+
+
 def charts(result: RunResult) -> list[dict[str, str]]:
     """Coverage curve, travel time by decile, rank stability and the score breakdown of
     the top 10, as inline SVG."""
@@ -187,7 +206,7 @@ def context(result: RunResult) -> dict[str, Any]:
             "file": Path(p.path).name,
             "read": p.rows_read,
             "used": p.rows_used,
-            "licence": LICENCES.get(p.key.split("[")[0], LICENCES.get(p.key, "")),
+            "licence": licence(p.key, p.layout),
         }
         for p in result.inputs.provenance
     ]

@@ -15,6 +15,12 @@ RANKING_COLUMNS = [
     "site_id",
     "name",
     "kind",
+    "use",
+    "source",
+    "source_id",
+    "uprn",
+    "address",
+    "postcode",
     "score",
     "selected",
     "selection_order",
@@ -24,6 +30,7 @@ RANKING_COLUMNS = [
     "unmet_need_reached",
     "deprivation_reached",
     "floor_area_m2",
+    "spare_floor_area_m2",
     "annual_cost_gbp",
     "available",
     "in_town_centre",
@@ -34,6 +41,7 @@ RANKING_COLUMNS = [
     "stable",
     *[f"criterion_{c}" for c in CRITERIA],
     *[f"contribution_{c}" for c in CRITERIA],
+    "note",
 ]
 
 
@@ -44,6 +52,9 @@ def ranking_table(result: RunResult) -> pd.DataFrame:
     runs (blank when ``scoring.sensitivity_runs = 0``).
     """
     frame = pd.DataFrame(result.candidates.reindex(columns=RANKING_COLUMNS))
+    # available now: true, false, or blank where the source does not say
+    known = frame["available"].astype(float)
+    frame["available"] = known.map({1.0: "true", 0.0: "false"}).fillna("")
     frame = frame.assign(_unranked=frame["rank"].isna())
     frame = frame.sort_values(["_unranked", "rank", "site_id"], kind="stable")
     return frame.drop(columns="_unranked").reset_index(drop=True)

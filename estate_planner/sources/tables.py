@@ -43,6 +43,8 @@ class Provenance:
     dropped: list[str] = field(default_factory=list)
     #: rows repaired or dropped, by reason ("dropped: ..." / "repaired: ...")
     counts: dict[str, int] = field(default_factory=dict)
+    #: the layout the file was read as, where there are several (registers)
+    layout: str = ""
 
     def drop(self, reason: str, rows: Iterable[object], *, what: str = "rows") -> None:
         """Record dropped rows and warn, naming them."""

@@ -44,6 +44,9 @@ _SIGNATURES = {
 }
 #: How many metres apart two registers' entries may be and still be one building
 SAME_BUILDING_M = 25.0
+#: ... when they carry the same name: one list may place a site at its entrance and
+#: another at the middle of its grounds (OSM and NHS.UK put Rutland Memorial ~100 m apart)
+SAME_NAME_M = 250.0
 
 
 def read_register(
@@ -127,17 +130,22 @@ def _read_layout(
             break
         last = table
     table = last if last is not None else read_published(path)
+    names = {
+        "eric": "ERIC site data",
+        "business_rates": "a business-rates list",
+        "council_assets": "a council asset register",
+        "table": "a candidate table",
+    }
     looked = "; ".join(
-        f"{name}: one of ({' | '.join(group)})"
+        f"{names[name]}: " + " and ".join(f"({' or '.join(group)})" for group in signature)
         for name, signature in _SIGNATURES.items()
-        for group in signature
         if format in ("auto", name)
     )
     what = "a register layout" if format == "auto" else f"the {format} layout"
     raise InputDataError(
-        f"{path}: not recognised as {what}. Looked for columns {looked}. Found: "
-        f"{', '.join(map(str, table.frame.columns[:25]))}. Map your headers with "
-        "columns = {{ ... }} or set format"
+        f"{path}: not recognised as {what}. Looked for columns, for {looked}. Found: "
+        f"{', '.join(map(str, table.frame.columns[:25]))}. Name your columns as one of these "
+        "with columns = {...} in the scenario, or set format"
     )
 
 
@@ -198,9 +206,10 @@ def read_locations(path: Path) -> pd.DataFrame:
 
 def merge_registers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """One row per building among register rows (``longitude``/``latitude``): rows of
-    different sources with the same UPRN, or within :data:`SAME_BUILDING_M` of each
-    other with a similar name or address, become one with the richer fields (the first
-    row's, its blanks filled from the other's). Returns the rows and how many were
+    different sources with the same UPRN, within :data:`SAME_BUILDING_M` of each other
+    with a similar name or address, or within :data:`SAME_NAME_M` with the same name,
+    become one with the richer fields (the first row's, its blanks filled from the
+    other's). Returns the rows and how many were
     merged into another."""
     from estate_planner.sources.tables import to_bng
 
@@ -236,11 +245,16 @@ def _merge(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFr
         for other in group.index[1:]:
             join(int(group.index[0]), int(other))
     placed = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    names = frame["name"].fillna("").astype(str).map(plain_name).to_numpy()
     if len(placed) > 1:
         tree = cKDTree(np.column_stack([x[placed], y[placed]]))
-        for a, b in tree.query_pairs(SAME_BUILDING_M):
+        for a, b in tree.query_pairs(SAME_NAME_M):
             i, j = int(placed[a]), int(placed[b])
-            if sources[i] != sources[j] and _similar(frame.iloc[i], frame.iloc[j]):
+            if sources[i] == sources[j]:
+                continue
+            same_name = bool(names[i]) and names[i] == names[j]
+            near = np.hypot(x[i] - x[j], y[i] - y[j]) <= SAME_BUILDING_M
+            if same_name or (near and _similar(frame.iloc[i], frame.iloc[j])):
                 join(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(len(frame)):
@@ -269,10 +283,10 @@ def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Pro
     record.rows_read = register.rows_read
     counts = {f"repaired: {k}": v for k, v in register.repairs.items()}
     counts |= {f"dropped: {k}": v for k, v in register.dropped.items()}
-    unplaced = rows.loc[~located, "note"].str.split(":").str[0].replace("", "not located")
-    for reason, n in unplaced.value_counts().items():
+    for reason, n in not_located_reasons(rows).items():
         counts[f"dropped: {reason}"] = int(n)
     record.counts = counts
+    record.layout = register.format
     if (~located).any():
         record.drop(
             "not located (see the note of each in `estate-planner candidates`)",
@@ -287,6 +301,51 @@ def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Pro
     frame["available"] = frame["available"].astype(float)
     record.rows_used = len(frame)
     return frame.reset_index(drop=True), record
+
+
+def candidate_list(
+    paths: Sequence[Path],
+    *,
+    format: RegisterFormat = "auto",
+    locations: Sequence[Path] = (),
+    uses: Iterable[str] | None = None,
+    include_land: bool = False,
+) -> tuple[pd.DataFrame, list[Register], int]:
+    """Registers read and merged into one list (``estate-planner candidates``): every
+    entry kept, located or not; the registers read; how many entries were merged."""
+    registers = [
+        read_register(
+            path, format=format, locations=locations, uses=uses, include_land=include_land
+        )
+        for path in paths
+    ]
+    rows = pd.concat([r.frame for r in registers], ignore_index=True)
+    merged = 0
+    if len(registers) > 1:
+        rows, merged = merge_registers(rows)
+    return rows[list(REGISTER_COLUMNS)], registers, merged
+
+
+def write_candidate_list(rows: pd.DataFrame, path: Path) -> None:
+    """Write the list as CSV that reads back as ``candidates.path`` (``available`` and
+    ``located`` as true/false, blank where not known)."""
+    out = rows.copy()
+    flag = {1.0: "true", 0.0: "false"}
+    out["available"] = out["available"].map(flag).fillna("")
+    out["located"] = out["located"].map({True: "true", False: "false"})
+    for name in ("floor_area_m2", "spare_floor_area_m2", "annual_cost_gbp"):
+        out[name] = out[name].round(0).astype("Int64")
+    for name in ("longitude", "latitude"):
+        out[name] = out[name].round(6)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, lineterminator="\n")
+
+
+def not_located_reasons(rows: pd.DataFrame) -> pd.Series:
+    """How many rows are not located, by reason (the head of each one's note)."""
+    notes = rows.loc[~rows["located"].astype(bool), "note"].fillna("")
+    heads = notes.str.split(r" \(|:", regex=True).str[0].replace("", "not located")
+    return heads.value_counts()
 
 
 def _similar(a: pd.Series, b: pd.Series) -> bool:
@@ -324,10 +383,13 @@ __all__ = [
     "REGISTER_COLUMNS",
     "REGISTER_KINDS",
     "Register",
+    "candidate_list",
     "detect_format",
     "merge_candidates",
     "merge_registers",
+    "not_located_reasons",
     "read_locations",
     "read_register",
     "register_candidates",
+    "write_candidate_list",
 ]

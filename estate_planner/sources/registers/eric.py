@@ -112,7 +112,7 @@ def _locate(
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
     note = np.full(n, "", dtype=object)
     if located is None or located.empty:
-        note[:] = "not located: no located list given (locations, or hospital lists)"
+        note[:] = "no located list to find sites in (give locations: a hospital list)"
         return lon, lat, note
     by_code = located.drop_duplicates("code").set_index("code")[["longitude", "latitude"]]
     places = located.assign(key=located["name"].map(plain_name))
@@ -133,8 +133,8 @@ def _locate(
         found = next(((pool[key], where) for pool, where in pools if key in pool), None)
         if found is None:
             note[i] = (
-                f"not located: site code {code} is not in the located list and no one "
-                f"place there is named {site.name!r}"
+                f"no place with its site code or name (site code {code} is not in the "
+                f"located list and no one place there is named {site.name!r})"
             )
             continue
         place, where = found
