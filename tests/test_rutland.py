@@ -70,9 +70,15 @@ def test_the_four_gp_practices_are_placed(rutland) -> None:  # type: ignore[no-u
     assert "RWELR" in set(rutland.services["service_id"])  # Rutland Memorial Hospital
 
 
-def test_candidates_come_from_the_osm_extract(rutland) -> None:  # type: ignore[no-untyped-def]
+def test_candidates_come_from_the_osm_extract_and_eric(rutland) -> None:  # type: ignore[no-untyped-def]
     cands = rutland.candidates
-    assert (cands["site_id"].str.startswith("osm-")).all()
+    assert (cands["site_id"].str.startswith("osm-") | (cands["site_id"] == "eric-RT5PC")).all()
+    # Rutland Memorial Hospital from ERIC, with its real floor area and spare space, is
+    # one candidate with its OSM entry (NHS.UK and OSM place it 96 m apart)
+    memorial = cands[cands["name"] == "Rutland Memorial Hospital"]
+    assert memorial["site_id"].tolist() == ["eric-RT5PC"]
+    assert memorial["source"].iloc[0].endswith("_13944.XLS + OpenStreetMap")
+    assert memorial["floor_area_m2"].iloc[0] == 2870 and memorial["spare_floor_area_m2"].iloc[0] == 174
     assert (cands["kind"] == "retail").sum() >= 9  # PROVENANCE: shop=vacant x9
     assert cands["name"].str.startswith("Vacant shop, 34 Melton Road").any()
     assert {"council", "nhs", "retail"} <= set(cands["kind"])

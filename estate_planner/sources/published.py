@@ -218,7 +218,7 @@ def _join_broken_quotes(row: list[str], width: int, result: Published) -> list[s
     if len(starts) < 2:
         return row
     first, last = starts[0], starts[1]
-    joined = ", ".join(cell.strip('"').strip() for cell in row[first : last + 1])
+    joined = ", ".join(cell.replace('"', "").strip() for cell in row[first : last + 1])
     fixed = [*row[:first], joined, *row[last + 1 :]]
     if len(fixed) <= width:
         result.repairs["a cell split by a stray quote joined back"] += 1

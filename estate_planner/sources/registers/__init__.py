@@ -229,6 +229,9 @@ def _merge(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFr
 
     parent = list(range(len(frame)))
     sources = frame["source"].to_numpy()
+    # a building holds at most one row of each source: two rows of one register are two
+    # entries there (two units, two assessments), even when a third row lies near both
+    held = [{source} for source in sources]
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -237,8 +240,10 @@ def _merge(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFr
         return i
 
     def join(i: int, j: int) -> None:
-        if sources[i] != sources[j]:
-            parent[max(root(i), root(j))] = min(root(i), root(j))
+        a, b = sorted((root(i), root(j)))
+        if a != b and not held[a] & held[b]:
+            parent[b] = a
+            held[a] |= held[b]
 
     uprn = frame["uprn"].fillna("").astype(str)
     for _, group in frame[uprn != ""].groupby(uprn[uprn != ""]):
@@ -248,7 +253,10 @@ def _merge(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFr
     names = frame["name"].fillna("").astype(str).map(plain_name).to_numpy()
     if len(placed) > 1:
         tree = cKDTree(np.column_stack([x[placed], y[placed]]))
-        for a, b in tree.query_pairs(SAME_NAME_M):
+        pairs = tree.query_pairs(SAME_NAME_M, output_type="ndarray")
+        gaps = np.hypot(*(np.column_stack([x[placed], y[placed]])[pairs[:, 0]] -
+                          np.column_stack([x[placed], y[placed]])[pairs[:, 1]]).T)  # fmt: skip
+        for a, b in pairs[np.lexsort((pairs[:, 1], pairs[:, 0], gaps))]:  # nearest first
             i, j = int(placed[a]), int(placed[b])
             if sources[i] == sources[j]:
                 continue

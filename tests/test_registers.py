@@ -1,0 +1,321 @@
+"""Property registers read as published: business rates (Kirklees, Calderdale), council
+assets (Cheltenham, Devon) and NHS ERIC (2014/15, 2016/17). Expected values come from
+the raw files read here another way (pandas or the csv module, column by column)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from estate_planner import EstatePlannerError
+from estate_planner.cli import main
+from estate_planner.sources.registers import (
+    REGISTER_KINDS,
+    merge_registers,
+    read_register,
+)
+
+ALL_USES = list(REGISTER_KINDS)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def property_data(shared_data: Path) -> Path:
+    return shared_data / "property"
+
+
+def raw_rows(path: Path, encoding: str) -> list[list[str]]:
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return list(csv.reader(io.StringIO(data.decode(encoding), newline="")))
+
+
+@pytest.mark.rutland
+def test_kirklees_business_rates(property_data: Path) -> None:
+    path = property_data / "business_rates" / "kirklees_business_rates_2019.csv.gz"
+    raw = pd.read_csv(path, encoding="cp1252", dtype=str, keep_default_na=False)
+    # rows one cell short with a date under Longitude: everything from Latitude on
+    # sits one column to the left, so their use is under "Liability start date"
+    shifted = raw["Longitude"].str.match(DATE)
+    shops = (raw.loc[~shifted, "Current Analysis Code Description"] == "Shops").sum() + (
+        raw.loc[shifted, "Liability start date"] == "Shops"
+    ).sum()
+    empty_relief = raw["Current Relief Type"].isin(["EPRN", "EPRI"]) & ~shifted
+    empty_relief |= raw["Rateable value"].isin(["EPRN", "EPRI"]) & shifted
+    assert len(raw) == 15991 and shifted.sum() == 88
+    assert (raw["Current Analysis Code Description"] == "Shops").sum() == 3628  # as published
+    assert empty_relief.sum() - (raw["Current Relief Type"].isin(["EPRN", "EPRI"])).sum() == 2
+
+    register = read_register(path, uses=ALL_USES)
+    rows = register.frame
+    assert register.format == "business_rates" and register.rows_read == 15991
+    kept = raw.drop_duplicates("Property reference number")
+    assert len(rows) == len(kept)
+    assert register.repairs["missing cells put back where the row's values line up (row shifted)"] == 88
+    first = ~raw["Property reference number"].duplicated()
+    assert (rows["use"] == "Shops").sum() == (
+        ((raw["Current Analysis Code Description"] == "Shops") & ~shifted & first).sum()
+        + ((raw["Liability start date"] == "Shops") & shifted & first).sum()
+    )
+    assert shops == 3639
+    # every row carrying an empty-property relief is available
+    refs = set(raw.loc[empty_relief, "Property reference number"])
+    assert len(refs) >= 459
+    assert (rows.set_index("source_id").loc[sorted(refs), "available"] == 1.0).all()
+    # rows with no usable coordinates are kept, unlocated, with the reason
+    lat = pd.to_numeric(kept["Latitude"], errors="coerce")
+    unusable = lat.isna() | (lat == 0)
+    assert (~rows["located"]).sum() == unusable.sum()
+    notes = rows.loc[~rows["located"], "note"].value_counts()
+    assert set(notes.index) <= {"no coordinates", "coordinates are zero"}
+    assert notes.get("coordinates are zero", 0) == (lat == 0).sum()
+    # cost is the rateable value; no floor area is invented
+    assert rows["floor_area_m2"].isna().all()
+    values = pd.to_numeric(kept.set_index("Property reference number")["Rateable value"], errors="coerce")
+    located_refs = rows.loc[~rows["source_id"].isin(set(kept.loc[shifted, "Property reference number"])), "source_id"]
+    np.testing.assert_array_equal(
+        rows.set_index("source_id").loc[located_refs, "annual_cost_gbp"].to_numpy(),
+        values.loc[located_refs].to_numpy(),
+    )
+
+
+@pytest.mark.rutland
+def test_calderdale_business_rates(property_data: Path) -> None:
+    path = property_data / "business_rates" / "calderdale_business_rates_2019.csv.gz"
+    raw = raw_rows(path, "utf-8-sig")
+    header, body = raw[0], raw[1:]
+    occupied = header.index("Occupied")
+    vacant_refs = {row[0] for row in body if len(row) > occupied and row[occupied] == "N"}
+    assert len(vacant_refs) == 308
+    longer = [row for row in body if len(row) > len(header)]
+    assert len(longer) == 10  # a stray quote split the address over several cells
+
+    register = read_register(path, uses=ALL_USES)
+    rows = register.frame.set_index("source_id")
+    assert register.rows_read == len(body) == 9347
+    assert register.dropped.total() == 0 and len(rows) == 9347
+    assert register.repairs["a cell split by a stray quote joined back"] == 10
+    assert (rows.loc[sorted(vacant_refs), "available"] == 1.0).all()
+    mended = rows.loc[[row[0] for row in longer]]
+    assert not mended["address"].str.contains('"').any()
+    # realigned: the rateable value is a number and the use is a description again
+    assert mended["located"].all() and (mended["annual_cost_gbp"] > 0).all()
+    assert mended["use"].str.contains(r"^[A-Z][a-z]+", regex=True).all()
+    occupied_y = {row[0] for row in body if len(row) == len(header) and row[occupied] == "Y"}
+    assert (rows.loc[sorted(occupied_y), "available"] == 0.0).all()
+
+
+@pytest.mark.rutland
+def test_cheltenham_assets_with_repeated_headers_and_cp1252(property_data: Path) -> None:
+    path = property_data / "council_assets" / "cheltenham_land_and_assets_2021.csv"
+    raw = raw_rows(path, "cp1252")
+    header = raw[0]
+    assert header.count("Organisation") == 2
+    body = [dict(zip(["_" + h if i in (2, 3) else h for i, h in enumerate(header)], row, strict=True)) for row in raw[1:]]
+    vacant = [r for r in body if r["TenureDetail"].strip().lower() == "vacant"]
+    land_only = [r for r in body if r["HoldingType"] == "Land"]
+    assert len(body) == 498 and len(vacant) == 13 and len(land_only) == 286
+
+    everything = read_register(path, include_land=True)
+    rows = everything.frame
+    assert everything.rows_read == 498
+    # the 13 vacant rows are 12 holdings: one row is repeated word for word
+    assert rows["available"].eq(1.0).sum() == len({(r["UPRN"], r["AssetCode"]) for r in vacant}) == 12
+    assert everything.dropped["the same site listed twice (first kept)"] == 4
+    zeros = {r["UPRN"] for r in body if r["UPRN"].startswith("0")}
+    assert zeros and set(rows.loc[rows["uprn"].str.startswith("0"), "uprn"]) == zeros
+    assert rows["postcode"].str.contains("\n").sum() == 0
+    default = read_register(path)
+    assert default.dropped["land, not a building (include_land = true keeps it)"] == 286
+    assert not default.frame["use"].eq("Land").any()
+
+
+@pytest.mark.rutland
+def test_devon_assets_floor_area_and_mangled_uprns(property_data: Path) -> None:
+    path = property_data / "council_assets" / "devon_county_council_property_assets_2019-09.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    gia = pd.to_numeric(raw["BUILDING GIA"], errors="coerce")
+    mangled = raw["NLPG"].str.contains("E+", regex=False)
+    register = read_register(path, include_land=True)
+    rows = register.frame.set_index("source_id")
+    assert len(rows) == 880 and (gia > 0).sum() == 494
+    assert rows["floor_area_m2"].notna().sum() == 494
+    expected = gia[gia > 0].set_axis(raw.loc[gia > 0, "ASSET_ID"])
+    np.testing.assert_array_equal(rows.loc[expected.index, "floor_area_m2"], expected)
+    assert register.repairs["UPRN in scientific notation: not trusted, left blank"] == mangled.sum()
+    flagged = rows.loc[raw.loc[mangled, "ASSET_ID"]]
+    assert (flagged["uprn"] == "").all() and flagged["note"].str.contains("scientific notation").all()
+    assert (rows.loc[raw.loc[~mangled & (raw["NLPG"] != ""), "ASSET_ID"], "uprn"] != "").all()
+
+
+def eric_raw(path: Path) -> pd.DataFrame:
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Site Data").to_python()
+    frame = pd.DataFrame(rows[2:], columns=[str(c) for c in rows[1]])
+    return frame[frame["Site Code"] != "AGGRE"]
+
+
+@pytest.mark.rutland
+@pytest.mark.parametrize(
+    ("name", "sites", "gia", "spare"),
+    [
+        ("HospitalEstatesAndFacilitiesStatistics_13944.XLS", 1041, "Gross internal floor area (m²)",
+         ["Floor area - empty (%)", "Floor area - under used (%)"]),
+        ("HospitalEstatesAndFacilitiesStatistics_11120.XLS", 1116, "Gross internal site floor area (m²)",
+         ["Un-utilised space (%)"]),
+    ],
+)  # fmt: skip
+def test_eric_both_vintages(
+    property_data: Path, shared_data: Path, name: str, sites: int, gia: str, spare: list[str]
+) -> None:
+    path = property_data / "eric" / name
+    raw = eric_raw(path)
+    hospitals = shared_data / "nhs_services" / "nhs_hospitals_england.csv.gz"
+    register = read_register(path, locations=[hospitals])
+    rows = register.frame.set_index("source_id")
+    assert len(raw) == sites and len(rows) == sites
+    floor = pd.to_numeric(raw[gia], errors="coerce")
+    share = sum(pd.to_numeric(raw[c], errors="coerce").fillna(0) for c in spare)
+    known = floor.notna() & (floor > 0)
+    codes = raw.loc[known, "Site Code"]
+    np.testing.assert_allclose(rows.loc[codes, "floor_area_m2"], floor[known])
+    np.testing.assert_allclose(
+        rows.loc[codes, "spare_floor_area_m2"], (floor[known] * share[known] / 100).round(0)
+    )
+    assert (raw[gia] == "Not Applicable").sum() == rows["floor_area_m2"].isna().sum() - (floor <= 0).sum()
+    unlocated = rows[~rows["located"]]
+    assert unlocated["note"].str.len().gt(0).all()  # every unlocated site says why
+
+
+@pytest.mark.rutland
+def test_rutland_memorial_hospital_is_located_in_rutland(property_data: Path, shared_data: Path) -> None:
+    path = property_data / "eric" / "HospitalEstatesAndFacilitiesStatistics_13944.XLS"
+    rutland = gpd.read_file(shared_data / "boundaries_rutland" / "rutland_lsoa21.geojson").to_crs(27700)
+    hospitals = shared_data / "nhs_services" / "nhs_hospitals_england.csv.gz"
+    register = read_register(path, locations=[hospitals], area=rutland.union_all())
+    site = register.frame.set_index("source_id").loc["RT5PC"]
+    point = gpd.GeoSeries(gpd.points_from_xy([site["longitude"]], [site["latitude"]]), crs=4326)
+    assert rutland.union_all().contains(point.to_crs(27700).iloc[0])
+    assert site["name"] == "Rutland Memorial Hospital" and site["floor_area_m2"] > 0
+    assert "located by name in the study area" in site["note"] and "RWELR" in site["note"]
+
+
+@pytest.mark.rutland
+@pytest.mark.parametrize(
+    "name",
+    [
+        "business_rates/kirklees_business_rates_2019.csv.gz",
+        "business_rates/calderdale_business_rates_2019.csv.gz",
+        "council_assets/cheltenham_land_and_assets_2021.csv",
+        "council_assets/devon_county_council_property_assets_2019-09.csv",
+        "eric/HospitalEstatesAndFacilitiesStatistics_13944.XLS",
+        "eric/HospitalEstatesAndFacilitiesStatistics_11120.XLS",
+    ],
+)
+def test_candidates_command_writes_a_list_that_reads_back(
+    property_data: Path, shared_data: Path, tmp_path: Path, name: str, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from estate_planner.scenario import CandidatesConfig
+    from estate_planner.sources.estate import read_candidates
+
+    out = tmp_path / "candidates.csv"
+    hospitals = shared_data / "nhs_services" / "nhs_hospitals_england.csv.gz"
+    args = ["candidates", str(property_data / name), "--out", str(out), "--locations", str(hospitals)]
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert "rows read" in said and "kept" in said and str(out) in said
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    for column in ("site_id", "name", "kind", "use", "floor_area_m2", "spare_floor_area_m2",
+                   "annual_cost_gbp", "available", "longitude", "latitude", "located", "source",
+                   "source_id", "address", "postcode", "uprn", "note"):  # fmt: skip
+        assert column in written.columns
+    assert set(written["available"]) <= {"true", "false", ""}
+    assert (written.loc[written["located"] == "false", ["longitude", "latitude"]] == "").all().all()
+    again, _ = read_candidates(CandidatesConfig(path=out))
+    assert len(again) == (written["located"] == "true").sum()
+
+
+def test_an_unrecognised_layout_exits_2_naming_the_columns(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "mystery.csv"
+    path.write_text("Ward,Councillor,Party\nNorth,A. Smith,Independent\n")
+    assert main(["candidates", str(path), "--out", str(tmp_path / "c.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "not recognised as a register layout" in err and "rateable value" in err
+    assert "Found: Ward, Councillor, Party" in err and "Traceback" not in err
+
+
+def test_the_same_building_in_two_registers_becomes_one() -> None:
+    def row(**values: object) -> dict[str, object]:
+        base = {"site_id": "", "name": "", "kind": "council", "use": "", "floor_area_m2": np.nan,
+                "spare_floor_area_m2": np.nan, "annual_cost_gbp": np.nan, "available": np.nan,
+                "longitude": -1.78, "latitude": 53.64, "located": True, "source": "", "source_id": "",
+                "address": "", "postcode": "", "uprn": "", "note": ""}  # fmt: skip
+        return {**base, **values}
+
+    frame = pd.DataFrame(
+        [
+            row(site_id="rates-1", name="Shops, 5 High Street", source="rates.csv", uprn="100023",
+                annual_cost_gbp=9000.0, available=1.0),
+            row(site_id="asset-7", name="5 High Street", source="assets.csv", uprn="100023",
+                floor_area_m2=210.0, latitude=53.641),
+            # 14 m from the first, a similar name, no UPRN: the same building
+            row(site_id="osm-8", name="Shops 5 High Street", source="OpenStreetMap",
+                latitude=53.64012, floor_area_m2=180.0),
+            # 110 m away, another name: another building
+            row(site_id="rates-2", name="Office, 9 Mill Lane", source="rates.csv", latitude=53.641),
+            # the same name 33 m away, but the rates list already has its row for the
+            # building: one register's two entries are never merged, even through a third
+            row(site_id="rates-3", name="Shops, 5 High Street", source="rates.csv", latitude=53.6404),
+        ]
+    )  # fmt: skip
+    merged, count = merge_registers(frame)
+    assert count == 2
+    first = merged.set_index("site_id").loc["rates-1"]
+    assert first["floor_area_m2"] == 210.0 and first["annual_cost_gbp"] == 9000.0
+    assert "asset-7" in first["note"] and "osm-8" in first["note"]
+    assert set(merged["site_id"]) == {"rates-1", "rates-2", "rates-3"}
+
+
+HEADER = ["Property reference number", "Address", "Postcode", "Latitude", "Longitude",
+          "Rateable value", "VOA description", "Occupied", "Empty from"]  # fmt: skip
+CELL = st.one_of(
+    st.sampled_from(["", "Not Applicable", "0", "0.0", "53.6", "-1.7", "2019-04-01", "Y", "N",
+                     "Shop and Premises", '"', "1,250", "1.0004E+11", "£900", "n/a"]),
+    st.text(max_size=8),
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=12), min_size=1, max_size=12))
+def test_no_rates_file_makes_the_reader_fail_without_a_clear_error(
+    rows: list[list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("rates") / "rates.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    try:
+        register = read_register(path, uses=ALL_USES)
+    except EstatePlannerError as exc:  # the only exception allowed: a clear one
+        message = str(exc)
+    else:
+        message = ""
+    if message:
+        assert str(path) in message
+        return
+    assert register.rows_read == sum(1 for row in rows if any(cell.strip() for cell in row))
+    assert len(register.frame) + register.dropped.total() == register.rows_read
