@@ -319,3 +319,35 @@ def test_no_rates_file_makes_the_reader_fail_without_a_clear_error(
         return
     assert register.rows_read == sum(1 for row in rows if any(cell.strip() for cell in row))
     assert len(register.frame) + register.dropped.total() == register.rows_read
+
+
+def test_eric_as_published_since_2017_csv(tmp_path: Path) -> None:
+    """The CSV layout (Windows-1252, thousands separators, Not Applicable, a site listed
+    twice), placed by code and by name in a locations file."""
+    path = tmp_path / "ERIC - 2019_20 - Site data.csv"
+    text = (
+        "Trust Code,Trust Name,Site Code,Site Name,Site Type,Gross internal floor area (m²),"
+        "Floor area - empty (%),Floor area - under used (%),"
+        "Land area not delivering services (Hectares)\r\n"
+        'RX1,A TRUST,AGGRE,AGGREGATE SITE,Aggregate Site,"12,000",1,2,0\r\n'
+        'RX1,A TRUST,RX101,ST ELSEWHERE HOSPITAL,1. General acute hospital,"10,500",2,3,1.5\r\n'
+        "RX1,A TRUST,RX102,MILL LANE CLINIC,5. Community hospital,Not Applicable,"
+        "Not Applicable,Not Applicable,Not Applicable\r\n"
+        'RX1,A TRUST,RX101,ST ELSEWHERE HOSPITAL,1. General acute hospital,"10,500",2,3,1.5\r\n'
+    )
+    path.write_bytes(text.encode("cp1252"))
+    places = tmp_path / "places.csv"
+    places.write_text(
+        "OrganisationCode,OrganisationName,Latitude,Longitude\n"
+        "RX101,St Elsewhere Hospital,52.6,-0.7\nZZ999,Mill Lane Clinic,52.61,-0.71\n"
+    )
+    register = read_register(path, locations=[places])
+    rows = register.frame.set_index("source_id")
+    assert register.format == "eric" and list(rows.index) == ["RX101", "RX102"]
+    assert register.dropped["AGGRE rows (a trust's aggregate, not a site)"] == 1
+    assert register.dropped["the same site listed twice (first kept)"] == 1
+    assert rows.loc["RX101", "floor_area_m2"] == 10500
+    assert rows.loc["RX101", "spare_floor_area_m2"] == round(10500 * 0.05)
+    assert np.isnan(rows.loc["RX102", "floor_area_m2"]) and np.isnan(rows.loc["RX102", "spare_floor_area_m2"])
+    assert rows.loc["RX101", "land_not_delivering_services_ha"] == 1.5
+    assert rows["located"].all() and "located by name" in rows.loc["RX102", "note"]
