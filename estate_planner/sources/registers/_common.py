@@ -86,6 +86,15 @@ def numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(cleaned, errors="coerce").astype(float)
 
 
+def positive_area(frame: pd.DataFrame, path: Path, names: Sequence[str]) -> pd.Series:
+    """A floor-area column in m²; 0, blank or absent means none recorded (NaN)."""
+    name = column(frame, path, names)
+    if name is None:
+        return pd.Series(np.nan, index=frame.index)
+    area = numbers(text(frame, name))
+    return area.where(area > 0)
+
+
 def joined(*parts: pd.Series) -> pd.Series:
     """Text columns joined with ", ", blanks left out."""
     frame = pd.concat(parts, axis=1)

@@ -20,7 +20,7 @@ from estate_planner.sources.registers._common import (
     finish,
     joined,
     locate,
-    numbers,
+    positive_area,
     text,
     title,
     uprns,
@@ -123,13 +123,9 @@ def _is_land(holding_type: pd.Series, function: pd.Series) -> pd.Series:
 
 
 def _floor_area(frame: pd.DataFrame, path: Path) -> pd.Series:
-    name = column(
+    return positive_area(
         frame, path, ["building gia", "gia", "gross internal area", "floor area", "gia m2"]
     )
-    if name is None:
-        return pd.Series(np.nan, index=frame.index)
-    area = numbers(text(frame, name))
-    return area.where(area > 0)
 
 
 def _vacant(tenure: pd.Series, frame: pd.DataFrame, path: Path) -> pd.Series:

@@ -25,6 +25,7 @@ from estate_planner.sources.registers._common import (
     kind_from_use,
     locate,
     numbers,
+    positive_area,
     text,
 )
 
@@ -115,13 +116,9 @@ def _use(frame: pd.DataFrame, path: Path) -> pd.Series:
 
 
 def _floor_area(frame: pd.DataFrame, path: Path) -> pd.Series:
-    name = column(
+    return positive_area(
         frame, path, ["floor area", "floor area m2", "total area", "area m2", "total area m2"]
     )
-    if name is None:
-        return pd.Series(np.nan, index=frame.index)
-    area = numbers(text(frame, name))
-    return area.where(area > 0)
 
 
 def _empty(frame: pd.DataFrame, path: Path) -> pd.Series:
