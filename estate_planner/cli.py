@@ -126,7 +126,16 @@ def _run(scenario_path: Path, out: Path, progress: _Progress, drawing: Drawing |
     result = pipeline.run(scenario, report=progress)
     paths = write_outputs(result, out, report=progress, drawing=drawing)
     chosen = ", ".join(f"{r.site_id} {r.name}" for r in result.selected.itertuples())
-    print(f"Chosen hubs ({result.selection.method}): {chosen}")
+    if chosen:
+        print(f"Chosen hubs ({result.selection.method}): {chosen}")
+    else:
+        print("No hub is chosen: no candidate brings anyone new within reach.")
+    if result.decision is not None and result.decision.empty_hubs:
+        asked = result.scenario.selection.hubs
+        print(
+            f"{len(result.decision.empty_hubs)} of the {asked} hubs asked for would add "
+            "nothing, so they are not chosen."
+        )
     for warning in result.warnings[:5]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(result.warnings) > 5:

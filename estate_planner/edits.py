@@ -58,7 +58,7 @@ def apply_to_estate(
             x, y = _point(edit)
             row = gpd.GeoDataFrame(
                 {"service_id": [f"new-{n}"], "name": [edit.name], "kind": [edit.kind],
-                 "capacity": [np.nan]},
+                 "capacity": [np.nan], "counts": [True]},
                 geometry=gpd.points_from_xy([x], [y]), crs=services.crs,
             )  # fmt: skip
             services = pd.concat([services, row], ignore_index=True)

@@ -246,7 +246,7 @@ def _services(found: dict[str, Any], scenario: Scenario) -> gpd.GeoDataFrame:
     frames = [found[key].assign(_key=key) for key in keys]
     if not frames:
         return gpd.GeoDataFrame(
-            {"service_id": [], "name": [], "kind": [], "capacity": [], "_key": []},
+            {"service_id": [], "name": [], "kind": [], "capacity": [], "counts": [], "_key": []},
             geometry=gpd.GeoSeries([], crs=BNG),
         )
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=BNG)

@@ -65,6 +65,8 @@ class Selection:
     gains: list[float] = field(default_factory=list)
     curve: list[float] = field(default_factory=list)
     kind: str = "coverage"
+    #: sites the optimiser returned that add nothing (left out of ``chosen``)
+    empty: list[int] = field(default_factory=list)
 
 
 def select_sites(

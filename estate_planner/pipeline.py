@@ -65,6 +65,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
+    decision: Any = None  # estate_planner.decision.Decision: the checks on the choice
 
     def map(self) -> Any:
         """The run's folium map (shows inline in a notebook)."""
@@ -448,7 +449,10 @@ def choose(
     settings: Settings | None = None,
     status: dict[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, optimise.Selection]:
-    """Choose the hubs, then record where each demand point's nearest hub is."""
+    """Choose the hubs (leaving out any that would add nothing), then record where each
+    demand point's nearest hub is."""
+    from estate_planner.decision import drop_empty_hubs
+
     selection = select(
         scenario,
         times[scenario.selection_mode],
@@ -457,6 +461,8 @@ def choose(
         settings,
         status,
     )
+    forced = [int(i) for i in np.flatnonzero(candidates["forced"].to_numpy())]
+    selection, _ = drop_empty_hubs(selection, min_gain=scenario.selection.min_gain, keep=forced)
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
     gain = pd.Series(np.nan, index=candidates.index)
@@ -566,20 +572,28 @@ def run(
         with _stage("network", timings, say):
             nets, network_status = build_networks(scenario, inputs, demand, settings)
         with _stage("travel times", timings, say):
-            times, times_status = travel_times(scenario, inputs, demand, nets, settings)
+            all_times, times_status = travel_times(scenario, inputs, demand, nets, settings)
+            # only services that count as existing provision define who is reached
+            counted = counting(inputs.services)
+            times = {m: only_services(t, counted) for m, t in all_times.items()}
         with _stage("access and scores", timings, say):
             demand, candidates = assess(
                 scenario, demand, mark_unroutable(inputs.candidates, nets), times
             )
         with _stage("selection", timings, say):
+            existing = inputs.services[counted].reset_index(drop=True)
             demand, candidates, selection = choose(
-                scenario, demand, candidates, inputs.services, times, settings, selection_status
+                scenario, demand, candidates, existing, times, settings, selection_status
+            )
+        with _stage("checking the choice", timings, say):
+            checked = check_choice(
+                scenario, inputs, demand, candidates, selection, times, existing, settings
             )
         with _stage("catchments", timings, say):
             where = points_digest(inputs, demand)
             keys = {mode: digest(network_key(scenario, inputs, mode), where) for mode in nets}
             shapes = catchments(scenario, candidates, nets, settings, keys)
-    messages = _warning_messages(caught, nets, demand, inputs)
+    messages = _warning_messages(caught, nets, demand, inputs) + checked.warnings
     notes = {
         "cache": {
             "inputs": inputs_status,
@@ -602,7 +616,133 @@ def run(
         timings,
         messages,
         notes,
+        decision=checked,
     )
+
+
+def counting(services: gpd.GeoDataFrame) -> np.ndarray:
+    """Which services count as existing provision (``[[services]] counts``)."""
+    if "counts" not in services.columns:
+        return np.ones(len(services), dtype=bool)
+    return services["counts"].fillna(True).astype(bool).to_numpy()
+
+
+def only_services(times: access.ModeTimes, rows: np.ndarray) -> access.ModeTimes:
+    """``times`` with only the services in ``rows``."""
+    return dataclasses.replace(times, services=sp.csr_matrix(times.services)[rows])
+
+
+def check_choice(
+    scenario: Scenario,
+    inputs: Inputs,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    selection: optimise.Selection,
+    times: dict[str, access.ModeTimes],
+    existing: gpd.GeoDataFrame,
+    settings: Settings,
+) -> Any:
+    """The checks a board needs on the choice (:mod:`estate_planner.decision`): hubs
+    left out for adding nothing, what each hub adds and for whom, why top sites were
+    not chosen, and the chosen set's stability."""
+    from estate_planner import decision as dec
+
+    config = scenario.selection
+    mode = scenario.selection_mode
+    t = times[mode]
+    need_values = demand["need"].to_numpy(dtype=float)
+    reach = dec.coverage(t.candidates, t.threshold_s)
+    before = access.covered_by(t.services, t.threshold_s)
+    found = dec.Decision()
+    found.empty_hubs = [str(candidates["site_id"].iloc[i]) for i in selection.empty]
+    if selection.empty:
+        found.warnings.append(
+            f"{len(selection.empty)} of the {config.hubs} hubs asked for would add nothing "
+            f"(existing services and the hubs chosen already reach everyone they would "
+            f"reach within {t.threshold_s / 60:g} min), so {len(selection.chosen)} "
+            f"{'is' if len(selection.chosen) == 1 else 'are'} chosen"
+        )
+    found.effects = dec.hub_effects(selection.chosen, candidates, before, reach, demand)
+    found.not_chosen = dec.why_not_chosen(
+        candidates, selection.chosen, before, reach, need_values, top=config.hubs
+    )
+    coarse = dec.coarse_raster_warning(
+        _cell_size_m(inputs), _threshold_m(scenario, mode), mode
+    )
+    if coarse:
+        found.warnings.append(coarse)
+    if config.stability_runs:
+        base = dec.Question(
+            "as chosen", t.candidates, t.services, need_values, t.threshold_s
+        )
+        variants = [
+            *dec.weight_variants(
+                demand,
+                scenario.need.weights,
+                need.need_index,
+                base,
+                runs=config.stability_runs,
+                spread=scenario.scoring.sensitivity_spread,
+                seed=scenario.scoring.seed,
+            ),
+            *dec.threshold_variants(base, config.threshold_step_minutes * 60),
+            *dec.services_variant(base, existing["kind"]),
+            *_placement_variant(scenario, inputs, settings, base),
+        ]
+        found.runs, found.times_chosen, found.conclusions = dec.stability(
+            base,
+            variants,
+            k=config.hubs,
+            eligible=(candidates["excluded_reason"] == "").to_numpy(),
+            site_ids=candidates["site_id"],
+            min_gain=config.min_gain,
+            time_limit=min(config.time_limit_s, 10.0),
+            objective=config.objective,
+        )
+    return found
+
+
+def _cell_size_m(inputs: Inputs) -> float | None:
+    """The population raster's cell size, from the spacing of its cells."""
+    cells = inputs.cells
+    if cells is None or len(cells) < 2:
+        return None
+    from scipy.spatial import cKDTree
+
+    xy = np.column_stack([cells.geometry.x, cells.geometry.y])
+    gaps, _ = cKDTree(xy).query(xy, k=2)
+    return float(np.median(gaps[:, 1]))
+
+
+def _threshold_m(scenario: Scenario, mode: str) -> float:
+    """About how far the mode's threshold reaches, in metres (driving at 40 km/h)."""
+    kmh = {"walk": scenario.network.walk_kmh, "cycle": scenario.network.cycle_kmh}.get(mode, 40.0)
+    return kmh * 1000 / 60 * scenario.access.minutes(mode)
+
+
+def _placement_variant(
+    scenario: Scenario, inputs: Inputs, settings: Settings, base: Any
+) -> list[Any]:
+    """The question with population at one point per area instead of raster cells
+    (when cells are used): its own snapping and travel times, on the selection mode."""
+    if inputs.cells is None:
+        return []
+    mode = scenario.selection_mode
+    one_mode = scenario.updated(network={"modes": [mode]})
+    per_area = need.demand_points(inputs.areas, inputs.population, inputs.deprivation, None)
+    per_area["need"] = need.need_index(per_area, scenario.need.weights)
+    nets, _ = build_networks(one_mode, inputs, per_area, settings)
+    area_times, _ = travel_times(one_mode, inputs, per_area, nets, settings)
+    t = only_services(area_times[mode], counting(inputs.services))
+    return [
+        dataclasses.replace(
+            base,
+            label="one point per area (no raster)",
+            candidate_times=t.candidates,
+            service_times=t.services,
+            need=per_area["need"].to_numpy(dtype=float),
+        )
+    ]
 
 
 def mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> gpd.GeoDataFrame:

@@ -138,6 +138,9 @@ class ServiceConfig(_Model):
     kind: str = Field(min_length=1)
     active_only: bool = True
     postcodes: Path | None = None
+    #: whether these services count as existing provision (define unmet need); shown
+    #: on the map either way
+    counts: bool = True
 
     _paths = field_validator("path", "postcodes")(_resolve)
 
@@ -257,6 +260,12 @@ class SelectionConfig(_Model):
     mode: Mode | None = None
     budget_gbp: float | None = Field(None, gt=0)
     time_limit_s: float = Field(60.0, gt=0)
+    #: a hub adding no more than this (need reached, or seconds saved) is not chosen
+    min_gain: float = Field(0.0, ge=0)
+    #: runs of the stability check of the chosen set (0: none)
+    stability_runs: int = Field(10, ge=0, le=1000)
+    #: minutes the access threshold moves up and down in the stability check
+    threshold_step_minutes: float = Field(5.0, ge=0)
     #: choose the fewest sites (at most ``hubs``) reaching this share of unmet need
     target_share: float | None = Field(None, gt=0, le=1)
     #: the most need one hub can serve (coverage objective)

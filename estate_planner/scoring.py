@@ -1,21 +1,22 @@
 """Multi-criteria score per candidate, explained criterion by criterion.
 
-Each criterion is scaled to 0 (worst) .. 1 (best) over all candidates:
+Each criterion is scaled to 0 .. 1 in a way that keeps proportion (a site reaching
+half the need of the best scores a half on that criterion; one reaching nobody, 0):
 
 =====================  =========================================  ===============
 criterion              raw value                                  scaling
 =====================  =========================================  ===============
-need_reached           need within the threshold                  min-max, higher better
-unmet_need_reached     need no existing service reaches           min-max, higher better
+need_reached           need within the threshold                  share of the best (x / max)
+unmet_need_reached     need no existing service reaches           share of the best (x / max)
 deprivation            need-weighted mean of (10 - IMD decile)/9  as is (already 0-1)
                        over the demand the site reaches
-cost                   annual cost (GBP)                          min-max, lower better;
+cost                   annual cost (GBP)                          cheapest / cost;
                                                                   unknown cost = dearest
 floor_area_fit         floor area inside [min, max] m2            1 inside, falls off
                                                                   linearly to 0 at 50% out
 town_centre            inside a town-centre boundary              1 or 0
 available              available now (empty, vacant)              1, 0; 0.5 not known
-spare_floor_area       spare floor area (ERIC: empty and          min-max, higher better;
+spare_floor_area       spare floor area (ERIC: empty and          share of the best;
                        under-used share of the floor area)        unknown = 0
 =====================  =========================================  ===============
 
@@ -69,27 +70,40 @@ def exclusions(
 def scaled_criteria(candidates: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     """Each criterion of :data:`CRITERIA` scaled to 0-1 (see the module docstring)."""
     out = pd.DataFrame(index=candidates.index)
-    out["need_reached"] = _minmax(candidates["need_reached"])
-    out["unmet_need_reached"] = _minmax(candidates["unmet_need_reached"])
-    out["deprivation"] = candidates["deprivation_reached"].clip(0, 1)
-    cost = candidates["annual_cost_gbp"]
-    out["cost"] = 1 - _minmax(cost.fillna(cost.max() if cost.notna().any() else 0))
+    out["need_reached"] = _share_of_best(candidates["need_reached"])
+    out["unmet_need_reached"] = _share_of_best(candidates["unmet_need_reached"])
+    out["deprivation"] = candidates["deprivation_reached"].fillna(0).clip(0, 1)
+    out["cost"] = _cheapest_over(candidates["annual_cost_gbp"])
     out["floor_area_fit"] = _fit(candidates["floor_area_m2"], config)
     out["town_centre"] = candidates.get(
         "in_town_centre", pd.Series(False, index=candidates.index)
     ).astype(float)
     out["available"] = candidates["available"].astype(float).fillna(0.5)
     spare = candidates.get("spare_floor_area_m2", pd.Series(np.nan, index=candidates.index))
-    out["spare_floor_area"] = _minmax(spare.astype(float).fillna(0))
+    out["spare_floor_area"] = _share_of_best(spare.astype(float).fillna(0))
     return out[list(CRITERIA)]
 
 
-def _minmax(values: pd.Series) -> pd.Series:
-    values = values.astype(float)
-    low, high = values.min(), values.max()
-    if not np.isfinite(high - low) or high == low:
-        return pd.Series(1.0, index=values.index)
-    return (values - low) / (high - low)
+def _share_of_best(values: pd.Series) -> pd.Series:
+    """Each value as a share of the best (``x / max``): proportions are kept, so a site
+    reaching two people scores next to nothing, not the middle of the range."""
+    values = values.astype(float).clip(lower=0)
+    best = values.max()
+    if not np.isfinite(best) or best <= 0:
+        return pd.Series(0.0, index=values.index)
+    return (values / best).fillna(0.0)
+
+
+def _cheapest_over(cost: pd.Series) -> pd.Series:
+    """The cheapest known cost over each site's (``min / x``): a site twice the
+    cheapest's cost scores a half. Unknown cost counts as the dearest; no known cost at
+    all scores every site the same."""
+    cost = cost.astype(float)
+    known = cost[cost > 0]
+    if known.empty:
+        return pd.Series(1.0, index=cost.index)
+    filled = cost.fillna(known.max()).clip(lower=known.min())
+    return known.min() / filled
 
 
 def _fit(area: pd.Series, config: ScoringConfig) -> pd.Series:

@@ -59,9 +59,24 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
             "marginal_gains": selection.gains,
             "curve": selection.curve,
         },
+        "decision": _decision(result),
         "timings_s": result.timings,
         "cache": result.notes.get("cache", {}),
         "warnings": result.warnings,
+    }
+
+
+def _decision(result: RunResult) -> dict[str, Any]:
+    found = result.decision
+    if found is None:
+        return {}
+    return {
+        "empty_hubs": found.empty_hubs,
+        "hub_effects": [vars(effect) for effect in found.effects],
+        "not_chosen": found.not_chosen,
+        "stability": found.times_chosen.to_dict("records"),
+        "stability_runs": found.runs.to_dict("records"),
+        "conclusions": found.conclusions,
     }
 
 

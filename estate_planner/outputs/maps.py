@@ -24,10 +24,13 @@ from folium.utilities import JsCode
 
 from estate_planner._vocabulary import CRITERIA
 from estate_planner.outputs.summary import (
+    BEYOND_COLOURS,
+    BEYOND_EDGES,
     CREDITS,
     NEED_COLOURS,
     MapSource,
     area_summary,
+    headline_shares,
     need_classes,
 )
 
@@ -69,6 +72,7 @@ def build_map(result: MapSource) -> folium.Map:
         "OpenStreetMap", name="OpenStreetMap (needs internet)", attr="© OpenStreetMap contributors"
     ).add_to(fmap)
     is_development = areas["area_id"].astype(str).str.startswith("development-")
+    _add_unmet(fmap, areas[~is_development], result)
     edges = _add_areas(fmap, areas[~is_development])
     _add_deprived(fmap, areas[~is_development])
     _add_developments(fmap, areas[is_development])
@@ -109,8 +113,11 @@ document.addEventListener('DOMContentLoaded', function () {{
     var layers = document.querySelector('.leaflet-control-layers-expanded');
     var beside = legend ? legend.getBoundingClientRect().right + 8 : 8;
     var before = layers ? window.innerWidth - layers.getBoundingClientRect().left + 8 : 8;
-    if (window.innerWidth - beside - before > window.innerWidth / 2) {{
+    if (window.innerWidth - beside - before > 0.4 * window.innerWidth) {{
       left = beside; right = before;
+    }} else if (legend) {{
+      legend.open = false;  // room for the area beside the layer list
+      right = before;
     }}
   }}
   // the one fit of the view (a second, animated one would undo it)
@@ -184,7 +191,8 @@ def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
         properties = {"popup": popup, "name": esc(row["name"]), "fill": NEED_COLOURS[int(cls)]}
         geometry = row.geometry.__geo_interface__
         features.append({"type": "Feature", "properties": properties, "geometry": geometry})
-    layer = folium.FeatureGroup(name="Need per resident by small area", show=True)
+    # off at first: need per resident varies little; who is beyond reach drives the choice
+    layer = folium.FeatureGroup(name="Need per resident", show=False)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda feature: {
@@ -200,6 +208,49 @@ def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
     ).add_to(layer)
     layer.add_to(fmap)
     return edges
+
+
+def _add_unmet(fmap: folium.Map, areas: gpd.GeoDataFrame, result: MapSource) -> None:
+    """Unmet need: per area, the share of its people beyond reach of every existing
+    service within the threshold (what the hubs are chosen to reach)."""
+    mode = result.scenario.selection_mode
+    minutes = result.scenario.access.minutes(mode)
+    classes = np.clip(np.searchsorted(BEYOND_EDGES, areas["share_beyond"], side="right") - 1, 0, 4)
+    features = []
+    for (_, row), cls in zip(areas.iterrows(), classes, strict=True):
+        popup = (
+            f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>"
+            f"Beyond {minutes:g} min {esc(mode)} of any existing service: "
+            f"<b>{_fmt(row['people_beyond'])}</b> people ({row['share_beyond']:.0%})<br>"
+            f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
+            f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
+            f"({_fmt(row['need_per_resident'], 2)} per resident)<br>"
+            f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
+        )
+        properties = {"popup": popup, "name": esc(row["name"]), "fill": BEYOND_COLOURS[int(cls)]}
+        features.append(
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": row.geometry.__geo_interface__,
+            }
+        )
+    layer = folium.FeatureGroup(
+        name=f"Unmet need (beyond {minutes:g} min {mode})", show=True
+    )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#666",
+            "weight": 0.6,
+            "fillOpacity": 0.65,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
+        marker=folium.CircleMarker(radius=7, weight=1),
+    ).add_to(layer)
+    layer.add_to(fmap)
 
 
 def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
@@ -390,11 +441,28 @@ def _legend(result: MapSource, edges: list[float], *, developments: bool = False
         if developments
         else ""
     )
+    people, beyond, brought, minutes = headline_shares(result)
+    mode = esc(result.scenario.selection_mode)
+    share = beyond / people if people else 0.0
+    of_them = brought / beyond if beyond else 0.0
+    headline = (
+        f'<div class="ep-headline"><b>{beyond:,.0f}</b> people (<b>{share:.1%}</b>) live beyond '
+        f"{minutes:g} min {mode} of any existing service; the hubs bring <b>{brought:,.0f}</b> "
+        f"({of_them:.0%} of them) within reach.</div>"
+    )
+    labels = ["none", "under 25%", "25–50%", "50–75%", "75% or more"]
+    unmet = "".join(
+        f'<div><span class="ep-swatch" style="background:{colour}"></span>{label}</div>'
+        for colour, label in zip(BEYOND_COLOURS, labels, strict=True)
+    )
     return template.format(
         name=esc(result.scenario.name),
         rows=rows,
         services=services,
         extra=extra,
+        headline=headline,
+        unmet=unmet,
+        unmet_title=f"Share of an area's people beyond {minutes:g} min {mode}",
         credits=esc(CREDITS),
     )
 

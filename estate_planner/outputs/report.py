@@ -135,6 +135,64 @@ def travel_time_by_decile(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows) if len(rows["imd_decile"]) else pd.DataFrame()
 
 
+def headline(result: RunResult) -> dict[str, Any]:
+    """The board's first page, in numbers: who is beyond reach of every existing service
+    now (people, share, the most deprived, the older), whom the hubs bring within reach,
+    what each hub adds, how sure that is, and which services count as existing."""
+    scenario = result.scenario
+    mode = scenario.selection_mode
+    minutes = scenario.access.minutes(mode)
+    demand = result.demand
+    people = demand["population"].to_numpy(dtype=float)
+    deprived = (demand["imd_decile"].fillna(99) <= 2).to_numpy()
+    older = demand["age_65_plus"].to_numpy(dtype=float)
+    before = demand[f"minutes_to_service_{mode}"].fillna(float("inf")).to_numpy() <= minutes
+    after = demand[f"minutes_to_hub_{mode}"].fillna(float("inf")).to_numpy() <= minutes
+    beyond, brought = ~before, ~before & after
+    total = float(people.sum())
+    unmet = float(people[beyond].sum())
+    decision = result.decision
+    services = result.services
+    counted = services["counts"].fillna(True).astype(bool) if "counts" in services else None
+    kinds_counted = sorted(
+        set(services["kind"][counted] if counted is not None else services["kind"])
+    )
+    kinds_not = sorted(set(services["kind"][~counted])) if counted is not None else []
+    chosen_share = {}
+    if decision is not None and len(decision.times_chosen):
+        chosen_share = dict(
+            zip(
+                decision.times_chosen["site_id"], decision.times_chosen["times_chosen"], strict=True
+            )
+        )
+    runs = len(decision.runs) if decision is not None else 0
+    return {
+        "mode": mode,
+        "minutes": f"{minutes:g}",
+        "population": total,
+        "beyond": unmet,
+        "beyond_share": unmet / total if total else 0.0,
+        "beyond_deprived": float(people[beyond & deprived].sum()),
+        "beyond_older": float(older[beyond].sum()),
+        "brought": float(people[brought].sum()),
+        "brought_share_of_beyond": float(people[brought].sum()) / unmet if unmet else 0.0,
+        "brought_deprived": float(people[brought & deprived].sum()),
+        "still_beyond": float(people[beyond & ~after].sum()),
+        "hubs": [
+            {**vars(e), "runs_chosen": chosen_share.get(e.site_id, 0)}
+            for e in (decision.effects if decision is not None else [])
+        ],
+        "runs": runs,
+        "empty": decision.empty_hubs if decision is not None else [],
+        "asked": scenario.selection.hubs,
+        "counted": kinds_counted,
+        "not_counted": kinds_not,
+        "placement": "population raster cells"
+        if scenario.demand.raster
+        else "one point per small area",
+    }
+
+
 def _gain_note(result: RunResult) -> str:
     if "capacitated" in result.selection.method:
         return "the need each hub serves, up to its capacity"
@@ -211,8 +269,33 @@ def context(result: RunResult) -> dict[str, Any]:
         for p in result.inputs.provenance
     ]
     gap = result.selection.gap
+    decision = result.decision
     return {
         "name": scenario.name,
+        "board": headline(result),
+        "not_chosen": decision.not_chosen if decision is not None else [],
+        "conclusions": decision.conclusions if decision is not None else [],
+        "stability": (
+            [
+                {
+                    "site_id": r.site_id,
+                    "times": r.times_chosen,
+                    "runs": r.runs,
+                    "share": f"{r.share:.0%}",
+                }
+                for r in decision.times_chosen.itertuples()
+            ]
+            if decision is not None
+            else []
+        ),
+        "stability_runs": (
+            [
+                {"run": r.run, "chosen": ", ".join(r.chosen) or "none"}
+                for r in decision.runs.itertuples()
+            ]
+            if decision is not None
+            else []
+        ),
         "hubs": hubs,
         "objective": result.selection.kind,
         "mode": mode,

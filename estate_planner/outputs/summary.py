@@ -132,6 +132,12 @@ def area_summary(result: MapSource) -> gpd.GeoDataFrame:
         imd_decile=("imd_decile", "first"),
     )
     grouped["minutes_to_service"] = weighted / grouped["population"]
+    threshold = result.scenario.access.minutes(mode)
+    beyond = ~(minutes.fillna(float("inf")) <= threshold)
+    grouped["people_beyond"] = (
+        demand["population"].where(beyond, 0.0).groupby(demand["area_id"]).sum()
+    )
+    grouped["share_beyond"] = (grouped["people_beyond"] / grouped["population"]).fillna(0.0)
     # LSOAs hold similar numbers of people by design, so need per resident (age and
     # deprivation) says more on a map than the total.
     grouped["need_per_resident"] = grouped["need"] / grouped["population"]
@@ -141,6 +147,28 @@ def area_summary(result: MapSource) -> gpd.GeoDataFrame:
     )
     summary["geometry"] = summary.geometry.simplify(15)
     return summary.reset_index(names="area_id")
+
+
+#: classes of the share of an area's people beyond reach of every existing service
+BEYOND_EDGES = (0.0, 0.01, 0.25, 0.5, 0.75, 1.0)
+BEYOND_COLOURS = ["#f7f7f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#6a51a3"]
+
+
+def headline_shares(result: MapSource) -> tuple[float, float, float, float]:
+    """People, people beyond reach of every existing service, and of those the people the
+    hubs bring within reach; and the threshold (minutes) on the selection mode."""
+    demand = result.demand
+    mode = result.scenario.selection_mode
+    minutes = result.scenario.access.minutes(mode)
+    people = demand["population"].to_numpy(dtype=float)
+    before = demand[f"minutes_to_service_{mode}"].fillna(float("inf")).to_numpy() <= minutes
+    after = demand[f"minutes_to_hub_{mode}"].fillna(float("inf")).to_numpy() <= minutes
+    return (
+        float(people.sum()),
+        float(people[~before].sum()),
+        float(people[~before & after].sum()),
+        minutes,
+    )
 
 
 def need_classes(values: pd.Series, n: int = 5) -> tuple[np.ndarray, list[float]]:

@@ -66,6 +66,7 @@ def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Pr
             "service_id": frame[id_col].astype(str).str.strip().to_numpy(),
             "name": frame[name_col].astype(str).str.strip().to_numpy(),
             "kind": config.kind,
+            "counts": config.counts,
             "capacity": (
                 numeric(frame, capacity_col, path, id_column=id_col).to_numpy()
                 if capacity_col
