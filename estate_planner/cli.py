@@ -130,10 +130,10 @@ def _run(scenario_path: Path, out: Path, progress: _Progress, drawing: Drawing |
         print(f"Chosen hubs ({result.selection.method}): {chosen}")
     else:
         print("No hub is chosen: no candidate brings anyone new within reach.")
-    if result.decision is not None and result.decision.empty_hubs:
+    if result.decision is not None and result.decision.fewer:
         asked = result.scenario.selection.hubs
         print(
-            f"{len(result.decision.empty_hubs)} of the {asked} hubs asked for would add "
+            f"{result.decision.fewer} of the {asked} hubs asked for would add "
             "nothing, so they are not chosen."
         )
     for warning in result.warnings[:5]:

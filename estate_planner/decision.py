@@ -45,6 +45,7 @@ class Decision:
     """The checks on a run's choice, for the report, the manifest and the CLI."""
 
     empty_hubs: list[str] = field(default_factory=list)  # dropped: they added nothing
+    fewer: int = 0  # hubs asked for but not chosen, as they would add nothing
     effects: list[HubEffect] = field(default_factory=list)
     not_chosen: list[str] = field(default_factory=list)  # one sentence per top site left out
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per stability run

@@ -655,9 +655,11 @@ def check_choice(
     before = access.covered_by(t.services, t.threshold_s)
     found = dec.Decision()
     found.empty_hubs = [str(candidates["site_id"].iloc[i]) for i in selection.empty]
-    if selection.empty:
+    if config.target_share is None:  # else fewer hubs than asked for is the question
+        found.fewer = max(config.hubs - len(selection.chosen), 0)
+    if found.fewer:
         found.warnings.append(
-            f"{len(selection.empty)} of the {config.hubs} hubs asked for would add nothing "
+            f"{found.fewer} of the {config.hubs} hubs asked for would add nothing "
             f"(existing services and the hubs chosen already reach everyone they would "
             f"reach within {t.threshold_s / 60:g} min), so {len(selection.chosen)} "
             f"{'is' if len(selection.chosen) == 1 else 'are'} chosen"

@@ -112,6 +112,7 @@ def check_map(browser, out: Path, hubs: int, label: str) -> Page:  # type: ignor
     overlays = page.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     names = " | ".join(overlays)
     for expected in (
+        "Unmet need (beyond",
         "Need per resident",
         "IMD deciles 1-2",
         "Existing services",
@@ -300,3 +301,29 @@ def test_comparison_maps_are_readable_side_by_side(browser, comparison_outputs: 
     assert "new development (what-if)" in whatif.locator(".ep-legend").inner_text()
     assert page.errors == []
     assert all(url.startswith("https://tile.openstreetmap.org/") for url in page.blocked)
+
+
+def test_report_first_page_carries_the_headline_shares(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+    """The board's numbers, computed here from results.gpkg, are on the first page and
+    on the map."""
+    demand = gpd.read_file(demo_outputs / "results.gpkg", layer="demand")
+    minutes = 15  # the demo's walk threshold
+    before = demand["minutes_to_service_walk"].fillna(1e9) <= minutes
+    after = demand["minutes_to_hub_walk"].fillna(1e9) <= minutes
+    people = demand["population"]
+    beyond = people[~before].sum()
+    deprived = (demand["imd_decile"].fillna(99) <= 2)
+    brought = people[~before & after].sum()
+    page = Page(browser, demo_outputs / "report.html")
+    board = page.page.locator("#board")
+    text = " ".join(board.inner_text().split())
+    assert f"Today {beyond:,.0f} of {people.sum():,.0f} people ({beyond / people.sum():.1%})" in text
+    assert f"{people[~before & deprived].sum():,.0f} of them in the most deprived fifth" in text
+    assert f"bring {brought:,.0f} of them ({brought / beyond:.1%}) within 15 minutes" in text
+    assert "How sure:" in text and "existing services counted: gp, pharmacy" in text
+    box = board.bounding_box()
+    assert box is not None and box["y"] < 200  # the first thing on the page
+    page.shot("demo-report-board.png")
+    assert page.errors == []
+    legend = " ".join(Page(browser, demo_outputs / "map.html").page.locator(".ep-headline").inner_text().split())
+    assert f"{beyond:,.0f} people ({beyond / people.sum():.1%}) live beyond 15 min walk" in legend

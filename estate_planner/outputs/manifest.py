@@ -72,6 +72,7 @@ def _decision(result: RunResult) -> dict[str, Any]:
         return {}
     return {
         "empty_hubs": found.empty_hubs,
+        "hubs_not_chosen_for_adding_nothing": found.fewer,
         "hub_effects": [vars(effect) for effect in found.effects],
         "not_chosen": found.not_chosen,
         "stability": found.times_chosen.to_dict("records"),

@@ -183,7 +183,7 @@ def headline(result: RunResult) -> dict[str, Any]:
             for e in (decision.effects if decision is not None else [])
         ],
         "runs": runs,
-        "empty": decision.empty_hubs if decision is not None else [],
+        "fewer": decision.fewer if decision is not None else 0,
         "asked": scenario.selection.hubs,
         "counted": kinds_counted,
         "not_counted": kinds_not,
