@@ -287,6 +287,10 @@ def assess(
     candidates = candidates.copy()
     for column in per_site.columns:
         candidates[column] = per_site[column].to_numpy()
+    # flagged where a site reaches next to nobody, whatever its score says
+    from estate_planner.decision import LOW_REACH_SHARE
+
+    candidates["low_reach"] = candidates["need_reached"] < LOW_REACH_SHARE * need_values.sum()
     deprived = (demand["imd_decile"].fillna(99) <= 2).to_numpy()
     candidates["deprived_share_reached"] = access.deprived_share(times[mode], need_values, deprived)
     config = scenario.scoring
@@ -645,11 +649,43 @@ def check_choice(
     """The checks a board needs on the choice (:mod:`estate_planner.decision`): hubs
     left out for adding nothing, what each hub adds and for whom, why top sites were
     not chosen, and the chosen set's stability."""
+    from estate_planner import __version__
+
+    t = times[scenario.selection_mode]
+    need_values = demand["need"].to_numpy(dtype=float)
+    eligible = (candidates["excluded_reason"] == "").to_numpy()
+    # cached by all it depends on: a rerun need not ask the question fifteen times again
+    key = digest(
+        __version__,
+        scenario.digest(),
+        *(_matrix_bytes(m) for m in (t.candidates, t.services)),
+        need_values.tobytes(),
+        eligible.tobytes(),
+        selection.chosen,
+        points_digest(inputs, demand),
+    )
+    cached = settings.load("decision", key)
+    if cached is not None:
+        return cached
+    found = _check_choice(scenario, inputs, demand, candidates, selection, t, existing, settings)
+    settings.store("decision", key, found)
+    return found
+
+
+def _check_choice(
+    scenario: Scenario,
+    inputs: Inputs,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    selection: optimise.Selection,
+    t: access.ModeTimes,
+    existing: gpd.GeoDataFrame,
+    settings: Settings,
+) -> Any:
     from estate_planner import decision as dec
 
     config = scenario.selection
     mode = scenario.selection_mode
-    t = times[mode]
     need_values = demand["need"].to_numpy(dtype=float)
     reach = dec.coverage(t.candidates, t.threshold_s)
     before = access.covered_by(t.services, t.threshold_s)
@@ -705,15 +741,24 @@ def check_choice(
 
 
 def _cell_size_m(inputs: Inputs) -> float | None:
-    """The population raster's cell size, from the spacing of its cells."""
+    """The population raster's cell size (the side of a square of the same area), from
+    the spacing of its cells east-west and north-south (a WorldPop 30-second cell is
+    about 560 m by 930 m in England)."""
     cells = inputs.cells
-    if cells is None or len(cells) < 2:
+    if cells is None or len(cells) < 5:
         return None
     from scipy.spatial import cKDTree
 
     xy = np.column_stack([cells.geometry.x, cells.geometry.y])
-    gaps, _ = cKDTree(xy).query(xy, k=2)
-    return float(np.median(gaps[:, 1]))
+    _, near = cKDTree(xy).query(xy, k=5)
+    step = np.abs(xy[near[:, 1:]] - xy[:, None, :])  # cells x 4 neighbours x (dx, dy)
+    dx, dy = step[..., 0], step[..., 1]
+    east = np.where(dy < dx / 2, dx, np.inf).min(axis=1)
+    north = np.where(dx < dy / 2, dy, np.inf).min(axis=1)
+    east, north = east[np.isfinite(east)], north[np.isfinite(north)]
+    if not len(east) or not len(north):
+        return None
+    return float(np.sqrt(np.median(east) * np.median(north)))
 
 
 def _threshold_m(scenario: Scenario, mode: str) -> float:

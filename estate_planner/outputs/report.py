@@ -241,6 +241,7 @@ def context(result: RunResult) -> dict[str, Any]:
             "excluded": r["excluded_reason"],
             "p_top": "" if pd.isna(r["p_top_k"]) else f"{r['p_top_k']:.0%}",
             "unstable": bool(not pd.isna(r["stable"]) and not r["stable"]),
+            "low_reach": bool(r.get("low_reach", False)),
             "selected": bool(r["selected"]),
         }
         for r in ranking_table(result).to_dict("records")

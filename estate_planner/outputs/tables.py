@@ -26,6 +26,7 @@ RANKING_COLUMNS = [
     "selection_order",
     "marginal_gain",
     "excluded_reason",
+    "low_reach",
     "need_reached",
     "unmet_need_reached",
     "deprivation_reached",
