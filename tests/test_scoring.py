@@ -27,11 +27,12 @@ def candidates() -> pd.DataFrame:
 def test_worked_example() -> None:
     config = ScoringConfig(weights={"need_reached": 2, "cost": 1, "deprivation": 1})
     table = score(candidates(), config, pd.Series("", index=range(4)))
-    # A: need (100-100)/200 = 0; cost (30k-10k)/20k -> 1; deprivation 0.2
-    assert table.loc[0, "score"] == pytest.approx((2 * 0 + 1 * 1 + 1 * 0.2) / 4)
-    # C: unknown cost counts as the dearest -> cost criterion 0
-    assert table.loc[2, "criterion_cost"] == 0
-    assert table.loc[2, "score"] == pytest.approx((2 * 0.5 + 0 + 0.5) / 4)
+    # scaled keeping proportion: need as a share of the best (300), cost as the cheapest
+    # (10k) over the site's cost. A: need 100/300; cost 10k/10k = 1; deprivation 0.2
+    assert table.loc[0, "score"] == pytest.approx((2 * 100 / 300 + 1 * 1 + 1 * 0.2) / 4)
+    # C: unknown cost counts as the dearest (30k) -> 10k/30k
+    assert table.loc[2, "criterion_cost"] == pytest.approx(1 / 3)
+    assert table.loc[2, "score"] == pytest.approx((2 * 200 / 300 + 1 / 3 + 0.5) / 4)
     # B and D tie on score: the site id breaks the tie
     assert table["rank"].tolist() == [4, 1, 3, 2]
 
