@@ -118,6 +118,7 @@ def why_not_chosen(
     reach: sp.csr_matrix,
     need: np.ndarray,
     top: int,
+    least_gain: float | None = None,
 ) -> list[str]:
     """A sentence for each of the ``top`` best-ranked sites that were not chosen: how
     much of the unmet need it reaches the chosen hubs already reach, and what it would
@@ -145,6 +146,8 @@ def why_not_chosen(
         overlaps = [float(need[unmet & row].sum()) / reached for row in by_hub]
         adds = float(need[unmet & ~hubs_reach].sum())
         more = f"{adds:,.0f} more" if adds >= 0.5 else "nothing more"
+        if adds >= 0.5 and least_gain is not None and least_gain > adds:
+            more += f", less than the {least_gain:,.0f} the least of them adds"
         if overlaps:
             best = int(np.argmax(overlaps))
             hub = ranked.iloc[chosen[best]]["name"]

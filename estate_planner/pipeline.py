@@ -702,17 +702,21 @@ def _check_choice(
         )
     found.effects = dec.hub_effects(selection.chosen, candidates, before, reach, demand)
     found.not_chosen = dec.why_not_chosen(
-        candidates, selection.chosen, before, reach, need_values, top=config.hubs
+        candidates,
+        selection.chosen,
+        before,
+        reach,
+        need_values,
+        top=config.hubs,
+        least_gain=min(selection.gains)
+        if selection.gains and config.objective == "coverage"
+        else None,
     )
-    coarse = dec.coarse_raster_warning(
-        _cell_size_m(inputs), _threshold_m(scenario, mode), mode
-    )
+    coarse = dec.coarse_raster_warning(_cell_size_m(inputs), _threshold_m(scenario, mode), mode)
     if coarse:
         found.warnings.append(coarse)
     if config.stability_runs:
-        base = dec.Question(
-            "as chosen", t.candidates, t.services, need_values, t.threshold_s
-        )
+        base = dec.Question("as chosen", t.candidates, t.services, need_values, t.threshold_s)
         variants = [
             *dec.weight_variants(
                 demand,

@@ -271,6 +271,7 @@ def context(result: RunResult) -> dict[str, Any]:
     ]
     gap = result.selection.gap
     decision = result.decision
+    names = dict(zip(result.candidates["site_id"], result.candidates["name"], strict=True))
     return {
         "name": scenario.name,
         "board": headline(result),
@@ -280,6 +281,7 @@ def context(result: RunResult) -> dict[str, Any]:
             [
                 {
                     "site_id": r.site_id,
+                    "name": names.get(r.site_id, ""),
                     "times": r.times_chosen,
                     "runs": r.runs,
                     "share": f"{r.share:.0%}",
