@@ -174,39 +174,18 @@ def _root(fmap: folium.Map) -> Figure:
 
 
 def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
-    """All areas as one GeoJSON layer: one folium element, not three per area (an ICB
-    has a thousand areas). Popup and tooltip text is escaped here, before folium puts
-    it into the page as HTML."""
+    """Need per resident by area (quantile classes); returns the class edges."""
     classes, edges = need_classes(areas["need_per_resident"])
-    features = []
-    for (_, row), cls in zip(areas.iterrows(), classes, strict=True):
-        popup = (
-            f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>"
-            f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
-            f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
-            f"({_fmt(row['need_per_resident'], 2)} per resident)<br>"
-            f"Unmet need: {_fmt(row['unmet_need'])}<br>"
-            f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
-        )
-        properties = {"popup": popup, "name": esc(row["name"]), "fill": NEED_COLOURS[int(cls)]}
-        geometry = row.geometry.__geo_interface__
-        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
     # off at first: need per resident varies little; who is beyond reach drives the choice
-    layer = folium.FeatureGroup(name="Need per resident", show=False)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        style_function=lambda feature: {
-            "fillColor": feature["properties"]["fill"],
-            "color": "#666",
-            "weight": 0.6,
-            "fillOpacity": 0.55,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
-        # areas given as points (centroids) are circles, never Leaflet's image marker
-        marker=folium.CircleMarker(radius=7, weight=1),
-    ).add_to(layer)
-    layer.add_to(fmap)
+    _area_layer(
+        fmap,
+        areas,
+        [NEED_COLOURS[int(c)] for c in classes],
+        ["" for _ in range(len(areas))],
+        name="Need per resident",
+        show=False,
+        opacity=0.55,
+    )
     return edges
 
 
@@ -216,38 +195,60 @@ def _add_unmet(fmap: folium.Map, areas: gpd.GeoDataFrame, result: MapSource) -> 
     mode = result.scenario.selection_mode
     minutes = result.scenario.access.minutes(mode)
     classes = np.clip(np.searchsorted(BEYOND_EDGES, areas["share_beyond"], side="right") - 1, 0, 4)
+    said = [
+        f"Beyond {minutes:g} min {esc(mode)} of any existing service: "
+        f"<b>{_fmt(people)}</b> people ({share:.0%})<br>"
+        for people, share in zip(areas["people_beyond"], areas["share_beyond"], strict=True)
+    ]
+    _area_layer(
+        fmap,
+        areas,
+        [BEYOND_COLOURS[int(c)] for c in classes],
+        said,
+        name=f"Unmet need (beyond {minutes:g} min {mode})",
+        show=True,
+        opacity=0.65,
+    )
+
+
+def _area_layer(
+    fmap: folium.Map,
+    areas: gpd.GeoDataFrame,
+    fills: list[str],
+    first_lines: list[str],
+    *,
+    name: str,
+    show: bool,
+    opacity: float,
+) -> None:
+    """All areas as one GeoJSON layer: one folium element, not three per area (an ICB
+    has a thousand areas). Popup and tooltip text is escaped here, before folium puts
+    it into the page as HTML."""
     features = []
-    for (_, row), cls in zip(areas.iterrows(), classes, strict=True):
+    for (_, row), fill, first in zip(areas.iterrows(), fills, first_lines, strict=True):
         popup = (
-            f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>"
-            f"Beyond {minutes:g} min {esc(mode)} of any existing service: "
-            f"<b>{_fmt(row['people_beyond'])}</b> people ({row['share_beyond']:.0%})<br>"
+            f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>{first}"
             f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
             f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
             f"({_fmt(row['need_per_resident'], 2)} per resident)<br>"
+            f"Unmet need: {_fmt(row['unmet_need'])}<br>"
             f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
         )
-        properties = {"popup": popup, "name": esc(row["name"]), "fill": BEYOND_COLOURS[int(cls)]}
-        features.append(
-            {
-                "type": "Feature",
-                "properties": properties,
-                "geometry": row.geometry.__geo_interface__,
-            }
-        )
-    layer = folium.FeatureGroup(
-        name=f"Unmet need (beyond {minutes:g} min {mode})", show=True
-    )
+        properties = {"popup": popup, "name": esc(row["name"]), "fill": fill}
+        geometry = row.geometry.__geo_interface__
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    layer = folium.FeatureGroup(name=name, show=show)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda feature: {
             "fillColor": feature["properties"]["fill"],
             "color": "#666",
             "weight": 0.6,
-            "fillOpacity": 0.65,
+            "fillOpacity": opacity,
         },
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
+        # areas given as points (centroids) are circles, never Leaflet's image marker
         marker=folium.CircleMarker(radius=7, weight=1),
     ).add_to(layer)
     layer.add_to(fmap)
