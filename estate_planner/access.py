@@ -13,6 +13,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+#: Times are computed out to this multiple of a mode's threshold; farther counts as
+#: unreachable (blank in outputs). Four times the threshold covers any sensible
+#: "nearest service" question without searching the whole county from every site.
+HORIZON_FACTOR = 4.0
+
 
 @dataclass(frozen=True)
 class ModeTimes:

@@ -30,10 +30,6 @@ from estate_planner.sources import osm
 
 logger = logging.getLogger(__name__)
 
-#: Times are computed out to this multiple of a mode's threshold; farther counts as
-#: unreachable (blank in outputs). Four times the threshold covers any sensible
-#: "nearest service" question without searching the whole county from every site.
-HORIZON_FACTOR = 4.0
 
 
 @dataclass
@@ -236,7 +232,7 @@ def travel_times(
     where = points_digest(inputs, demand)
     for mode, net in nets.items():
         threshold = scenario.access.minutes(mode) * 60
-        horizon = threshold * HORIZON_FACTOR
+        horizon = threshold * access.HORIZON_FACTOR
         key = digest(
             network_key(scenario, inputs, mode),
             where,

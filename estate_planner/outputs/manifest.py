@@ -6,9 +6,10 @@ import json
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from estate_planner.pipeline import RunResult
+if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
+    from estate_planner.pipeline import RunResult
 
 
 def build_manifest(result: RunResult) -> dict[str, Any]:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pandas as pd
 
+from estate_planner.access import HORIZON_FACTOR
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
 from estate_planner.outputs.summary import CREDITS
 from estate_planner.outputs.tables import ranking_table
-from estate_planner.pipeline import HORIZON_FACTOR, RunResult
 from estate_planner.scenario import CRITERIA
+
+if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
+    from estate_planner.pipeline import RunResult
 
 LICENCES = {
     "area.boundary": "ONS, Open Government Licence v3.0; contains OS data © Crown copyright",
@@ -344,3 +347,4 @@ def write_report(result: RunResult, path: Path) -> None:
     )
     page = env.get_template("report.html").render(**context(result))
     path.write_text(page, encoding="utf-8")
+

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
-from estate_planner.pipeline import RunResult
 from estate_planner.scenario import CRITERIA
+
+if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
+    from estate_planner.pipeline import RunResult
 
 RANKING_COLUMNS = [
     "rank",
