@@ -2,6 +2,10 @@
 the drawing process to load without pydantic."""
 
 NEED_FACTORS = ("population", "age_65_plus", "imd_decile_1_2")
+#: what a candidate building is; registers derive it from the use they record
+CANDIDATE_KINDS = (
+    "retail", "office", "health", "community", "nhs", "council", "industrial", "other"
+)  # fmt: skip
 CRITERIA = (
     "need_reached",
     "unmet_need_reached",

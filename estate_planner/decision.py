@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from estate_planner import access
 from estate_planner.optimise import Selection, select_sites
 
 logger = logging.getLogger(__name__)
@@ -291,7 +290,3 @@ def coarse_raster_warning(cell_m: float | None, threshold_m: float, mode: str) -
         "one point per area (the stability table does)"
     )
 
-
-def coverage(times: sp.csr_matrix, threshold_s: float) -> sp.csr_matrix:
-    """Sites x demand, True where a site is within the threshold."""
-    return access.within(times, threshold_s)

@@ -683,7 +683,7 @@ def _check_choice(
     config = scenario.selection
     mode = scenario.selection_mode
     need_values = demand["need"].to_numpy(dtype=float)
-    reach = dec.coverage(t.candidates, t.threshold_s)
+    reach = access.within(t.candidates, t.threshold_s)
     before = access.covered_by(t.services, t.threshold_s)
     found = dec.Decision()
     found.empty_hubs = [str(candidates["site_id"].iloc[i]) for i in selection.empty]

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from estate_planner._errors import ScenarioError
-from estate_planner._vocabulary import CRITERIA, NEED_FACTORS
+from estate_planner._vocabulary import CANDIDATE_KINDS, CRITERIA, NEED_FACTORS
 
 Mode = Literal["walk", "cycle", "drive"]
 MODES: tuple[Mode, ...] = ("walk", "cycle", "drive")
@@ -170,10 +170,9 @@ class RegisterConfig(_Model):
     @field_validator("uses")
     @classmethod
     def _known_uses(cls, uses: list[str] | None) -> list[str] | None:
-        kinds = ("retail", "office", "health", "community", "council", "nhs", "industrial", "other")
         for use in uses or []:
-            if use not in kinds:
-                raise ValueError(f"unknown use {use!r}{_did_you_mean(use, kinds)}")
+            if use not in CANDIDATE_KINDS:
+                raise ValueError(f"unknown use {use!r}{_did_you_mean(use, CANDIDATE_KINDS)}")
         return uses
 
 

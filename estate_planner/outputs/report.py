@@ -12,7 +12,7 @@ import pandas as pd
 from estate_planner.access import HORIZON_FACTOR
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
-from estate_planner.outputs.summary import CREDITS
+from estate_planner.outputs.summary import CREDITS, reach
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
 
@@ -144,13 +144,10 @@ def headline(result: RunResult) -> dict[str, Any]:
     what each hub adds, how sure that is, and which services count as existing."""
     scenario = result.scenario
     mode = scenario.selection_mode
-    minutes = scenario.access.minutes(mode)
     demand = result.demand
-    people = demand["population"].to_numpy(dtype=float)
+    people, before, after, minutes = reach(result)
     deprived = (demand["imd_decile"].fillna(99) <= 2).to_numpy()
     older = demand["age_65_plus"].to_numpy(dtype=float)
-    before = demand[f"minutes_to_service_{mode}"].fillna(float("inf")).to_numpy() <= minutes
-    after = demand[f"minutes_to_hub_{mode}"].fillna(float("inf")).to_numpy() <= minutes
     beyond, brought = ~before, ~before & after
     total = float(people.sum())
     unmet = float(people[beyond].sum())

@@ -154,15 +154,22 @@ BEYOND_EDGES = (0.0, 0.01, 0.25, 0.5, 0.75, 1.0)
 BEYOND_COLOURS = ["#f7f7f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#6a51a3"]
 
 
-def headline_shares(result: MapSource) -> tuple[float, float, float, float]:
-    """People, people beyond reach of every existing service, and of those the people the
-    hubs bring within reach; and the threshold (minutes) on the selection mode."""
+def reach(result: MapSource) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Per demand point on the selection mode: people, reached by an existing service
+    within the threshold, reached with the hubs; and the threshold in minutes."""
     demand = result.demand
     mode = result.scenario.selection_mode
     minutes = result.scenario.access.minutes(mode)
     people = demand["population"].to_numpy(dtype=float)
     before = demand[f"minutes_to_service_{mode}"].fillna(float("inf")).to_numpy() <= minutes
     after = demand[f"minutes_to_hub_{mode}"].fillna(float("inf")).to_numpy() <= minutes
+    return people, before, after, minutes
+
+
+def headline_shares(result: MapSource) -> tuple[float, float, float, float]:
+    """People, people beyond reach of every existing service, and of those the people the
+    hubs bring within reach; and the threshold (minutes) on the selection mode."""
+    people, before, after, minutes = reach(result)
     return (
         float(people.sum()),
         float(people[~before].sum()),

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from estate_planner._errors import InputDataError
+from estate_planner._vocabulary import CANDIDATE_KINDS
 from estate_planner.scenario import CandidatesConfig, ServiceConfig
 from estate_planner.sources.tables import (
     Provenance,
@@ -34,9 +35,6 @@ from estate_planner.sources.tables import (
 
 logger = logging.getLogger(__name__)
 
-CANDIDATE_KINDS = (
-    "retail", "office", "health", "community", "nhs", "council", "industrial", "other"
-)  # fmt: skip
 _ID_NAMES = ["organisation_code", "ods_code", "OrganisationCode", "site_id", "id", "code"]
 _NAME_NAMES = ["name", "OrganisationName", "organisation_name", "site_name"]
 _CAPACITY_NAMES = ["list_size", "Number of patients registered at the GP practice", "capacity"]

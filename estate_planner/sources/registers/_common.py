@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from estate_planner._vocabulary import CANDIDATE_KINDS
 from estate_planner.sources.tables import pick_column
 
 #: The columns every register reader returns (and ``estate-planner candidates`` writes).
@@ -35,16 +36,7 @@ REGISTER_COLUMNS = (
     "note",
 )
 #: Candidate kinds a register row can have; ``uses`` picks which are kept.
-REGISTER_KINDS = (
-    "retail",
-    "office",
-    "health",
-    "community",
-    "council",
-    "nhs",
-    "industrial",
-    "other",
-)
+REGISTER_KINDS = CANDIDATE_KINDS
 DEFAULT_USES = ("retail", "office", "health", "community", "council", "nhs")
 
 # England (and Wales) generously, to catch zero, swapped or foreign coordinates
