@@ -43,6 +43,8 @@ class ModeNetwork:
     demand: network.Snapped
     services: network.Snapped
     candidates: network.Snapped
+    ways_read: int = 0  # highway ways in the OSM file
+    way_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # ways used
 
 
 @dataclass
@@ -147,8 +149,6 @@ def build_networks(
         crs=network.BNG,
     )
     ways: list[osm.OsmWays] = []
-    ways_used: list[np.ndarray] = []
-    ways_read = 0
     for mode in scenario.network.modes:
         key = network_key(scenario, inputs, mode)
         cached = settings.load("network", key)
@@ -166,7 +166,6 @@ def build_networks(
         else:
             status[mode] = "reused from cache"
         routing, n_nodes, n_edges, ways_read, used_ids = cached
-        ways_used.append(used_ids)
         snapped_graph, snapped = network.snap_points(
             routing,
             points,
@@ -178,8 +177,9 @@ def build_networks(
         split = [
             network.Snapped(snapped.distance_m[p], snapped.far[p], snapped.node[p]) for p in parts
         ]
-        nets[mode] = ModeNetwork(mode, snapped_graph, n_nodes, n_edges, *split)
-    _count_ways(inputs, ways_read, ways_used)
+        nets[mode] = ModeNetwork(
+            mode, snapped_graph, n_nodes, n_edges, *split, ways_read=ways_read, way_ids=used_ids
+        )
     return nets, status
 
 
@@ -200,10 +200,11 @@ def _way_ids(graph: Any) -> np.ndarray:
     return np.unique(np.asarray(ids, dtype=np.int64))
 
 
-def _count_ways(inputs: Inputs, ways_read: int, used: list[np.ndarray]) -> None:
+def count_ways(inputs: Inputs, nets: dict[str, ModeNetwork]) -> None:
     """The street file's record: highway ways read, and ways used by any mode's graph."""
     record = next(p for p in inputs.provenance if p.key == "network.osm")
-    record.rows_read = ways_read
+    record.rows_read = max((net.ways_read for net in nets.values()), default=0)
+    used = [net.way_ids for net in nets.values()]
     record.rows_used = len(np.unique(np.concatenate(used))) if used else 0
 
 
@@ -571,6 +572,7 @@ def run(
             demand["need"] = need.need_index(demand, scenario.need.weights)
         with _stage("network", timings, say):
             nets, network_status = build_networks(scenario, inputs, demand, settings)
+            count_ways(inputs, nets)
         with _stage("travel times", timings, say):
             all_times, times_status = travel_times(scenario, inputs, demand, nets, settings)
             # only services that count as existing provision define who is reached
