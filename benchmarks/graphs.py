@@ -55,10 +55,9 @@ def rutland_drive(*, simplify: bool = False):  # type: ignore[no-untyped-def]
     connected part only. Unsimplified by default: every OSM node, as
     ``osmnx.graph_from_*(simplify=False)`` gives, so chains of shape points remain."""
     from estate_planner.network import graph_from_ways, routing_graph
-    from estate_planner.scenario import NetworkConfig
     from estate_planner.sources.osm import read_highways
 
-    graph = graph_from_ways(read_highways(PBF), "drive", NetworkConfig(osm=PBF), simplify=simplify)
+    graph = graph_from_ways(read_highways(PBF), "drive", simplify=simplify)
     routing = routing_graph(graph, "drive")
     x = np.array([graph.nodes[int(n)]["x"] for n in routing.node_ids])
     y = np.array([graph.nodes[int(n)]["y"] for n in routing.node_ids])

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from estate_planner.network import graph_from_ways, routing_graph
-from estate_planner.scenario import NetworkConfig
 from estate_planner.sources.osm import read_highways
 
 PBF = (
@@ -29,7 +28,7 @@ def run(repeats: int = 3) -> dict[str, Any] | None:
         read_s = time.perf_counter() - start
         sizes = {}
         for mode in ("walk", "drive"):
-            graph = graph_from_ways(ways, mode, NetworkConfig(osm=PBF))
+            graph = graph_from_ways(ways, mode)
             routing_graph(graph, mode)
             sizes[mode] = (len(graph), graph.number_of_edges())
         runs.append((time.perf_counter() - start, read_s, sizes))

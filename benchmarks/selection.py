@@ -117,7 +117,7 @@ def _row(
         "instance": name,
         "method": result.method,
         "seconds": seconds,
-        "objective": result.objective,
+        "objective": result.value,
         "gap": None if np.isnan(result.gap) else result.gap,
     }
     if spopt:

@@ -17,10 +17,11 @@ from estate_planner._errors import (
 )
 
 if TYPE_CHECKING:
+    from estate_planner.cache import Cache
     from estate_planner.compare import Comparison
     from estate_planner.network import travel_time_matrix
-    from estate_planner.optimise import Selection, select_sites
-    from estate_planner.pipeline import RunResult
+    from estate_planner.optimise import Selection, fewest_sites, select_sites
+    from estate_planner.results import RunResult
     from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
 
 try:
@@ -34,8 +35,11 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # heavy modules (geopandas, scipy, pydantic) load, so that both cores load them.
 _LAZY = {
     "travel_time_matrix": "estate_planner.network",
+    "Cache": "estate_planner.cache",
+    "RunResult": "estate_planner.results",
     "Selection": "estate_planner.optimise",
     "select_sites": "estate_planner.optimise",
+    "fewest_sites": "estate_planner.optimise",
     "Scenario": "estate_planner.scenario",
     "load_scenario": "estate_planner.scenario",
     "scenario_from_dict": "estate_planner.scenario",
@@ -61,7 +65,7 @@ def compare_runs(base: RunResult, whatif: RunResult, out_dir: str | None = None)
 def run_scenario(scenario: Scenario, out_dir: str | None = None) -> RunResult:
     """Run ``scenario``; write the outputs into ``out_dir`` when given.
 
-    Returns the :class:`estate_planner.pipeline.RunResult`.
+    Returns the :class:`estate_planner.results.RunResult`.
     """
     from estate_planner import pipeline
     from estate_planner.outputs import write_outputs
@@ -73,16 +77,19 @@ def run_scenario(scenario: Scenario, out_dir: str | None = None) -> RunResult:
 
 
 __all__ = [
+    "Cache",
     "EstatePlannerError",
     "EstatePlannerWarning",
     "InfeasibleError",
     "InputDataError",
     "NetworkError",
+    "RunResult",
     "Scenario",
     "ScenarioError",
     "Selection",
     "__version__",
     "compare_runs",
+    "fewest_sites",
     "load_scenario",
     "run_scenario",
     "scenario_from_dict",

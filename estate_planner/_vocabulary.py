@@ -1,6 +1,10 @@
 """Names shared by the scenario model and the outputs, in a module light enough for
 the drawing process to load without pydantic."""
 
+from typing import Literal
+
+#: ways of travelling to a site
+Mode = Literal["walk", "cycle", "drive"]
 NEED_FACTORS = ("population", "age_65_plus", "imd_decile_1_2")
 #: what a candidate building is; registers derive it from the use they record
 CANDIDATE_KINDS = (

@@ -18,7 +18,8 @@ import pandas as pd
 from estate_planner.outputs import Drawing, write_outputs
 from estate_planner.outputs.charts import grouped_bars
 from estate_planner.outputs.report import travel_time_by_decile
-from estate_planner.pipeline import RunResult
+from estate_planner.outputs.summary import reach
+from estate_planner.results import RunResult
 
 logger = logging.getLogger(__name__)
 
@@ -38,14 +39,10 @@ class Comparison:
 
 def measures(result: RunResult) -> dict[str, float]:
     """Headline numbers of one run, on its selection mode."""
-    mode = result.scenario.selection_mode
-    demand = result.demand
-    threshold = result.scenario.access.minutes(mode)
-    served_before = demand[f"minutes_to_service_{mode}"] <= threshold
-    served_after = demand[f"minutes_to_hub_{mode}"] <= threshold
-    need = demand["need"]
+    people, served_before, served_after, _ = reach(result)
+    need = result.demand["need"].to_numpy(dtype=float)
     return {
-        "population": float(demand["population"].sum()),
+        "population": float(people.sum()),
         "need": float(need.sum()),
         "need reached by existing services": float(need[served_before].sum()),
         "unmet need before hubs": float(need[~served_before].sum()),
@@ -88,14 +85,14 @@ def compare(base: RunResult, whatif: RunResult) -> Comparison:
 
 
 def _chart(comparison: Comparison) -> str:
-    measures = [
+    shown = [
         "need reached by existing services",
         "need reached with hubs",
         "unmet need after hubs",
     ]
-    rows = comparison.summary.set_index("measure").loc[measures]
+    rows = comparison.summary.set_index("measure").loc[shown]
     return grouped_bars(
-        measures,
+        shown,
         {"base": rows["base"].tolist(), "what-if": rows["whatif"].tolist()},
         x_label="",
         y_label="need",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from estate_planner.need import most_deprived
 from estate_planner.optimise import Selection, select_sites
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def hub_effects(
     """For each hub in order: the need and people it newly brings within reach (not
     reached by existing services or the hubs before it), the deprived and the older."""
     covered = covered_before.copy()
-    deprived = (demand["imd_decile"].fillna(99) <= 2).to_numpy()
+    deprived = most_deprived(demand["imd_decile"])
     people = demand["population"].to_numpy(dtype=float)
     older = demand["age_65_plus"].to_numpy(dtype=float)
     need = demand["need"].to_numpy(dtype=float)

@@ -132,9 +132,39 @@ def _spread_over_cells(
     )
 
 
+#: "most deprived" means IMD deciles 1 to this one (the fifth of areas most deprived)
+MOST_DEPRIVED_DECILE = 2
+
+
+def most_deprived(deciles: pd.Series | np.ndarray) -> np.ndarray:
+    """Whether each IMD decile is among the most deprived (unknown deciles are not).
+
+    Examples
+    --------
+    >>> most_deprived(np.array([1, 2, 3, np.nan])).tolist()
+    [True, True, False, False]
+    """
+    values = np.asarray(deciles, dtype=float)
+    return np.nan_to_num(values, nan=99) <= MOST_DEPRIVED_DECILE
+
+
 def need_index(demand: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
-    """Need of each demand point (see the module docstring for the formula)."""
-    deprived = demand["imd_decile"].fillna(99).to_numpy() <= 2
+    """Need of each demand point (see the module docstring for the formula).
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        ``population``, ``age_65_plus`` and ``imd_decile`` per demand point.
+    weights : dict
+        Weight of ``population``, ``age_65_plus`` and ``imd_decile_1_2`` (people in
+        the most deprived fifth of areas); missing factors weigh 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        One need value per row of ``demand``.
+    """
+    deprived = most_deprived(demand["imd_decile"])
     population = demand["population"].to_numpy(dtype=float)
     return (
         weights.get("population", 0.0) * population

@@ -29,7 +29,7 @@ from shapely import LineString, Polygon, STRtree, buffer, line_locate_point, poi
 from shapely import distance as shapely_distance
 
 from estate_planner._errors import NetworkError
-from estate_planner.scenario import Mode, NetworkConfig
+from estate_planner._vocabulary import Mode
 from estate_planner.sources.osm import OsmWays
 from estate_planner.sources.tables import BNG, to_bng
 
@@ -144,9 +144,34 @@ def _direction(tags: dict[str, str], mode: Mode) -> int:
 
 
 def graph_from_ways(
-    ways: OsmWays, mode: Mode, config: NetworkConfig, *, simplify: bool = True
+    ways: OsmWays,
+    mode: Mode,
+    *,
+    walk_kmh: float = 4.8,
+    cycle_kmh: float = 16.0,
+    drive_speeds_kmh: dict[str, float] | None = None,
+    simplify: bool = True,
 ) -> nx.MultiDiGraph:
     """Build the projected street graph of one mode (simplified unless told not to).
+
+    Parameters
+    ----------
+    ways : OsmWays
+        The highway ways of an OSM extract (:func:`estate_planner.sources.osm.read_highways`).
+    mode : {"walk", "cycle", "drive"}
+        Which ways are usable and in which direction (``oneway`` binds cycle and drive).
+    walk_kmh, cycle_kmh : float
+        Walking and cycling speeds.
+    drive_speeds_kmh : dict, optional
+        Free-flow speed by ``highway`` class, over :data:`UK_DRIVE_SPEEDS_KMH`.
+    simplify : bool
+        Merge chains of edges between junctions (osmnx's simplification).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Nodes with ``x``/``y`` in BNG; edges with ``osmid``, ``length`` (m) and
+        ``travel_time`` (s).
 
     Raises
     ------
@@ -195,7 +220,7 @@ def graph_from_ways(
                 )
     if not rows:
         raise NetworkError(
-            f"the OSM extract {config.osm} has no ways usable for {mode}; "
+            f"the OSM extract has no ways usable for {mode}; "
             f"remove {mode!r} from network.modes or use an extract with streets"
         )
     import networkx as nx
@@ -208,7 +233,9 @@ def graph_from_ways(
         for n, px, py in zip(used, x[idx], y[idx], strict=True)
     )
     graph.add_edges_from(rows)
-    _add_travel_times(graph, mode, config)
+    _add_travel_times(
+        graph, mode, walk_kmh=walk_kmh, cycle_kmh=cycle_kmh, drive_speeds_kmh=drive_speeds_kmh
+    )
     if simplify:
         graph = _osmnx().simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
         _sort_list_attributes(graph)
@@ -216,12 +243,24 @@ def graph_from_ways(
     return graph
 
 
-def graph_from_graphml(path: Path, mode: Mode, config: NetworkConfig) -> nx.MultiDiGraph:
+def graph_from_graphml(
+    path: Path,
+    mode: Mode,
+    *,
+    walk_kmh: float = 4.8,
+    cycle_kmh: float = 16.0,
+    drive_speeds_kmh: dict[str, float] | None = None,
+) -> nx.MultiDiGraph:
     """Load an osmnx GraphML file for ``mode``, with travel times, in BNG.
 
     The file is taken to hold one mode's network already (as osmnx saves it). Walk
-    and cycle times are set from the scenario's speeds; drive times are kept if the
-    file has them, else computed as for OSM extracts.
+    and cycle times are set from the given speeds; drive times are kept if the file
+    has them, else computed as for OSM extracts (options as :func:`graph_from_ways`).
+
+    Raises
+    ------
+    NetworkError
+        If the file is not a readable GraphML graph or has no edges.
     """
     try:
         graph = _osmnx().load_graphml(path)
@@ -234,16 +273,25 @@ def graph_from_graphml(path: Path, mode: Mode, config: NetworkConfig) -> nx.Mult
         raise NetworkError(f"{path}: the graph has no edges; use a network that covers the area")
     has_times = all("travel_time" in d for _, _, d in graph.edges(data=True))
     if mode != "drive" or not has_times:
-        _add_travel_times(graph, mode, config)
+        _add_travel_times(
+            graph, mode, walk_kmh=walk_kmh, cycle_kmh=cycle_kmh, drive_speeds_kmh=drive_speeds_kmh
+        )
     return _osmnx().project_graph(graph, to_crs=BNG)
 
 
-def _add_travel_times(graph: nx.MultiDiGraph, mode: Mode, config: NetworkConfig) -> None:
+def _add_travel_times(
+    graph: nx.MultiDiGraph,
+    mode: Mode,
+    *,
+    walk_kmh: float,
+    cycle_kmh: float,
+    drive_speeds_kmh: dict[str, float] | None,
+) -> None:
     if mode == "drive":
-        speeds = {**UK_DRIVE_SPEEDS_KMH, **config.drive_speeds_kmh}
+        speeds = {**UK_DRIVE_SPEEDS_KMH, **(drive_speeds_kmh or {})}
         _osmnx().add_edge_speeds(graph, hwy_speeds=speeds, fallback=DRIVE_FALLBACK_KMH)
     else:
-        kmh = config.walk_kmh if mode == "walk" else config.cycle_kmh
+        kmh = walk_kmh if mode == "walk" else cycle_kmh
         import networkx as nx
 
         nx.set_edge_attributes(graph, kmh, "speed_kph")

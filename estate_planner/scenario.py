@@ -26,10 +26,8 @@ from pydantic import (
 )
 
 from estate_planner._errors import ScenarioError
-from estate_planner._vocabulary import CANDIDATE_KINDS, CRITERIA, NEED_FACTORS
+from estate_planner._vocabulary import CANDIDATE_KINDS, CRITERIA, NEED_FACTORS, Mode
 
-Mode = Literal["walk", "cycle", "drive"]
-MODES: tuple[Mode, ...] = ("walk", "cycle", "drive")
 DEFAULT_MODES: tuple[Mode, ...] = ("walk", "drive")
 
 

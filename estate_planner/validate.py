@@ -2,7 +2,7 @@
 
 Reports every problem in one pass (bad keys and bad files together) and, when there
 are none, a short summary of what matched. Uses the same table of readers as a run
-(:func:`estate_planner.inputs.input_readers`), so the two agree on what a scenario
+(:func:`estate_planner.stages.inputs.input_readers`), so the two agree on what a scenario
 needs.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from estate_planner._errors import EstatePlannerError
-from estate_planner.inputs import Inputs, assemble_inputs, read_each
 from estate_planner.scenario import Scenario, check_scenario, missing_inputs
 from estate_planner.sources.tables import to_bng
+from estate_planner.stages.inputs import Inputs, assemble_inputs, read_each
 
 
 @dataclass

@@ -55,7 +55,7 @@ def test_grouped_bars_heights_are_proportional_to_values() -> None:
 
 
 def test_stacked_bars_lay_parts_end_to_end() -> None:
-    parts = {"p": [0.3, 0.1], "q": [0.2, 0.0], "r": [0.1, 0.5]}
+    parts = {"p": [0.3, 0.1], "q": [0.2, 0.0], "r": [0.1, 0.8]}  # totals 0.6 and 0.9
     root = _parse(charts.stacked_bars(["s1", "s2"], parts, x_label="score", title="t"))
     bars = _rects(root)
     assert len(bars) == 5  # the zero part is not drawn
@@ -70,7 +70,8 @@ def test_stacked_bars_lay_parts_end_to_end() -> None:
             end = float(left.get("x")) + float(left.get("width"))
             assert float(right.get("x")) == pytest.approx(end, abs=0.15)
         totals.append(sum(float(r.get("width")) for r in row))
-    assert totals[0] / totals[1] == pytest.approx(0.6 / 0.6, rel=1e-2)
+    # one scale for both rows: their lengths keep the ratio of their totals
+    assert totals[0] / totals[1] == pytest.approx(0.6 / 0.9, rel=1e-2)
 
 
 def test_ranges_map_values_linearly() -> None:

@@ -18,7 +18,7 @@ from estate_planner.scenario import CRITERIA
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_demo_writes_the_five_outputs(demo_outputs: Path) -> None:
+def test_demo_writes_the_six_outputs(demo_outputs: Path) -> None:
     for name in (
         "ranking.csv",
         "results.gpkg",
@@ -29,6 +29,13 @@ def test_demo_writes_the_five_outputs(demo_outputs: Path) -> None:
     ):
         assert (demo_outputs / name).stat().st_size > 0
     assert not list(demo_outputs.glob(".staging-*"))
+    # each is what its name says, not just a file
+    assert (demo_outputs / "selection.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (demo_outputs / "results.gpkg").read_bytes()[:16] == b"SQLite format 3\x00"
+    assert json.loads((demo_outputs / "manifest.json").read_text())["selection"]["chosen"]
+    for page in ("map.html", "report.html"):
+        assert (demo_outputs / page).read_text().rstrip().endswith("</html>")
+    assert pd.read_csv(demo_outputs / "ranking.csv")["selected"].sum() == 3
 
 
 def test_ranking_respects_the_scenario(demo_outputs: Path, demo_scenario) -> None:  # type: ignore[no-untyped-def]

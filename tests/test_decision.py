@@ -38,10 +38,10 @@ def test_two_hubs_of_real_gain_and_a_third_of_none_choose_two() -> None:
         need[np.isfinite(times[list(c)]).any(axis=0) & unmet].sum()
         for c in itertools.combinations(range(3), 2)
     )
-    assert found.objective == pytest.approx(best) == 50
+    assert found.value == pytest.approx(best) == 50
     kept, empty = drop_empty_hubs(found)
     assert sorted(kept.chosen) == [0, 1] and empty == [2]
-    assert sum(kept.gains) == pytest.approx(found.objective)
+    assert sum(kept.gains) == pytest.approx(found.value)
     # a hub forced by an edit stays, even when it adds nothing
     forced, none = drop_empty_hubs(found, keep=[2])
     assert 2 in forced.chosen and none == []

@@ -21,7 +21,6 @@ from estate_planner.network import (
     times_between,
     way_allowed,
 )
-from estate_planner.scenario import NetworkConfig
 from estate_planner.sources.osm import read_highways
 
 
@@ -131,7 +130,7 @@ def test_times_equal_networkx_on_the_rutland_network(
     shared_data: Path, mode: str, simplify: bool
 ) -> None:
     pbf = shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"
-    graph = graph_from_ways(read_highways(pbf), mode, NetworkConfig(osm=pbf), simplify=simplify)  # type: ignore[arg-type]
+    graph = graph_from_ways(read_highways(pbf), mode, simplify=simplify)  # type: ignore[arg-type]
     nodes = np.array(sorted(graph.nodes))
     rng = np.random.default_rng(3)
     sources = rng.choice(nodes, 8, replace=False).tolist()
@@ -246,9 +245,8 @@ def tiny_osm(tmp_path: Path) -> Path:
 
 
 def test_drive_graph_speeds_and_one_way(tiny_osm: Path) -> None:
-    config = NetworkConfig(osm=tiny_osm)
     ways = read_highways(tiny_osm)
-    drive = graph_from_ways(ways, "drive", config, simplify=False)
+    drive = graph_from_ways(ways, "drive", simplify=False)
     assert drive.has_edge(1, 2) and not drive.has_edge(2, 1)  # one-way respected
     assert not drive.has_edge(4, 1)  # footway is not for cars
     data = next(iter(drive.get_edge_data(1, 2).values()))
@@ -261,8 +259,7 @@ def test_drive_graph_speeds_and_one_way(tiny_osm: Path) -> None:
 
 
 def test_walk_graph_is_two_way_at_walking_speed(tiny_osm: Path) -> None:
-    config = NetworkConfig(osm=tiny_osm, walk_kmh=5.0)
-    walk = graph_from_ways(read_highways(tiny_osm), "walk", config, simplify=False)
+    walk = graph_from_ways(read_highways(tiny_osm), "walk", walk_kmh=5.0, simplify=False)
     assert walk.has_edge(2, 1) and walk.has_edge(1, 4)
     data = next(iter(walk.get_edge_data(2, 1).values()))
     assert data["travel_time"] == pytest.approx(data["length"] / (5 / 3.6), rel=1e-3)
@@ -270,10 +267,9 @@ def test_walk_graph_is_two_way_at_walking_speed(tiny_osm: Path) -> None:
 
 def test_simplification_changes_no_travel_time(demo_dir: Path) -> None:
     ways = read_highways(demo_dir / "streets.osm")
-    config = NetworkConfig(osm=demo_dir / "streets.osm")
     for mode in ("walk", "drive"):
-        raw = graph_from_ways(ways, mode, config, simplify=False)
-        simple = graph_from_ways(ways, mode, config)
+        raw = graph_from_ways(ways, mode, simplify=False)
+        simple = graph_from_ways(ways, mode)
         kept = sorted(simple.nodes)[::25]
         expected = travel_time_matrix(raw, kept, kept)
         got = travel_time_matrix(simple, kept, kept)
@@ -285,9 +281,7 @@ def test_edge_times_are_what_osmnx_computes(demo_dir: Path) -> None:
 
     ways = read_highways(demo_dir / "streets.osm")
     for mode in ("walk", "drive"):
-        graph = graph_from_ways(
-            ways, mode, NetworkConfig(osm=demo_dir / "streets.osm"), simplify=False
-        )  # type: ignore[arg-type]
+        graph = graph_from_ways(ways, mode, simplify=False)  # type: ignore[arg-type]
         ours = {(u, v, k): d["travel_time"] for u, v, k, d in graph.edges(keys=True, data=True)}
         osmnx.add_edge_travel_times(graph)
         theirs = {(u, v, k): d["travel_time"] for u, v, k, d in graph.edges(keys=True, data=True)}
@@ -363,13 +357,13 @@ def test_reading_a_truncated_or_empty_osm_file_is_a_clear_error(tmp_path: Path) 
 
 def test_a_run_that_would_not_fit_says_so_before_it_starts(demo_scenario, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from estate_planner import InfeasibleError, network, pipeline
-    from estate_planner.settings import Settings
+    from estate_planner.cache import Cache
 
     monkeypatch.setattr(network, "available_memory", lambda: 64 * 2**20)  # a 64 MB machine
     with pytest.raises(
         InfeasibleError, match="may need up to .* GB, more than the 0.1 GB available"
     ):
-        pipeline.run(demo_scenario, settings=Settings(None))  # no cache: the work is to do
+        pipeline.run(demo_scenario, cache=Cache(None))  # no cache: the work is to do
 
 
 def test_memory_estimate_for_an_icb() -> None:

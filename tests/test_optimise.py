@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estate_planner import InfeasibleError, select_sites
-from estate_planner.optimise import _Coverage, _greedy, _Median, _swap
+from estate_planner.optimise import Coverage, Median, Request
+from estate_planner.optimise.heuristics import greedy, swap
 
 
 def instance(seed: int, n: int = 9, m: int = 40):  # type: ignore[no-untyped-def]
@@ -50,7 +51,7 @@ def brute_median(times, fixed, w, k):  # type: ignore[no-untyped-def]
 def test_coverage_is_optimal(seed: int, k: int) -> None:
     times, fixed, w, _ = instance(seed)
     result = select_sites(times, w, k, threshold=600, fixed=fixed, curve=False)
-    assert result.objective == pytest.approx(brute_coverage(times, fixed, w, k, 600))
+    assert result.value == pytest.approx(brute_coverage(times, fixed, w, k, 600))
     assert len(result.chosen) == k == len(set(result.chosen))
     assert result.gap <= 1e-6
 
@@ -60,7 +61,7 @@ def test_coverage_is_optimal(seed: int, k: int) -> None:
 def test_median_is_optimal(seed: int, k: int) -> None:
     times, fixed, w, _ = instance(seed, n=7, m=25)
     result = select_sites(times, w, k, fixed=fixed, objective="median", curve=False)
-    assert result.objective == pytest.approx(brute_median(times, fixed, w, k))
+    assert result.value == pytest.approx(brute_median(times, fixed, w, k))
 
 
 def test_budget_and_eligibility_are_respected() -> None:
@@ -73,7 +74,7 @@ def test_budget_and_eligibility_are_respected() -> None:
     )
     assert not set(result.chosen) & {0, 3}
     assert costs[result.chosen].sum() <= budget
-    assert result.objective == pytest.approx(
+    assert result.value == pytest.approx(
         brute_coverage(times, fixed, w, 3, 600, mask, costs, budget)
     )
 
@@ -82,29 +83,27 @@ def test_greedy_is_never_better_than_exact() -> None:
     for seed in range(15):
         times, fixed, w, _ = instance(seed)
         sparse = sp.csr_matrix(np.where(np.isfinite(times), times, 0))
-        problem = _Coverage(sparse, w, 600, sp.csr_matrix(fixed))
-        mask = np.ones(len(times), bool)
-        heuristic = problem.value(
-            _swap(problem, _greedy(problem, 3, mask, None, None), mask, None, None)
-        )
-        exact = select_sites(times, w, 3, threshold=600, fixed=fixed, curve=False).objective
+        problem = Coverage(sparse, w, 600, sp.csr_matrix(fixed))
+        request = Request(3, np.ones(len(times), bool))
+        heuristic = problem.value(swap(problem, greedy(problem, request), request))
+        exact = select_sites(times, w, 3, threshold=600, fixed=fixed, curve=False).value
         assert heuristic <= exact + 1e-9
-        median = _Median(
+        median = Median(
             sp.csr_matrix(np.where(np.isfinite(times), times, 0)), w, sp.csr_matrix(fixed)
         )
-        greedy_cost = median.value(_greedy(median, 3, mask, None, None))
+        greedy_cost = median.value(greedy(median, request))
         exact_cost = select_sites(
             times, w, 3, fixed=fixed, objective="median", curve=False
-        ).objective
+        ).value
         assert greedy_cost >= exact_cost - 1e-6
 
 
 def test_marginal_gains_add_up_and_fall() -> None:
     times, fixed, w, _ = instance(11)
     result = select_sites(times, w, 4, threshold=600, fixed=fixed)
-    assert sum(result.gains) == pytest.approx(result.objective)
+    assert sum(result.gains) == pytest.approx(result.value)
     assert result.gains == sorted(result.gains, reverse=True)
-    assert result.curve[-1] == pytest.approx(result.objective)
+    assert result.curve[-1] == pytest.approx(result.value)
     assert all(a <= b + 1e-9 for a, b in itertools.pairwise(result.curve))
     for k, value in enumerate(result.curve, start=1):
         assert value == pytest.approx(brute_coverage(times, fixed, w, k, 600))
@@ -114,7 +113,7 @@ def test_adding_an_existing_service_never_increases_unmet_need() -> None:
     times, fixed, w, _ = instance(3)
     before = select_sites(times, w, 2, threshold=600, fixed=fixed[:1], curve=False)
     after = select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False)
-    assert after.objective <= before.objective + 1e-9
+    assert after.value <= before.value + 1e-9
 
 
 def test_shuffling_demand_rows_changes_nothing() -> None:
@@ -123,7 +122,7 @@ def test_shuffling_demand_rows_changes_nothing() -> None:
     a = select_sites(times, w, 3, threshold=600, fixed=fixed, curve=False)
     b = select_sites(times[:, perm], w[perm], 3, threshold=600, fixed=fixed[:, perm], curve=False)
     assert sorted(a.chosen) == sorted(b.chosen)
-    assert a.objective == pytest.approx(b.objective)
+    assert a.value == pytest.approx(b.value)
 
 
 def test_sparse_and_dense_inputs_agree() -> None:
@@ -132,7 +131,7 @@ def test_sparse_and_dense_inputs_agree() -> None:
     sparse = sp.csr_matrix((times[rows, cols], (rows, cols)), shape=times.shape)
     a = select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False)
     b = select_sites(sparse, w, 2, threshold=600, fixed=fixed, curve=False)
-    assert a.objective == pytest.approx(b.objective)
+    assert a.value == pytest.approx(b.value)
 
 
 @pytest.mark.parametrize(
@@ -153,36 +152,36 @@ def test_infeasible_requests_are_refused_before_solving(kwargs, message) -> None
 @given(seed=st.integers(0, 100_000), k=st.integers(1, 4))
 def test_large_instance_path_is_still_optimal(seed: int, k: int) -> None:
     """Lagrangian bound + reduced-cost fixing + HiGHS on what is left = brute force."""
-    from estate_planner import optimise
+    from estate_planner.optimise import questions
 
     times, fixed, w, _ = instance(seed, n=10, m=60)
-    saved = optimise._MAX_MILP_PAIRS
-    optimise._MAX_MILP_PAIRS = 0
+    saved = questions.MAX_MILP_PAIRS
+    questions.MAX_MILP_PAIRS = 0
     try:
         result = select_sites(times, w, k, threshold=600, fixed=fixed, curve=False)
         median = select_sites(times, w, k, fixed=fixed, objective="median", curve=False)
     finally:
-        optimise._MAX_MILP_PAIRS = saved
-    assert result.objective == pytest.approx(brute_coverage(times, fixed, w, k, 600))
+        questions.MAX_MILP_PAIRS = saved
+    assert result.value == pytest.approx(brute_coverage(times, fixed, w, k, 600))
     assert result.gap <= 1e-6
     best_median = brute_median(times, fixed, w, k)
-    assert median.objective >= best_median - 1e-6
+    assert median.value >= best_median - 1e-6
     # the reported gap is a proven one: the optimum lies within it
-    assert (median.objective - best_median) / median.objective <= median.gap + 1e-9
+    assert (median.value - best_median) / median.value <= median.gap + 1e-9
 
 
 def test_lagrangian_bounds_bracket_the_optimum() -> None:
-    from estate_planner.optimise import _Coverage, _Median, coverage_bound, median_bound
+    from estate_planner.optimise import Coverage, Median, coverage_bound, median_bound
 
     for seed in range(8):
         times, fixed, w, _ = instance(seed, n=9, m=50)
         sparse = sp.csr_matrix(np.where(np.isfinite(times), times, 0))
         mask = np.ones(9, bool)
-        cov = _Coverage(sparse, w, 600, sp.csr_matrix(fixed))
+        cov = Coverage(sparse, w, 600, sp.csr_matrix(fixed))
         optimum = brute_coverage(times, fixed, w, 3, 600)
         upper, _ = coverage_bound(cov.cover, cov.w, 3, mask, optimum * 0.9)
         assert upper >= optimum - 1e-6
-        med = _Median(sparse, w, sp.csr_matrix(fixed))
+        med = Median(sparse, w, sp.csr_matrix(fixed))
         best = brute_median(times, fixed, w, 3)
         assert median_bound(med.times, med.w, med.base, 3, mask, best * 1.1)[0] <= best + 1e-6
 
@@ -197,7 +196,7 @@ def test_forced_sites_are_kept_and_the_rest_is_optimal() -> None:
         w[(times[[6, *combo]] <= 600).any(axis=0) & unmet].sum()
         for combo in itertools.combinations([j for j in range(len(times)) if j != 6], 2)
     )
-    assert result.objective == pytest.approx(best)
+    assert result.value == pytest.approx(best)
     with pytest.raises(InfeasibleError, match="forced"):
         select_sites(times, w, 1, threshold=600, forced=[1, 2])
 
@@ -210,7 +209,7 @@ def test_fewest_sites_reaching_a_target_share() -> None:
         unmet = w[~(fixed <= 600).any(axis=0)].sum()
         result = fewest_sites(times, w, 0.5, threshold=600, fixed=fixed)
         k = len(result.chosen)
-        assert result.objective >= 0.5 * unmet - 1e-9
+        assert result.value >= 0.5 * unmet - 1e-9
         if k > 1:  # one site fewer cannot do it: checked by brute force
             assert brute_coverage(times, fixed, w, k - 1, 600) < 0.5 * unmet
     with pytest.raises(InfeasibleError, match="target_share"):
@@ -248,10 +247,10 @@ def test_capacitated_coverage_equals_brute_force_over_site_sets() -> None:
             res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
             best = max(best, -res.fun)
         got = capacitated_coverage(times, w, 2, capacity, threshold=600, fixed=fixed)
-        assert got.objective == pytest.approx(best)
+        assert got.value == pytest.approx(best)
         assert all(g <= capacity + 1e-6 for g in got.gains)
         # capacity can only cost coverage
         assert (
-            got.objective
-            <= select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False).objective + 1e-9
+            got.value
+            <= select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False).value + 1e-9
         )

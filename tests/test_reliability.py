@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from estate_planner import EstatePlannerError
-from estate_planner.outputs import OUTPUT_FILES
+from estate_planner.outputs import OUTPUT_FILES, remove_stale_staging
 from estate_planner.scenario import CandidatesConfig
 from estate_planner.sources.estate import read_candidates
 
@@ -54,6 +54,21 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in OUTPUT_FILES if (folder / name).exists()}
 
 
+def kill_while_writing(scenario: Path, out: Path, sig: int, after: float) -> bool:
+    """Start a run, signal it ``after`` seconds once it has begun writing (its staging
+    folder exists), and say whether the signal landed while it was still writing."""
+    proc = run_cli(scenario, out)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".staging-*")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the run never began writing"
+        time.sleep(0.01)
+    time.sleep(after)
+    writing = proc.poll() is None and bool(list(out.glob(".staging-*")))
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    return writing
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_a_killed_run_leaves_the_previous_outputs_intact(
     sig: int, demo_dir: Path, demo_outputs: Path, tmp_path: Path
@@ -62,23 +77,57 @@ def test_a_killed_run_leaves_the_previous_outputs_intact(
     shutil.copytree(demo_outputs, out)
     previous = snapshot(out)
     assert set(previous) == set(OUTPUT_FILES)
-    # a run that differs (4 hubs), killed at several points from start-up to writing
+    # a run that differs (4 hubs), killed at points through its writing of outputs
     scenario = demo_dir / "four.toml"
     scenario.write_text((demo_dir / "scenario.toml").read_text().replace("hubs = 3", "hubs = 4"))
-    for delay in (0.5, 2.0, 3.5, 4.5, 5.5, 6.5):
-        proc = run_cli(scenario, out)
-        time.sleep(delay)
-        proc.send_signal(sig)
-        proc.wait(timeout=60)
+    landed = 0
+    for after in (0.0, 0.1, 0.3, 0.6, 1.0, 1.5):
+        landed += kill_while_writing(scenario, out, sig, after)
+        remove_stale_staging(out)  # what the next run into the folder does first
         now = snapshot(out)
-        assert set(now) == set(OUTPUT_FILES), f"killed at {delay}s: files missing"
-        if now == previous:
-            continue
-        # the outputs were replaced before the signal: then every one is the new run's
-        assert hubs_in(out) == {4}, f"killed at {delay}s left a mix of outputs: {hubs_in(out)}"
-        previous = now
+        assert set(now) == set(OUTPUT_FILES), f"killed {after}s into writing: files missing"
+        if now != previous:  # replaced: then every output is the new run's
+            assert hubs_in(out) == {4}, f"killed {after}s into writing left a mix"
+            previous = now
+    # the test proves something only if signals landed while outputs were being written
+    assert landed >= 3, f"only {landed} of 6 signals landed while the run was writing"
     if sig == signal.SIGINT:
         assert not list(out.glob(".staging-*"))  # cleaned up on Ctrl-C
+
+
+SWAP_KILLER = """
+import os, signal, sys
+from pathlib import Path
+from estate_planner.cli import main
+real = os.replace
+moved = []
+def replace(src, dst):  # die between the second and third output moved in
+    real(src, dst)
+    if ".staging-" in str(src) and Path(src).name != Path(src).parent.name:
+        moved.append(src)
+        if len(moved) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+os.replace = replace
+main(["-q", "run", sys.argv[1], "--out", sys.argv[2]])
+"""
+
+
+def test_a_run_killed_between_moving_two_outputs_in_is_finished_by_the_next(
+    demo_dir: Path, demo_outputs: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(demo_outputs, out)
+    scenario = demo_dir / "four.toml"
+    scenario.write_text((demo_dir / "scenario.toml").read_text().replace("hubs = 3", "hubs = 4"))
+    proc = subprocess.run(
+        [sys.executable, "-c", SWAP_KILLER, str(scenario), str(out)], capture_output=True
+    )
+    assert proc.returncode == -signal.SIGKILL
+    assert len(hubs_in(out)) == 2  # killed mid-move: for now a mix of the two runs
+    (stale,) = out.glob(".staging-*")
+    assert (stale / ".complete").exists()
+    remove_stale_staging(out)  # the next run into the folder starts with this
+    assert hubs_in(out) == {4} and not list(out.glob(".staging-*"))
 
 
 def shuffled_copy(demo_dir: Path, folder: Path, seed: int) -> Path:

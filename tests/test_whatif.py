@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -101,24 +100,24 @@ def test_forced_and_excluded_candidates(base) -> None:  # type: ignore[no-untype
 
 
 def test_a_rerun_reuses_the_network_and_travel_times(tmp_path: Path) -> None:
-    from estate_planner.settings import Settings
+    from estate_planner.cache import Cache
 
-    settings = Settings(tmp_path / "cache")
+    cache = Cache(tmp_path / "cache")
     scenario = load_scenario(REPO / "data" / "demo" / "scenario.toml")
-    first = pipeline.run(scenario, settings=settings)
-    second = pipeline.run(scenario.updated(selection={"hubs": 4}), settings=settings)
-    assert set(first.notes["cache"]["network"].values()) == {"built"}
-    assert first.notes["cache"]["inputs"] == "read"
-    assert second.notes["cache"]["inputs"] == "reused from cache"
-    assert set(second.notes["cache"]["network"].values()) == {"reused from cache"}
-    assert set(second.notes["cache"]["travel_times"].values()) == {"reused from cache"}
+    first = pipeline.run(scenario, cache=cache)
+    second = pipeline.run(scenario.updated(selection={"hubs": 4}), cache=cache)
+    assert set(first.cache_status["network"].values()) == {"built"}
+    assert first.cache_status["inputs"] == "read"
+    assert second.cache_status["inputs"] == "reused from cache"
+    assert set(second.cache_status["network"].values()) == {"reused from cache"}
+    assert set(second.cache_status["travel_times"].values()) == {"reused from cache"}
     for mode, times in second.times.items():
         assert (times.candidates != first.times[mode].candidates).nnz == 0
     # the selection is cached by what the optimiser sees: 4 hubs is a new question
     assert len(second.selection.chosen) == 4
-    third = pipeline.run(scenario, settings=settings)
+    third = pipeline.run(scenario, cache=cache)
     assert third.selection == first.selection
-    assert (first.notes["cache"]["selection"], third.notes["cache"]["selection"]) == (
+    assert (first.cache_status["selection"], third.cache_status["selection"]) == (
         "solved",
         "reused from cache",
     )
@@ -135,21 +134,21 @@ def test_a_rerun_reuses_the_network_and_travel_times(tmp_path: Path) -> None:
 
 
 def test_a_changed_input_file_is_read_again(demo_dir: Path, tmp_path: Path) -> None:
-    from estate_planner.settings import Settings
+    from estate_planner.cache import Cache
 
-    settings = Settings(tmp_path / "cache")
+    cache = Cache(tmp_path / "cache")
     folder = tmp_path / "demo"
     shutil.copytree(demo_dir, folder)
     scenario = load_scenario(folder / "scenario.toml")
-    first = pipeline.run(scenario, settings=settings)
+    first = pipeline.run(scenario, cache=cache)
     table = folder / "census2021_age.csv"
     frame = pd.read_csv(table, dtype=str, keep_default_na=False)
     value_column = frame.columns[-1]
     frame[value_column] = (pd.to_numeric(frame[value_column]) * 2).astype(int).astype(str)
     frame.to_csv(table, index=False)
-    second = pipeline.run(scenario, settings=settings)
-    assert second.notes["cache"]["inputs"] == "read"
-    assert set(second.notes["cache"]["network"].values()) == {"reused from cache"}
+    second = pipeline.run(scenario, cache=cache)
+    assert second.cache_status["inputs"] == "read"
+    assert set(second.cache_status["network"].values()) == {"reused from cache"}
     assert second.demand["population"].sum() > 1.5 * first.demand["population"].sum()
 
 
@@ -159,7 +158,21 @@ def test_compare_command_writes_the_comparison(tmp_path: Path) -> None:
                  str(WHATIFS / "north_edge_development.toml"), "--out", str(out)]) == 0  # fmt: skip
     table = pd.read_csv(out / "comparison.csv")
     assert {"rank_base", "rank_whatif", "rank_change", "portfolio"} <= set(table.columns)
-    assert np.isfinite(table["rank_change"].dropna()).all()
+    # against each run's own ranking.csv: the change is base rank minus what-if rank
+    # (positive: moved up), and the portfolio label follows the two selections
+    base = pd.read_csv(out / "base" / "ranking.csv").set_index("site_id")
+    whatif = pd.read_csv(out / "whatif" / "ranking.csv").set_index("site_id")
+    both = base.index.intersection(whatif.index)
+    ranked = base["rank"].dropna().index.intersection(whatif["rank"].dropna().index)
+    assert len(ranked) >= 25
+    row = table.fillna({"portfolio": ""}).set_index("site_id")
+    expected = base.loc[ranked, "rank"] - whatif.loc[ranked, "rank"]
+    assert (row.loc[ranked, "rank_change"] == expected).all() and (expected != 0).any()
+    assert row.loc[both.difference(ranked), "rank_change"].isna().all()  # excluded in one
+    label = {(True, True): "kept", (False, True): "added", (True, False): "dropped"}
+    for site in both:
+        key = (bool(base.at[site, "selected"]), bool(whatif.at[site, "selected"]))
+        assert row.at[site, "portfolio"] == label.get(key, ""), site
     html = (out / "comparison.html").read_text()
     assert 'src="base/map.html"' in html and 'src="whatif/map.html"' in html
     for side in ("base", "whatif"):

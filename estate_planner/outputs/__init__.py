@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - Windows
 
 if TYPE_CHECKING:
     from estate_planner.outputs.summary import MapView
-    from estate_planner.pipeline import RunResult
+    from estate_planner.results import RunResult
 
 logger = logging.getLogger(__name__)
 
@@ -74,22 +74,39 @@ def write_outputs(
         write_report(result, staging / "report.html")
         write_json(build_manifest(result), staging / "manifest.json")
         drawer.wait()
-        paths = {}
-        # one run at a time moves its files in, so the folder always holds one run's
-        # complete set: two runs into one folder both finish and the later one wins
-        with _locked(out_dir / ".estate-planner.lock"):
-            for name in OUTPUT_FILES:
-                os.replace(staging / name, out_dir / name)
-                paths[name] = out_dir / name
+        # from here the new set is whole: a swap once begun is finished, never undone
+        (staging / COMPLETE).touch()
+        _move_in(staging, out_dir)
         done = True
+        remove_stale_staging(out_dir, finish=False)  # this run's set supersedes theirs
     finally:
         if not done:
             drawer.stop()
+            if (staging / COMPLETE).exists():  # interrupted mid-swap (Ctrl-C): finish it
+                _move_in(staging, out_dir)
         elif own:
             drawer.close()
         shutil.rmtree(staging, ignore_errors=True)
         _release(alive)
-    return paths
+    return {name: out_dir / name for name in OUTPUT_FILES}
+
+
+#: marks a staging folder whose outputs are all written: moving them in may begin
+COMPLETE = ".complete"
+
+
+def _move_in(staging: Path, out_dir: Path) -> None:
+    """Move the staged outputs still in ``staging`` into ``out_dir``.
+
+    One run at a time moves its files in, so two runs into one folder both finish and
+    the later one wins. Six renames are not one atomic step: a run killed between them
+    leaves its staging folder marked complete, and the next run into the folder
+    finishes the move before anything else (:func:`remove_stale_staging`).
+    """
+    with _locked(out_dir / ".estate-planner.lock"):
+        for name in OUTPUT_FILES:
+            if (staging / name).exists():
+                os.replace(staging / name, out_dir / name)
 
 
 def _new_staging(out_dir: Path) -> tuple[Path, Any]:
@@ -105,14 +122,19 @@ def _new_staging(out_dir: Path) -> tuple[Path, Any]:
     return staging, alive
 
 
-def remove_stale_staging(out_dir: Path) -> None:
-    """Remove staging folders left by killed runs, and only those: a live run holds a
-    lock on its folder's ``.lock``, which the system releases when the process ends."""
+def remove_stale_staging(out_dir: Path, *, finish: bool = True) -> None:
+    """Clear up after killed runs, and only those (a live run holds a lock on its
+    folder's ``.lock``, which the system releases when the process ends): a run killed
+    while moving its outputs in has its move finished (unless ``finish`` is false: a
+    later run's outputs are in); other staging folders go."""
     for stale in [*out_dir.glob(".staging-*"), *out_dir.glob(".starting-*")]:
         handle = _try_hold(stale / ".lock")
         if handle is None:
             continue  # a live run is writing there (or no lock tells us otherwise)
         try:
+            if finish and (stale / COMPLETE).exists():
+                logger.warning("finishing the outputs of a run killed while moving them in")
+                _move_in(stale, out_dir)
             shutil.rmtree(stale, ignore_errors=True)
         finally:
             _release(handle)

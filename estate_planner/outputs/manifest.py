@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
-    from estate_planner.pipeline import RunResult
+    from estate_planner.results import RunResult
 
 
 def build_manifest(result: RunResult) -> dict[str, Any]:
@@ -51,10 +51,10 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
             "eligible_candidates": int((result.candidates["excluded_reason"] == "").sum()),
         },
         "selection": {
-            "objective": selection.kind,
+            "objective": selection.objective,
             "mode": result.scenario.selection_mode,
             "method": selection.method,
-            "value": selection.objective,
+            "value": selection.value,
             "gap": None if math.isnan(selection.gap) else selection.gap,
             "chosen": [str(result.candidates["site_id"].iloc[i]) for i in selection.chosen],
             "marginal_gains": selection.gains,
@@ -62,7 +62,7 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
         },
         "decision": _decision(result),
         "timings_s": result.timings,
-        "cache": result.notes.get("cache", {}),
+        "cache": result.cache_status,
         "warnings": result.warnings,
     }
 

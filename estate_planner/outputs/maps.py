@@ -23,6 +23,7 @@ from branca.element import Figure
 from folium.utilities import JsCode
 
 from estate_planner._vocabulary import CRITERIA
+from estate_planner.need import most_deprived
 from estate_planner.outputs.summary import (
     BEYOND_COLOURS,
     BEYOND_EDGES,
@@ -255,7 +256,7 @@ def _area_layer(
 
 
 def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
-    deprived = areas[areas["imd_decile"] <= 2]
+    deprived = areas[most_deprived(areas["imd_decile"])]
     layer = folium.FeatureGroup(name="IMD deciles 1-2 (most deprived)", show=True)
     if len(deprived):
         folium.GeoJson(

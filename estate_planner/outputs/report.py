@@ -10,6 +10,7 @@ import jinja2
 import pandas as pd
 
 from estate_planner.access import HORIZON_FACTOR
+from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
 from estate_planner.outputs.summary import CREDITS, reach
@@ -17,7 +18,7 @@ from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
 
 if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
-    from estate_planner.pipeline import RunResult
+    from estate_planner.results import RunResult
 
 LICENCES = {
     "area.boundary": "ONS, Open Government Licence v3.0; contains OS data © Crown copyright",
@@ -61,7 +62,9 @@ def charts(result: RunResult) -> list[dict[str, str]]:
     if curve:
         title = "Coverage curve: the best result for 1 to k hubs"
         y_label = (
-            "unmet need reached" if result.selection.kind == "coverage" else "need-weighted seconds"
+            "unmet need reached"
+            if result.selection.objective == "coverage"
+            else "need-weighted seconds"
         )
         svg = line_chart(curve, x_label="number of hubs", y_label=y_label, title=title)
         out.append({"title": title, "svg": svg})
@@ -146,7 +149,7 @@ def headline(result: RunResult) -> dict[str, Any]:
     mode = scenario.selection_mode
     demand = result.demand
     people, before, after, minutes = reach(result)
-    deprived = (demand["imd_decile"].fillna(99) <= 2).to_numpy()
+    deprived = most_deprived(demand["imd_decile"])
     older = demand["age_65_plus"].to_numpy(dtype=float)
     beyond, brought = ~before, ~before & after
     total = float(people.sum())
@@ -194,9 +197,9 @@ def headline(result: RunResult) -> dict[str, Any]:
 
 
 def _gain_note(result: RunResult) -> str:
-    if "capacitated" in result.selection.method:
+    if result.selection.capacity is not None:
         return "the need each hub serves, up to its capacity"
-    if result.selection.kind == "coverage":
+    if result.selection.objective == "coverage":
         return "unmet need newly reached by each hub, given those before it"
     return "need-weighted seconds saved by each hub, given those before it"
 
@@ -248,13 +251,12 @@ def context(result: RunResult) -> dict[str, Any]:
     ]
     need = result.demand["need"].to_numpy()
     access_rows = []
-    for m, times in result.times.items():
-        before = result.demand[f"minutes_to_service_{m}"].to_numpy() <= times.threshold_s / 60
-        after = result.demand[f"minutes_to_hub_{m}"].to_numpy() <= times.threshold_s / 60
+    for m in result.times:
+        _, before, after, minutes = reach(result, m)
         access_rows.append(
             {
                 "mode": m,
-                "minutes": f"{times.threshold_s / 60:g}",
+                "minutes": f"{minutes:g}",
                 "before": f"{need[before].sum() / need.sum():.1%}",
                 "after": f"{need[after].sum() / need.sum():.1%}",
             }
@@ -293,14 +295,14 @@ def context(result: RunResult) -> dict[str, Any]:
         ),
         "stability_runs": (
             [
-                {"run": r.run, "chosen": ", ".join(r.chosen) or "none"}
+                {"run": r.run, "chosen": ", ".join(r.chosen) or "none"}  # type: ignore[arg-type]
                 for r in decision.runs.itertuples()
             ]
             if decision is not None
             else []
         ),
         "hubs": hubs,
-        "objective": result.selection.kind,
+        "objective": result.selection.objective,
         "mode": mode,
         "threshold": f"{scenario.access.minutes(mode):g}",
         "method": result.selection.method,

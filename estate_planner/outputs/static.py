@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 
+from estate_planner.need import most_deprived
 from estate_planner.outputs.summary import (
     CREDITS,
     NEED_COLOURS,
@@ -76,7 +77,7 @@ def static_figure(result: MapSource) -> Figure:
     areas = area_summary(result)
     classes, edges = need_classes(areas["need_per_resident"])
     areas.plot(color=[NEED_COLOURS[c] for c in classes], ax=ax, edgecolor="#777", linewidth=0.4)
-    deprived = areas[areas["imd_decile"] <= 2]
+    deprived = areas[most_deprived(areas["imd_decile"])]
     if len(deprived):
         deprived.boundary.plot(ax=ax, color="#67001f", linewidth=2, linestyle="--")
     mode = result.scenario.selection_mode

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from estate_planner.pipeline import RunResult
+    from estate_planner.results import RunResult
 
 
 class _Access(Protocol):
@@ -154,11 +154,14 @@ BEYOND_EDGES = (0.0, 0.01, 0.25, 0.5, 0.75, 1.0)
 BEYOND_COLOURS = ["#f7f7f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#6a51a3"]
 
 
-def reach(result: MapSource) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Per demand point on the selection mode: people, reached by an existing service
-    within the threshold, reached with the hubs; and the threshold in minutes."""
+def reach(
+    result: MapSource, mode: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Per demand point on ``mode`` (default the selection mode): people, reached by an
+    existing service within the threshold, reached with the hubs; and the threshold in
+    minutes. The one definition of "reached" the report, map and comparison share."""
     demand = result.demand
-    mode = result.scenario.selection_mode
+    mode = mode or result.scenario.selection_mode
     minutes = result.scenario.access.minutes(mode)
     people = demand["population"].to_numpy(dtype=float)
     before = demand[f"minutes_to_service_{mode}"].fillna(float("inf")).to_numpy() <= minutes

@@ -11,7 +11,7 @@ import pandas as pd
 from estate_planner.scenario import CRITERIA
 
 if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
-    from estate_planner.pipeline import RunResult
+    from estate_planner.results import RunResult
 
 RANKING_COLUMNS = [
     "rank",

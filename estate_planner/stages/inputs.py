@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from estate_planner._errors import InputDataError
+from estate_planner.cache import Cache
 from estate_planner.scenario import Scenario
-from estate_planner.settings import Settings, digest
 from estate_planner.sources import areas as area_sources
 from estate_planner.sources import estate, osm, raster
 from estate_planner.sources.tables import BNG, Provenance, provenance, read_vector, require_file
@@ -339,32 +339,29 @@ def _clip(
     return kept
 
 
-def load_inputs(scenario: Scenario, settings: Settings) -> tuple[Inputs, str]:
+def load_inputs(scenario: Scenario, cache: Cache) -> tuple[Inputs, str]:
     """:func:`read_inputs`, from the cache when no input file and no reading setting
     changed (keyed by each file's hash); and where the inputs came from."""
     files = list(scenario.input_paths().values())
     if not all(path.is_file() for path in files):
         return read_inputs(scenario), "read"  # read_inputs says which file is missing
-    from estate_planner import __version__
-
-    key = digest(
-        __version__,
+    key = [
         [config.model_dump(mode="json") for config in (scenario.area, scenario.demand)],
         [config.model_dump(mode="json") for config in scenario.services],
         scenario.candidates.model_dump(mode="json"),
         [(str(path), provenance("", path).sha256) for path in files],
-    )
-    cached = settings.load("inputs", key)
-    if cached is not None:
-        inputs, messages = cached
-        for message in messages:  # the reading warnings belong in every run's manifest
+    ]
+
+    def read() -> tuple[Inputs, list[str]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            inputs = read_inputs(scenario)
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return inputs, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+    (inputs, said), status = cache.get_or_build("inputs", key, read, built="read")
+    if status != "read":
+        for message in said:  # the reading warnings belong in every run's manifest
             warnings.warn(message, UserWarning, stacklevel=2)
-        return inputs, "reused from cache"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        inputs = read_inputs(scenario)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-    settings.store("inputs", key, (inputs, said))
-    return inputs, "read"
+    return inputs, status

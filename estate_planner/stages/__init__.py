@@ -1,0 +1,15 @@
+"""The stage layer: the one place a :class:`~estate_planner.scenario.Scenario` is unpacked.
+
+Each module takes the scenario and the previous stages' plain results, calls the
+compute modules (:mod:`~estate_planner.network`, :mod:`~estate_planner.access`,
+:mod:`~estate_planner.scoring`, :mod:`~estate_planner.optimise`,
+:mod:`~estate_planner.decision`) with plain keyword options, and caches what is
+slow through :class:`~estate_planner.cache.Cache`:
+
+- :mod:`.inputs`: read every file the scenario names (one table of key -> reader);
+- :mod:`.routing`: street graphs, snapping, travel times and catchments;
+- :mod:`.assess`: need and access per demand point and candidate, then scores;
+- :mod:`.choose`: the selection question and the checks a board needs on its answer.
+
+:func:`estate_planner.pipeline.run` chains them.
+"""

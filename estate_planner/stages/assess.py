@@ -1,0 +1,145 @@
+"""Stages 3-5: need per demand point, access per demand point and candidate, scores."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import scipy.sparse as sp
+
+from estate_planner import access, edits, need, scoring
+from estate_planner.decision import LOW_REACH_SHARE
+from estate_planner.scenario import Scenario
+from estate_planner.stages.inputs import Inputs
+
+
+def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
+    """New inputs with the scenario's what-if edits applied (``inputs`` is not changed);
+    candidates gain ``edit_excluded`` and ``forced``."""
+    if not scenario.edits:
+        candidates = inputs.candidates.assign(edit_excluded=False, forced=False)
+        return dataclasses.replace(inputs, candidates=candidates)
+    services, candidates = edits.apply_to_estate(inputs.services, inputs.candidates, scenario.edits)
+    population, areas, deprivation = edits.apply_to_population(
+        inputs.population, inputs.areas, inputs.deprivation, scenario.edits
+    )
+    return dataclasses.replace(
+        inputs,
+        services=services,
+        candidates=candidates,
+        population=population,
+        areas=areas,
+        deprivation=deprivation,
+    )
+
+
+def demand_points(scenario: Scenario, inputs: Inputs, *, cells: bool = True) -> gpd.GeoDataFrame:
+    """Demand points (raster cells when read and ``cells``, else one per area) with
+    their ``need`` under the scenario's weights."""
+    demand = need.demand_points(
+        inputs.areas, inputs.population, inputs.deprivation, inputs.cells if cells else None
+    )
+    demand["need"] = need.need_index(demand, scenario.need.weights)
+    return demand
+
+
+def counting(services: gpd.GeoDataFrame) -> np.ndarray:
+    """Which services count as existing provision (``[[services]] counts``)."""
+    if "counts" not in services.columns:
+        return np.ones(len(services), dtype=bool)
+    return services["counts"].fillna(True).astype(bool).to_numpy()
+
+
+def only_services(times: access.ModeTimes, rows: np.ndarray) -> access.ModeTimes:
+    """``times`` with only the services in ``rows``."""
+    return dataclasses.replace(times, services=sp.csr_matrix(times.services)[rows])
+
+
+def assess(
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    times: dict[str, access.ModeTimes],
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Access per demand point (all modes) and per candidate (selection mode), then scores."""
+    mode = scenario.selection_mode
+    need_values = demand["need"].to_numpy()
+    table = access.demand_access(need_values, [times[m] for m in scenario.network.modes])
+    demand = demand.copy()
+    for column in table.columns.drop("need"):
+        demand[column] = table[column].to_numpy()
+    covered = demand[f"covered_{mode}"].to_numpy()
+    demand["unmet_need"] = np.where(covered, 0.0, need_values)
+    per_site = access.candidate_access(
+        times[mode], need_values, covered, access.deprivation_scale(demand["imd_decile"].to_numpy())
+    )
+    candidates = candidates.copy()
+    for column in per_site.columns:
+        candidates[column] = per_site[column].to_numpy()
+    # flagged where a site reaches next to nobody, whatever its score says
+    candidates["low_reach"] = candidates["need_reached"] < LOW_REACH_SHARE * need_values.sum()
+    deprived = need.most_deprived(demand["imd_decile"])
+    candidates["deprived_share_reached"] = access.deprived_share(times[mode], need_values, deprived)
+    config = scenario.scoring
+    excluded = scoring.exclusions(candidates, config, budget_gbp=scenario.selection.budget_gbp)
+    scores = scoring.score(candidates, config, excluded)
+    for column in scores.columns:
+        candidates[column] = scores[column]
+    if config.sensitivity_runs:
+        stability = scoring.sensitivity(
+            scores,
+            config,
+            excluded == "",
+            candidates["site_id"],
+            top_k=scenario.selection.hubs,
+            runs=config.sensitivity_runs,
+            spread=config.sensitivity_spread,
+            seed=config.seed,
+        )
+        for column in stability.columns:
+            candidates[column] = stability[column]
+    return demand, candidates
+
+
+def access_with_hubs(
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    times: dict[str, access.ModeTimes],
+    chosen: list[int],
+) -> gpd.GeoDataFrame:
+    """``demand`` with, per mode, minutes to the nearest service or chosen hub and the
+    E2SFCA access score before and after the hubs (a hub's supply is the median
+    service's)."""
+    demand = demand.copy()
+    supply = service_supply(services)
+    hub_supply = float(np.median(supply)) if len(supply) else 1.0
+    population = demand["population"].to_numpy()
+    for m, t in times.items():
+        both = sp.vstack([t.services, t.candidates[chosen]], format="csr")
+        demand[f"minutes_to_hub_{m}"] = access.nearest_seconds(both) / 60
+        weigh = decay(scenario, t.threshold_s)
+        with_hubs = np.concatenate([supply, np.full(len(chosen), hub_supply)])
+        demand[f"e2sfca_{m}"] = access.e2sfca(t.services, supply, population, weigh)
+        demand[f"e2sfca_with_hubs_{m}"] = access.e2sfca(both, with_hubs, population, weigh)
+    return demand
+
+
+def service_supply(services: gpd.GeoDataFrame) -> np.ndarray:
+    """E2SFCA supply of each existing service: its list size where known, else the median
+    known list size, else 1 (every service counts the same)."""
+    capacity = services["capacity"].to_numpy(dtype=float)
+    known = np.isfinite(capacity) & (capacity > 0)
+    if not known.any():
+        return np.ones(len(services))
+    return np.where(known, capacity, np.median(capacity[known]))
+
+
+def decay(scenario: Scenario, threshold_s: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The E2SFCA distance-decay weights of the scenario for one threshold."""
+    if scenario.access.decay == "step":
+        minutes = threshold_s / 60
+        return access.step_weights({minutes / 3: 1.0, 2 * minutes / 3: 0.68, minutes: 0.22})
+    return access.gaussian_weights(threshold_s)

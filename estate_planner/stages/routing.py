@@ -1,0 +1,228 @@
+"""Stage 2, routing: each mode's street graph, points snapped onto it, travel times
+from every site to every demand point, and the chosen hubs' catchments."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from estate_planner import access, network
+from estate_planner._errors import InfeasibleError
+from estate_planner.cache import Cache
+from estate_planner.results import ModeNetwork
+from estate_planner.scenario import Mode, Scenario
+from estate_planner.sources import osm
+from estate_planner.stages.inputs import Inputs
+
+logger = logging.getLogger(__name__)
+
+
+def network_key(scenario: Scenario, inputs: Inputs, mode: str) -> list[Any]:
+    """What a mode's street graph depends on: the OSM file's hash and travel settings."""
+    osm_hash = next(p.sha256 for p in inputs.provenance if p.key == "network.osm")
+    config = scenario.network
+    return [osm_hash, mode, config.walk_kmh, config.cycle_kmh, config.drive_speeds_kmh]
+
+
+def points_key(inputs: Inputs, demand: gpd.GeoDataFrame) -> list[np.ndarray]:
+    """Every snapped point's coordinates (with the network key, they fix the snapped
+    routing graph)."""
+    return [
+        np.asarray(frame.geometry.get_coordinates())
+        for frame in (demand, inputs.services, inputs.candidates)
+    ]
+
+
+def build_networks(
+    scenario: Scenario, inputs: Inputs, demand: gpd.GeoDataFrame, cache: Cache
+) -> tuple[dict[str, ModeNetwork], dict[str, str]]:
+    """Each mode's graph (from the cache when the network inputs are unchanged) with
+    demand, services and candidates snapped onto it; and where each graph came from."""
+    nets: dict[str, ModeNetwork] = {}
+    status: dict[str, str] = {}
+    points = gpd.GeoSeries(
+        pd.concat(
+            [demand.geometry, inputs.services.geometry, inputs.candidates.geometry],
+            ignore_index=True,
+        ),
+        crs=network.BNG,
+    )
+    ways: list[osm.OsmWays] = []  # the extract is read once for all modes, if at all
+    for mode in scenario.network.modes:
+        build = partial(_street_graph, scenario, mode, ways)
+        key = network_key(scenario, inputs, mode)
+        built, status[mode] = cache.get_or_build("network", key, build)
+        routing, n_nodes, n_edges, ways_read, used_ids = built
+        snapped_graph, snapped = network.snap_points(
+            routing,
+            points,
+            walk_kmh=scenario.network.walk_kmh,
+            max_snap_m=scenario.network.max_snap_m,
+        )
+        n_d, n_s = len(demand), len(inputs.services)
+        parts = [slice(0, n_d), slice(n_d, n_d + n_s), slice(n_d + n_s, None)]
+        demand_at, services_at, candidates_at = (
+            network.Snapped(snapped.distance_m[p], snapped.far[p], snapped.node[p]) for p in parts
+        )
+        nets[mode] = ModeNetwork(
+            mode=mode,
+            graph=snapped_graph,
+            street_nodes=n_nodes,
+            street_edges=n_edges,
+            demand=demand_at,
+            services=services_at,
+            candidates=candidates_at,
+            ways_read=ways_read,
+            way_ids=used_ids,
+        )
+    return nets, status
+
+
+def _street_graph(
+    scenario: Scenario, mode: Mode, ways: list[osm.OsmWays]
+) -> tuple[network.RoutingGraph, int, int, int, np.ndarray]:
+    """The mode's routing graph, its street nodes and edges, the highway ways read and
+    the ids of those used."""
+    config = scenario.network
+    walk, cycle, drive = config.walk_kmh, config.cycle_kmh, config.drive_speeds_kmh
+    if config.osm.name.lower().endswith(".graphml"):
+        graph = network.graph_from_graphml(
+            config.osm, mode, walk_kmh=walk, cycle_kmh=cycle, drive_speeds_kmh=drive
+        )
+        routing = network.routing_graph(graph, mode)
+        return routing, len(graph), graph.number_of_edges(), 0, np.zeros(0, np.int64)
+    if not ways:
+        ways.append(osm.read_highways(config.osm))
+    graph = network.graph_from_ways(
+        ways[0], mode, walk_kmh=walk, cycle_kmh=cycle, drive_speeds_kmh=drive
+    )
+    return (
+        network.routing_graph(graph, mode),
+        len(graph),
+        graph.number_of_edges(),
+        len(ways[0]),
+        _way_ids(graph),
+    )
+
+
+def _way_ids(graph: Any) -> np.ndarray:
+    """The OSM ids of the ways a graph uses (a simplified edge lists all it merged)."""
+    ids: list[int] = []
+    for *_, osmid in graph.edges(data="osmid"):
+        ids.extend(osmid if isinstance(osmid, list) else [osmid])
+    return np.unique(np.asarray(ids, dtype=np.int64))
+
+
+def count_ways(inputs: Inputs, nets: dict[str, ModeNetwork]) -> None:
+    """The street file's record: highway ways read, and ways used by any mode's graph."""
+    record = next(p for p in inputs.provenance if p.key == "network.osm")
+    record.rows_read = max((net.ways_read for net in nets.values()), default=0)
+    used = [net.way_ids for net in nets.values()]
+    record.rows_used = len(np.unique(np.concatenate(used))) if used else 0
+
+
+def _check_memory(sites: int, demand_points: int, mode: str, net: ModeNetwork) -> None:
+    """Say before the travel-time work starts if it may not fit in memory."""
+    available = network.available_memory()
+    if available is None:
+        return
+    needed = network.memory_needed(net.graph.n_nodes, net.graph.csr.nnz, sites, demand_points)
+    if needed > available:
+        raise InfeasibleError(
+            f"{mode} travel times for {sites:,} sites x {demand_points:,} demand points may "
+            f"need up to {needed / 2**30:.1f} GB, more than the {available / 2**30:.1f} GB "
+            "available; use fewer demand points (areas instead of a fine raster, or a "
+            "coarser raster), fewer candidates, or shorter thresholds"
+        )
+
+
+def travel_times(
+    scenario: Scenario,
+    inputs: Inputs,
+    demand: gpd.GeoDataFrame,
+    nets: dict[str, ModeNetwork],
+    cache: Cache,
+) -> tuple[dict[str, access.ModeTimes], dict[str, str]]:
+    """Demand -> site times per mode, out to the horizon, as sparse matrices (cached by
+    the network and the points' coordinates)."""
+    out = {}
+    status = {}
+    where = points_key(inputs, demand)
+    for mode, net in nets.items():
+        threshold = scenario.access.minutes(mode) * 60
+        horizon = threshold * access.HORIZON_FACTOR
+
+        def compute(mode: str = mode, net: ModeNetwork = net, horizon: float = horizon) -> Any:
+            _check_memory(len(inputs.services) + len(inputs.candidates), len(demand), mode, net)
+            targets = net.demand.node
+            return tuple(
+                network.times_between(
+                    net.graph, sites.node, targets, cutoff=horizon, to_sources=True
+                )
+                for sites in (net.services, net.candidates)
+            )
+
+        key = [*network_key(scenario, inputs, mode), *where, horizon, scenario.network.max_snap_m]
+        (services, candidates), status[mode] = cache.get_or_build(
+            "times", key, compute, built="computed"
+        )
+        out[mode] = access.ModeTimes(mode, threshold, services, candidates)
+    return out, status
+
+
+def mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> gpd.GeoDataFrame:
+    """Candidates with ``unroutable`` set where a point lies beyond the snap distance."""
+    far = np.zeros(len(candidates), bool)
+    for net in nets.values():
+        far |= net.candidates.far
+    out = candidates.copy()
+    out["unroutable"] = far
+    return out
+
+
+def catchments(
+    scenario: Scenario,
+    inputs: Inputs,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    nets: dict[str, ModeNetwork],
+    cache: Cache,
+) -> gpd.GeoDataFrame:
+    """Isochrone of each selected site per mode: streets within the threshold, buffered.
+
+    Each shape is cached by the snapped graph and the site's node, so a what-if that
+    keeps a site reuses its catchment.
+    """
+    rows = []
+    chosen = candidates[candidates["selected"]].sort_values("selection_order")
+    where = points_key(inputs, demand)
+    for mode, net in nets.items():
+        minutes = scenario.access.minutes(mode)
+        graph_key = [*network_key(scenario, inputs, mode), *where]
+        for idx, site in chosen.iterrows():
+            node = int(net.candidates.node[candidates.index.get_loc(idx)])
+            shape, _ = cache.get_or_build(
+                "catchment",
+                [*graph_key, node, minutes],
+                partial(network.isochrone, net.graph, node, minutes * 60),
+            )
+            rows.append(
+                {
+                    "site_id": site["site_id"],
+                    "name": site["name"],
+                    "mode": mode,
+                    "minutes": minutes,
+                    "geometry": shape,
+                }
+            )
+    return gpd.GeoDataFrame(
+        rows,
+        columns=["site_id", "name", "mode", "minutes", "geometry"],
+        geometry="geometry",
+        crs=network.BNG,
+    )
