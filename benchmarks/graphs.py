@@ -14,14 +14,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from estate_planner.network import spatial_order
+from estate_planner.travel import spatial_order
 
 
 def road_grid(side: int, *, seed: int = 7, with_xy: bool = False):  # type: ignore[no-untyped-def]
     """A ``side`` x ``side`` road-like graph as CSR (travel times in seconds).
 
-    Nodes are numbered as :func:`estate_planner.network.routing_graph` numbers a real
-    street graph (:func:`~estate_planner.network.spatial_order`); every engine in the
+    Nodes are numbered as :func:`estate_planner.travel.routing_graph` numbers a real
+    street graph (:func:`~estate_planner.travel.spatial_order`); every engine in the
     benchmarks gets this same matrix.
     """
     rng = np.random.default_rng(seed)
@@ -54,8 +54,9 @@ def rutland_drive(*, simplify: bool = False):  # type: ignore[no-untyped-def]
     """The Rutland drive network as CSR (seconds) with BNG coordinates, main strongly
     connected part only. Unsimplified by default: every OSM node, as
     ``osmnx.graph_from_*(simplify=False)`` gives, so chains of shape points remain."""
-    from estate_planner.network import graph_from_ways, routing_graph
+    from estate_planner.network import graph_from_ways
     from estate_planner.sources.osm import read_highways
+    from estate_planner.travel import routing_graph
 
     graph = graph_from_ways(read_highways(PBF), "drive", simplify=simplify)
     routing = routing_graph(graph, "drive")

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from estate_planner.network import graph_from_ways, routing_graph
+from estate_planner.network import graph_from_ways
 from estate_planner.sources.osm import read_highways
+from estate_planner.travel import routing_graph
 
 PBF = (
     Path(__file__).resolve().parents[2]

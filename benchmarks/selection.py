@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from benchmarks.graphs import road_grid
 from benchmarks.travel import _routing
 from estate_planner import select_sites
-from estate_planner.network import times_between
+from estate_planner.travel import times_between
 
 WORK = Path(__file__).resolve().parent / ".work"
 SPOPT_LIMIT_S = 300

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from benchmarks.graphs import road_grid
-from estate_planner.network import RoutingGraph, times_between
+from estate_planner.travel import RoutingGraph, times_between
 
 CUTOFF = 1800.0
 _SHARED: dict[str, Any] = {}

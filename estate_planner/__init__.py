@@ -19,10 +19,10 @@ from estate_planner._errors import (
 if TYPE_CHECKING:
     from estate_planner.cache import Cache
     from estate_planner.compare import Comparison
-    from estate_planner.network import travel_time_matrix
     from estate_planner.optimise import Selection, fewest_sites, select_sites
     from estate_planner.results import RunResult
     from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
+    from estate_planner.travel import travel_time_matrix
 
 try:
     __version__ = version("estate-planner")
@@ -34,7 +34,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # Loaded on first use (PEP 562): the command starts its drawing process before the
 # heavy modules (geopandas, scipy, pydantic) load, so that both cores load them.
 _LAZY = {
-    "travel_time_matrix": "estate_planner.network",
+    "travel_time_matrix": "estate_planner.travel",
     "Cache": "estate_planner.cache",
     "RunResult": "estate_planner.results",
     "Selection": "estate_planner.optimise",

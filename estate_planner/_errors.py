@@ -6,6 +6,9 @@ any :class:`EstatePlannerError` into a one-paragraph message and exit code 2.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
+
 
 class EstatePlannerError(Exception):
     """Base class for every error the package raises on purpose."""
@@ -29,3 +32,22 @@ class InfeasibleError(EstatePlannerError, ValueError):
 
 class EstatePlannerWarning(UserWarning):
     """A recoverable repair: a row dropped, a point moved. Always in the manifest."""
+
+
+def did_you_mean(
+    word: str, choices: Iterable[str], *, shown: Mapping[str, str] | None = None
+) -> str:
+    """``"; did you mean 'x'?"`` for the choice closest to ``word``, or ``""``.
+
+    ``shown`` maps a compared form of a choice to the form to print (a column name as
+    the file spells it).
+
+    Examples
+    --------
+    >>> did_you_mean("hbus", ["hubs", "budget_gbp"])
+    "; did you mean 'hubs'?"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f"; did you mean {(shown or {}).get(close[0], close[0])!r}?"

@@ -30,7 +30,26 @@ class ModeTimes:
 
 
 def within(times: sp.csr_matrix, threshold_s: float) -> sp.csr_matrix:
-    """Boolean sparse matrix of the pairs reachable within ``threshold_s``."""
+    """Which (site, demand point) pairs are reachable within a time.
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix
+        Sites x demand points, seconds; only reachable pairs stored.
+    threshold_s : float
+        The most seconds that count as reached.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Boolean, the same shape, True where the stored time is within the threshold.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> within(sp.csr_matrix([[60.0, 900.0]]), 600).toarray().tolist()
+    [[True, False]]
+    """
     times = sp.csr_matrix(times)
     mask = times.data <= threshold_s
     return sp.csr_matrix(
@@ -44,7 +63,18 @@ def within(times: sp.csr_matrix, threshold_s: float) -> sp.csr_matrix:
 
 
 def nearest_seconds(times: sp.csr_matrix) -> np.ndarray:
-    """Per demand point (column), the shortest stored time; NaN where none is stored."""
+    """Per demand point, the time to its nearest site.
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix
+        Sites x demand points, seconds; only reachable pairs stored.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per column: the shortest stored time, NaN where none is stored.
+    """
     csc = sp.csc_matrix(times)
     out = np.full(csc.shape[1], np.nan)
     counts = np.diff(csc.indptr)
@@ -56,12 +86,38 @@ def nearest_seconds(times: sp.csr_matrix) -> np.ndarray:
 
 
 def covered_by(times: sp.csr_matrix, threshold_s: float) -> np.ndarray:
-    """Per demand point, whether any site reaches it within ``threshold_s``."""
+    """Per demand point, whether any site reaches it within ``threshold_s``.
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix
+        Sites x demand points, seconds.
+    threshold_s : float
+        The most seconds that count as reached.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per demand point (column).
+    """
     return np.asarray(within(times, threshold_s).sum(axis=0)).ravel() > 0
 
 
 def demand_access(need: np.ndarray, modes: list[ModeTimes]) -> pd.DataFrame:
-    """Per demand point and mode: minutes to the nearest service, covered or not."""
+    """Per demand point and mode: minutes to the nearest service, and whether covered.
+
+    Parameters
+    ----------
+    need : numpy.ndarray
+        Need of each demand point.
+    modes : list of ModeTimes
+        Each mode's times and threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``minutes_to_service_<mode>``, ``covered_<mode>`` per mode, and ``need``.
+    """
     columns: dict[str, np.ndarray] = {}
     for times in modes:
         columns[f"minutes_to_service_{times.mode}"] = nearest_seconds(times.services) / 60
@@ -74,8 +130,25 @@ def demand_access(need: np.ndarray, modes: list[ModeTimes]) -> pd.DataFrame:
 def candidate_access(
     times: ModeTimes, need: np.ndarray, covered: np.ndarray, deprivation: np.ndarray
 ) -> pd.DataFrame:
-    """Per candidate: need and unmet need reached within the threshold, and the
-    need-weighted mean deprivation (0 least to 1 most deprived) of what it reaches.
+    """What each candidate would reach within the mode's threshold.
+
+    Parameters
+    ----------
+    times : ModeTimes
+        The mode's candidate x demand times and threshold.
+    need : numpy.ndarray
+        Need of each demand point.
+    covered : numpy.ndarray of bool
+        Demand points an existing service already reaches.
+    deprivation : numpy.ndarray
+        Each demand point's deprivation, 0 (least) to 1 (most deprived).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate: ``need_reached``, ``unmet_need_reached``,
+        ``deprivation_reached`` (the need-weighted mean deprivation of what it reaches)
+        and ``demand_points_reached``.
     """
     reach = within(times.candidates, times.threshold_s).astype(float)
     unmet = need * ~covered
@@ -94,13 +167,41 @@ def candidate_access(
 
 
 def deprivation_scale(imd_decile: np.ndarray) -> np.ndarray:
-    """IMD decile as 0 (decile 10, least deprived) to 1 (decile 1); unknown -> 0."""
+    """IMD decile as a 0 to 1 deprivation scale.
+
+    Parameters
+    ----------
+    imd_decile : array-like
+        Deciles 1 (most deprived) to 10; NaN where unknown.
+
+    Returns
+    -------
+    numpy.ndarray
+        1 for decile 1 down to 0 for decile 10; unknown deciles score 0.
+
+    Examples
+    --------
+    >>> deprivation_scale([1, 10, float("nan")]).tolist()
+    [1.0, 0.0, 0.0]
+    """
     decile = np.asarray(imd_decile, dtype=float)
     return np.where(np.isnan(decile), 0.0, (10 - decile) / 9)
 
 
 def step_weights(minutes: dict[float, float]) -> Callable[[np.ndarray], np.ndarray]:
-    """Step decay: ``{10: 1.0, 20: 0.68, 30: 0.22}`` weighs 0-10 min as 1, 10-20 as 0.68..."""
+    """Step distance decay for E2SFCA.
+
+    Parameters
+    ----------
+    minutes : dict
+        Upper edge of each band in minutes -> its weight; ``{10: 1.0, 20: 0.68,
+        30: 0.22}`` weighs 0-10 min as 1, 10-20 as 0.68 and 20-30 as 0.22.
+
+    Returns
+    -------
+    callable
+        Maps an array of seconds to weights (0 beyond the last band).
+    """
     edges = sorted(minutes)
 
     def weigh(seconds: np.ndarray) -> np.ndarray:
@@ -113,7 +214,18 @@ def step_weights(minutes: dict[float, float]) -> Callable[[np.ndarray], np.ndarr
 
 
 def gaussian_weights(threshold_s: float) -> Callable[[np.ndarray], np.ndarray]:
-    """Gaussian decay (Dai 2010): 1 at 0, falling to 0 at the threshold."""
+    """Gaussian distance decay (Dai 2010): 1 at 0 s, falling smoothly to 0 at the threshold.
+
+    Parameters
+    ----------
+    threshold_s : float
+        Catchment size in seconds.
+
+    Returns
+    -------
+    callable
+        Maps an array of seconds to weights.
+    """
     base = np.exp(-0.5)
 
     def weigh(seconds: np.ndarray) -> np.ndarray:
@@ -131,9 +243,25 @@ def e2sfca(
 ) -> np.ndarray:
     """Enhanced two-step floating catchment area access (Luo and Qi 2009).
 
-    ``times`` is sites x demand (seconds, stored pairs reachable). Step 1: each site's
-    supply-to-demand ratio ``R_j = S_j / sum_i P_i W(t_ij)``; step 2: each demand
-    point's access ``A_i = sum_j R_j W(t_ij)``. Weights of 0 drop a pair.
+    Step 1: each site's supply-to-demand ratio ``R_j = S_j / sum_i P_i W(t_ij)``; step 2:
+    each demand point's access ``A_i = sum_j R_j W(t_ij)``. Weights of 0 drop a pair.
+    Equal to PySAL ``access``'s E2SFCA on the same inputs (tested).
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix
+        Sites x demand points, seconds; only reachable pairs stored.
+    supply : numpy.ndarray
+        Each site's supply (a list size, or 1 each).
+    demand : numpy.ndarray
+        Each demand point's population.
+    weigh : callable
+        Distance decay (:func:`gaussian_weights` or :func:`step_weights`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Access per demand point (supply per person).
     """
     coo = sp.coo_matrix(times)
     w = weigh(coo.data)
@@ -145,7 +273,22 @@ def e2sfca(
 
 
 def deprived_share(times: ModeTimes, need: np.ndarray, deprived: np.ndarray) -> np.ndarray:
-    """Per candidate, the share of the need it reaches that lives in IMD deciles 1-2."""
+    """Per candidate, the share of the need it reaches that lives in the most deprived areas.
+
+    Parameters
+    ----------
+    times : ModeTimes
+        The mode's candidate x demand times and threshold.
+    need : numpy.ndarray
+        Need of each demand point.
+    deprived : numpy.ndarray of bool
+        Demand points in IMD deciles 1-2 (:func:`estate_planner.need.most_deprived`).
+
+    Returns
+    -------
+    numpy.ndarray
+        One share (0 to 1) per candidate; 0 where it reaches nobody.
+    """
     reach = within(times.candidates, times.threshold_s).astype(float)
     total = reach @ need
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -5,7 +5,6 @@ matches nothing is an error with a suggestion, never a silent no-op.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from estate_planner._errors import ScenarioError
+from estate_planner._errors import ScenarioError, did_you_mean
 from estate_planner.scenario import EditConfig
 
 logger = logging.getLogger(__name__)
@@ -34,8 +33,7 @@ def _point(edit: EditConfig) -> tuple[float, float]:
 def _check_ids(edit: EditConfig, known: pd.Series, what: str) -> None:
     unknown = [i for i in edit.ids if i not in set(known)]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], list(known.astype(str)), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(unknown[0], known.astype(str))
         raise ScenarioError(
             f"edit {edit.action!r}: no {what} with id {', '.join(unknown)}{hint} "
             f"(ids are in the {what} file's id column)"

@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
     from estate_planner.access import ModeTimes
     from estate_planner.decision import Decision
-    from estate_planner.network import RoutingGraph, Snapped
     from estate_planner.optimise import Selection
     from estate_planner.scenario import Mode, Scenario
     from estate_planner.stages.inputs import Inputs
+    from estate_planner.travel import RoutingGraph, Snapped
 
 
 @dataclass

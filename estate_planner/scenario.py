@@ -4,11 +4,13 @@ A scenario is loaded from TOML with :func:`load_scenario` or built in Python wit
 ``Scenario(...)``. Relative paths resolve against the scenario file's folder (or
 ``base_dir`` when built in Python). Every problem found is reported at once, each
 naming the file, the key and what was expected.
+
+Longer than most modules because it is one schema: every section model sits beside
+the others so the file reads as the reference of the scenario file it validates.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import tomllib
@@ -25,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from estate_planner._errors import ScenarioError
+from estate_planner._errors import ScenarioError, did_you_mean
 from estate_planner._vocabulary import CANDIDATE_KINDS, CRITERIA, NEED_FACTORS, Mode
 
 DEFAULT_MODES: tuple[Mode, ...] = ("walk", "drive")
@@ -112,7 +114,7 @@ class DemandConfig(_Model):
         }[str(info.field_name)]
         for key in columns:
             if key not in allowed:
-                raise ValueError(f"unknown column {key!r}{_did_you_mean(key, allowed)}")
+                raise ValueError(f"unknown column {key!r}{_hint(key, allowed)}")
         return columns
 
 
@@ -170,7 +172,7 @@ class RegisterConfig(_Model):
     def _known_uses(cls, uses: list[str] | None) -> list[str] | None:
         for use in uses or []:
             if use not in CANDIDATE_KINDS:
-                raise ValueError(f"unknown use {use!r}{_did_you_mean(use, CANDIDATE_KINDS)}")
+                raise ValueError(f"unknown use {use!r}{_hint(use, CANDIDATE_KINDS)}")
         return uses
 
 
@@ -406,7 +408,7 @@ def _check_weights(
 ) -> dict[str, float]:
     for key, value in weights.items():
         if key not in allowed:
-            raise ValueError(f"unknown {what} {key!r}{_did_you_mean(key, allowed)}")
+            raise ValueError(f"unknown {what} {key!r}{_hint(key, allowed)}")
         if value < 0:
             raise ValueError(f"weight of {key!r} is {value}; weights must be 0 or more")
     if not weights or sum(weights.values()) <= 0:
@@ -414,10 +416,8 @@ def _check_weights(
     return weights
 
 
-def _did_you_mean(key: str, allowed: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(key, list(allowed), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{hint} (expected one of: {', '.join(allowed)})"
+def _hint(key: str, allowed: tuple[str, ...] | list[str]) -> str:
+    return f"{did_you_mean(key, allowed)} (expected one of: {', '.join(allowed)})"
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -454,7 +454,7 @@ def describe_validation_error(error: ValidationError, source: str) -> list[str]:
         key = _location(loc)
         if item["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc)
-            hint = _did_you_mean(str(loc[-1]), allowed) if allowed else ""
+            hint = _hint(str(loc[-1]), allowed) if allowed else ""
             lines.append(f"{source}: unknown key {key!r}{hint}")
         elif item["type"] == "missing":
             lines.append(f"{source}: required key {key!r} is missing; add it")

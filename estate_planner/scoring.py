@@ -29,16 +29,44 @@ given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-from estate_planner.scenario import CRITERIA, ScoringConfig
+from estate_planner._vocabulary import CRITERIA
 
 
 def exclusions(
-    candidates: pd.DataFrame, config: ScoringConfig, *, budget_gbp: float | None = None
+    candidates: pd.DataFrame,
+    *,
+    min_floor_area_m2: float | None = None,
+    max_floor_area_m2: float | None = None,
+    available_only: bool = False,
+    exclude_kinds: Sequence[str] = (),
+    budget_gbp: float | None = None,
 ) -> pd.Series:
-    """Reason each candidate is excluded, or an empty string."""
+    """The hard constraints: why each candidate is excluded.
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        ``floor_area_m2``, ``available``, ``kind`` and ``annual_cost_gbp`` per
+        candidate; ``edit_excluded`` and ``unroutable`` where present also exclude.
+    min_floor_area_m2, max_floor_area_m2 : float, optional
+        The floor-area range a hub needs.
+    available_only : bool
+        Exclude sites not known to be available now.
+    exclude_kinds : sequence of str
+        Kinds of building never to use.
+    budget_gbp : float, optional
+        Exclude a site whose annual cost alone is over the budget.
+
+    Returns
+    -------
+    pandas.Series
+        Per candidate the reasons joined by "; ", or "" when it is eligible.
+    """
     reasons = pd.Series("", index=candidates.index, dtype=object)
 
     def add(mask: pd.Series | np.ndarray, text: str) -> None:
@@ -46,15 +74,15 @@ def exclusions(
         reasons[mask] = reasons[mask].map(lambda r: f"{r}; {text}" if r else text)
 
     area = candidates["floor_area_m2"]
-    if config.min_floor_area_m2 is not None:
-        add(area < config.min_floor_area_m2, f"floor area under {config.min_floor_area_m2:g} m2")
-    if config.max_floor_area_m2 is not None:
-        add(area > config.max_floor_area_m2, f"floor area over {config.max_floor_area_m2:g} m2")
-    if config.available_only:
+    if min_floor_area_m2 is not None:
+        add(area < min_floor_area_m2, f"floor area under {min_floor_area_m2:g} m2")
+    if max_floor_area_m2 is not None:
+        add(area > max_floor_area_m2, f"floor area over {max_floor_area_m2:g} m2")
+    if available_only:
         known = candidates["available"].astype(float)
         add(known.fillna(0) < 1, "not available (or not known to be)")
-    if config.exclude_kinds:
-        add(candidates["kind"].isin(config.exclude_kinds), "kind excluded")
+    if exclude_kinds:
+        add(candidates["kind"].isin(list(exclude_kinds)), "kind excluded")
     if budget_gbp is not None:
         add(
             candidates["annual_cost_gbp"] > budget_gbp,
@@ -67,14 +95,34 @@ def exclusions(
     return reasons
 
 
-def scaled_criteria(candidates: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """Each criterion of :data:`CRITERIA` scaled to 0-1 (see the module docstring)."""
+def scaled_criteria(
+    candidates: pd.DataFrame,
+    *,
+    min_floor_area_m2: float | None = None,
+    max_floor_area_m2: float | None = None,
+) -> pd.DataFrame:
+    """Each criterion of :data:`CRITERIA` scaled to 0-1 (see the module docstring).
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        The raw values: ``need_reached``, ``unmet_need_reached``,
+        ``deprivation_reached``, ``annual_cost_gbp``, ``floor_area_m2``,
+        ``available`` and, where known, ``in_town_centre`` and ``spare_floor_area_m2``.
+    min_floor_area_m2, max_floor_area_m2 : float, optional
+        The floor-area range that fits fully.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per criterion, in :data:`CRITERIA` order.
+    """
     out = pd.DataFrame(index=candidates.index)
     out["need_reached"] = _share_of_best(candidates["need_reached"])
     out["unmet_need_reached"] = _share_of_best(candidates["unmet_need_reached"])
     out["deprivation"] = candidates["deprivation_reached"].fillna(0).clip(0, 1)
     out["cost"] = _cheapest_over(candidates["annual_cost_gbp"])
-    out["floor_area_fit"] = _fit(candidates["floor_area_m2"], config)
+    out["floor_area_fit"] = _fit(candidates["floor_area_m2"], min_floor_area_m2, max_floor_area_m2)
     out["town_centre"] = candidates.get(
         "in_town_centre", pd.Series(False, index=candidates.index)
     ).astype(float)
@@ -106,9 +154,7 @@ def _cheapest_over(cost: pd.Series) -> pd.Series:
     return known.min() / filled
 
 
-def _fit(area: pd.Series, config: ScoringConfig) -> pd.Series:
-    low = config.min_floor_area_m2
-    high = config.max_floor_area_m2
+def _fit(area: pd.Series, low: float | None, high: float | None) -> pd.Series:
     values = area.astype(float)
     below = (low - values) / (0.5 * low) if low else pd.Series(0.0, index=area.index)
     above = (values - high) / (0.5 * high) if high else pd.Series(0.0, index=area.index)
@@ -117,19 +163,42 @@ def _fit(area: pd.Series, config: ScoringConfig) -> pd.Series:
     return fit.where(values.notna(), 0.0)
 
 
-def score(candidates: pd.DataFrame, config: ScoringConfig, excluded: pd.Series) -> pd.DataFrame:
+def score(
+    candidates: pd.DataFrame,
+    weights: dict[str, float],
+    excluded: pd.Series,
+    *,
+    min_floor_area_m2: float | None = None,
+    max_floor_area_m2: float | None = None,
+) -> pd.DataFrame:
     """Scores, contributions and ranks.
 
-    Returns, per candidate: ``score``, ``rank`` (1 = best, blank when excluded),
-    ``excluded_reason``, each scaled criterion as ``criterion_<name>`` and each
-    weighted contribution as ``contribution_<name>`` (these sum to ``score``).
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        Raw criterion values (as :func:`scaled_criteria`) and ``site_id``.
+    weights : dict
+        Weight of each criterion (missing criteria weigh 0).
+    excluded : pandas.Series
+        Reasons from :func:`exclusions` ("" where eligible).
+    min_floor_area_m2, max_floor_area_m2 : float, optional
+        The floor-area range that fits fully.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per candidate: ``score``, ``rank`` (1 = best, blank when excluded),
+        ``excluded_reason``, each scaled criterion as ``criterion_<name>`` and each
+        weighted contribution as ``contribution_<name>`` (these sum to ``score``).
     """
-    scaled = scaled_criteria(candidates, config)
-    total = sum(config.weights.values())
+    scaled = scaled_criteria(
+        candidates, min_floor_area_m2=min_floor_area_m2, max_floor_area_m2=max_floor_area_m2
+    )
+    total = sum(weights.values())
     table = pd.DataFrame(index=candidates.index)
     table["score"] = 0.0
     for criterion in CRITERIA:
-        share = config.weights.get(criterion, 0.0) / total
+        share = weights.get(criterion, 0.0) / total
         table[f"criterion_{criterion}"] = scaled[criterion]
         table[f"contribution_{criterion}"] = share * scaled[criterion]
         table["score"] += table[f"contribution_{criterion}"]
@@ -139,7 +208,18 @@ def score(candidates: pd.DataFrame, config: ScoringConfig, excluded: pd.Series) 
 
 
 def rank_scores(scores: pd.Series, site_ids: pd.Series, eligible: pd.Series) -> pd.Series:
-    """Rank 1 = highest score; ties broken by site id; ineligible sites get NA."""
+    """Rank 1 = highest score; ties broken by site id; ineligible sites get NA.
+
+    Parameters
+    ----------
+    scores, site_ids, eligible : pandas.Series
+        Per candidate, aligned.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable integer ranks.
+    """
     order = pd.DataFrame({"score": -scores.round(12), "site_id": site_ids})[eligible.to_numpy()]
     order = order.sort_values(["score", "site_id"], kind="stable")
     ranks = pd.Series(pd.NA, index=scores.index, dtype="Int64")
@@ -149,7 +229,7 @@ def rank_scores(scores: pd.Series, site_ids: pd.Series, eligible: pd.Series) -> 
 
 def sensitivity(
     table: pd.DataFrame,
-    config: ScoringConfig,
+    weights: dict[str, float],
     eligible: pd.Series,
     site_ids: pd.Series,
     *,
@@ -160,17 +240,39 @@ def sensitivity(
 ) -> pd.DataFrame:
     """How sure is the ranking? Perturb each weight by up to +/- ``spread`` (seeded).
 
-    Returns per candidate ``rank_min``, ``rank_max``, ``p_top_k`` (share of runs in
-    which it ranks in the top ``top_k``) and ``stable`` (always in, or always out of,
-    the top k). Ineligible sites get blanks.
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`score`'s table (its ``criterion_<name>`` columns are re-weighted).
+    weights : dict
+        The criterion weights the ranking used.
+    eligible : pandas.Series of bool
+        Candidates that are ranked.
+    site_ids : pandas.Series
+        Ties are broken by site id, as in the ranking.
+    top_k : int
+        The size of the top group (usually the number of hubs).
+    runs : int
+        Number of perturbed weightings.
+    spread : float
+        Each weight is multiplied by a uniform factor in ``1 +/- spread``.
+    seed : int
+        Seed of the random factors: the same seed gives the same answer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per candidate ``rank_min``, ``rank_max``, ``p_top_k`` (share of runs in which
+        it ranks in the top ``top_k``) and ``stable`` (always in, or always out of,
+        the top k). Ineligible sites get blanks.
     """
-    names = [c for c in CRITERIA if config.weights.get(c, 0) > 0]
+    names = [c for c in CRITERIA if weights.get(c, 0) > 0]
     scaled = table[[f"criterion_{c}" for c in names]].to_numpy(dtype=float)[eligible.to_numpy()]
-    base = np.array([config.weights[c] for c in names])
+    base = np.array([weights[c] for c in names])
     rng = np.random.default_rng(seed)
     factors = rng.uniform(1 - spread, 1 + spread, (runs, len(names)))
-    weights = base * factors
-    scores = scaled @ (weights / weights.sum(axis=1, keepdims=True)).T  # sites x runs
+    drawn = base * factors
+    scores = scaled @ (drawn / drawn.sum(axis=1, keepdims=True)).T  # sites x runs
     ids = site_ids[eligible.to_numpy()].to_numpy()
     # rank 1 = best; ties broken by site id, as in the ranking itself
     order = np.lexsort(

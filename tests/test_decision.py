@@ -110,7 +110,7 @@ def test_negligible_reach_never_outranks_substantial_reach(n: int, seed: int, lo
         low * best_need, low * best_unmet, 1.0, 1.0]  # fmt: skip
     frame.loc[2, ["need_reached", "unmet_need_reached", "deprivation_reached", "annual_cost_gbp"]] = [
         high * best_need, high * best_unmet, 0.0, 50_000.0]  # fmt: skip
-    table = score(frame, ScoringConfig(), pd.Series("", index=frame.index))
+    table = score(frame, ScoringConfig().weights, pd.Series("", index=frame.index))
     assert table.loc[2, "score"] > table.loc[1, "score"]
     assert table.loc[2, "rank"] < table.loc[1, "rank"]
 

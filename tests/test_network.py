@@ -13,15 +13,9 @@ from hypothesis import strategies as st
 from shapely import Point
 
 from estate_planner import NetworkError, travel_time_matrix
-from estate_planner.network import (
-    RoutingGraph,
-    graph_from_ways,
-    routing_graph,
-    snap_points,
-    times_between,
-    way_allowed,
-)
+from estate_planner.network import graph_from_ways, way_allowed
 from estate_planner.sources.osm import read_highways
+from estate_planner.travel import RoutingGraph, routing_graph, snap_points, times_between
 
 
 def random_graph(seed: int, n: int = 60, m: int = 240) -> nx.MultiDiGraph:
@@ -356,10 +350,10 @@ def test_reading_a_truncated_or_empty_osm_file_is_a_clear_error(tmp_path: Path) 
 
 
 def test_a_run_that_would_not_fit_says_so_before_it_starts(demo_scenario, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from estate_planner import InfeasibleError, network, pipeline
+    from estate_planner import InfeasibleError, pipeline, travel
     from estate_planner.cache import Cache
 
-    monkeypatch.setattr(network, "available_memory", lambda: 64 * 2**20)  # a 64 MB machine
+    monkeypatch.setattr(travel, "available_memory", lambda: 64 * 2**20)  # a 64 MB machine
     with pytest.raises(
         InfeasibleError, match="may need up to .* GB, more than the 0.1 GB available"
     ):
@@ -367,7 +361,7 @@ def test_a_run_that_would_not_fit_says_so_before_it_starts(demo_scenario, monkey
 
 
 def test_memory_estimate_for_an_icb() -> None:
-    from estate_planner.network import memory_needed
+    from estate_planner.travel import memory_needed
 
     # 2,000 sites x 35,000 demand points on a 1M-node network: a few GB at worst
     assert 1 * 2**30 < memory_needed(1_000_000, 2_700_000, 2_000, 35_000) < 3 * 2**30

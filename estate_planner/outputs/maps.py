@@ -5,6 +5,9 @@ services by kind, candidates coloured by rank with the chosen hubs emphasised,
 catchments of the chosen hubs per mode, and the study-area boundary. Text from
 input files is HTML-escaped (and made safe inside the JavaScript strings folium
 writes), so a property called ``<script>...`` shows as text.
+
+One page, one module: the layers, legend and the page script that fits the view
+depend on one another's sizes and names.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ records what it read and dropped in a :class:`Provenance` for ``manifest.json``.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import logging
@@ -20,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate_planner._errors import EstatePlannerWarning, InputDataError
+from estate_planner._errors import EstatePlannerWarning, InputDataError, did_you_mean
 
 logger = logging.getLogger(__name__)
 
@@ -203,8 +202,7 @@ def pick_column(
     if not required:
         return None
     offered = [c for c in plain if hint_within is None or hint_within.lower() in c]
-    close = difflib.get_close_matches(_plain_name(options[0]), offered, n=1, cutoff=0.6)
-    hint = f"; did you mean {plain[close[0]]!r}?" if close else ""
+    hint = did_you_mean(_plain_name(options[0]), offered, shown=plain)
     raise InputDataError(
         f"{path}: no {what} column: expected one of {', '.join(options)}{hint} "
         f"(columns found: {', '.join(map(str, frame.columns[:20]))})"

@@ -83,14 +83,24 @@ def assess(
     deprived = need.most_deprived(demand["imd_decile"])
     candidates["deprived_share_reached"] = access.deprived_share(times[mode], need_values, deprived)
     config = scenario.scoring
-    excluded = scoring.exclusions(candidates, config, budget_gbp=scenario.selection.budget_gbp)
-    scores = scoring.score(candidates, config, excluded)
+    floor = {
+        "min_floor_area_m2": config.min_floor_area_m2,
+        "max_floor_area_m2": config.max_floor_area_m2,
+    }
+    excluded = scoring.exclusions(
+        candidates,
+        **floor,
+        available_only=config.available_only,
+        exclude_kinds=config.exclude_kinds,
+        budget_gbp=scenario.selection.budget_gbp,
+    )
+    scores = scoring.score(candidates, config.weights, excluded, **floor)
     for column in scores.columns:
         candidates[column] = scores[column]
     if config.sensitivity_runs:
         stability = scoring.sensitivity(
             scores,
-            config,
+            config.weights,
             excluded == "",
             candidates["site_id"],
             top_k=scenario.selection.hubs,

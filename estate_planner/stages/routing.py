@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate_planner import access, network
+from estate_planner import access, network, travel
 from estate_planner._errors import InfeasibleError
 from estate_planner.cache import Cache
 from estate_planner.results import ModeNetwork
@@ -50,7 +50,7 @@ def build_networks(
             [demand.geometry, inputs.services.geometry, inputs.candidates.geometry],
             ignore_index=True,
         ),
-        crs=network.BNG,
+        crs=travel.BNG,
     )
     ways: list[osm.OsmWays] = []  # the extract is read once for all modes, if at all
     for mode in scenario.network.modes:
@@ -58,7 +58,7 @@ def build_networks(
         key = network_key(scenario, inputs, mode)
         built, status[mode] = cache.get_or_build("network", key, build)
         routing, n_nodes, n_edges, ways_read, used_ids = built
-        snapped_graph, snapped = network.snap_points(
+        snapped_graph, snapped = travel.snap_points(
             routing,
             points,
             walk_kmh=scenario.network.walk_kmh,
@@ -67,7 +67,7 @@ def build_networks(
         n_d, n_s = len(demand), len(inputs.services)
         parts = [slice(0, n_d), slice(n_d, n_d + n_s), slice(n_d + n_s, None)]
         demand_at, services_at, candidates_at = (
-            network.Snapped(snapped.distance_m[p], snapped.far[p], snapped.node[p]) for p in parts
+            travel.Snapped(snapped.distance_m[p], snapped.far[p], snapped.node[p]) for p in parts
         )
         nets[mode] = ModeNetwork(
             mode=mode,
@@ -85,7 +85,7 @@ def build_networks(
 
 def _street_graph(
     scenario: Scenario, mode: Mode, ways: list[osm.OsmWays]
-) -> tuple[network.RoutingGraph, int, int, int, np.ndarray]:
+) -> tuple[travel.RoutingGraph, int, int, int, np.ndarray]:
     """The mode's routing graph, its street nodes and edges, the highway ways read and
     the ids of those used."""
     config = scenario.network
@@ -94,7 +94,7 @@ def _street_graph(
         graph = network.graph_from_graphml(
             config.osm, mode, walk_kmh=walk, cycle_kmh=cycle, drive_speeds_kmh=drive
         )
-        routing = network.routing_graph(graph, mode)
+        routing = travel.routing_graph(graph, mode)
         return routing, len(graph), graph.number_of_edges(), 0, np.zeros(0, np.int64)
     if not ways:
         ways.append(osm.read_highways(config.osm))
@@ -102,7 +102,7 @@ def _street_graph(
         ways[0], mode, walk_kmh=walk, cycle_kmh=cycle, drive_speeds_kmh=drive
     )
     return (
-        network.routing_graph(graph, mode),
+        travel.routing_graph(graph, mode),
         len(graph),
         graph.number_of_edges(),
         len(ways[0]),
@@ -128,10 +128,10 @@ def count_ways(inputs: Inputs, nets: dict[str, ModeNetwork]) -> None:
 
 def _check_memory(sites: int, demand_points: int, mode: str, net: ModeNetwork) -> None:
     """Say before the travel-time work starts if it may not fit in memory."""
-    available = network.available_memory()
+    available = travel.available_memory()
     if available is None:
         return
-    needed = network.memory_needed(net.graph.n_nodes, net.graph.csr.nnz, sites, demand_points)
+    needed = travel.memory_needed(net.graph.n_nodes, net.graph.csr.nnz, sites, demand_points)
     if needed > available:
         raise InfeasibleError(
             f"{mode} travel times for {sites:,} sites x {demand_points:,} demand points may "
@@ -161,7 +161,7 @@ def travel_times(
             _check_memory(len(inputs.services) + len(inputs.candidates), len(demand), mode, net)
             targets = net.demand.node
             return tuple(
-                network.times_between(
+                travel.times_between(
                     net.graph, sites.node, targets, cutoff=horizon, to_sources=True
                 )
                 for sites in (net.services, net.candidates)
@@ -209,7 +209,7 @@ def catchments(
             shape, _ = cache.get_or_build(
                 "catchment",
                 [*graph_key, node, minutes],
-                partial(network.isochrone, net.graph, node, minutes * 60),
+                partial(travel.isochrone, net.graph, node, minutes * 60),
             )
             rows.append(
                 {
@@ -224,5 +224,5 @@ def catchments(
         rows,
         columns=["site_id", "name", "mode", "minutes", "geometry"],
         geometry="geometry",
-        crs=network.BNG,
+        crs=travel.BNG,
     )
