@@ -53,7 +53,21 @@ def __getattr__(name: str) -> Any:
 
 
 def compare_runs(base: RunResult, whatif: RunResult, out_dir: str | None = None) -> Comparison:
-    """Compare two runs; write the comparison into ``out_dir`` when given."""
+    """Compare two runs of (usually) the same area.
+
+    Parameters
+    ----------
+    base, whatif : RunResult
+        The two runs (:func:`run_scenario`).
+    out_dir : str, optional
+        Write both runs' outputs, ``comparison.csv`` and ``comparison.html`` here.
+
+    Returns
+    -------
+    Comparison
+        ``summary`` (headline measures), ``candidates`` (rank and score in each run)
+        and ``deciles`` (minutes to the nearest service or hub by IMD decile).
+    """
     from estate_planner.compare import compare, write_comparison
 
     comparison = compare(base, whatif)
@@ -63,9 +77,30 @@ def compare_runs(base: RunResult, whatif: RunResult, out_dir: str | None = None)
 
 
 def run_scenario(scenario: Scenario, out_dir: str | None = None) -> RunResult:
-    """Run ``scenario``; write the outputs into ``out_dir`` when given.
+    """Run ``scenario`` end to end; write the outputs into ``out_dir`` when given.
 
-    Returns the :class:`estate_planner.results.RunResult`.
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`load_scenario`, :func:`scenario_from_dict` or ``Scenario(...)``.
+    out_dir : str, optional
+        Folder for ``ranking.csv``, ``results.gpkg``, ``map.html``, ``report.html``,
+        ``selection.png`` and ``manifest.json`` (replaced as a set).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    EstatePlannerError
+        A subclass naming the file, row or setting at fault and how to fix it.
+
+    Examples
+    --------
+    >>> import estate_planner as ep  # doctest: +SKIP
+    >>> result = ep.run_scenario(ep.load_scenario("data/demo/scenario.toml"))  # doctest: +SKIP
+    >>> result.selected[["site_id", "name"]]  # doctest: +SKIP
     """
     from estate_planner import pipeline
     from estate_planner.outputs import write_outputs

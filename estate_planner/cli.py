@@ -72,7 +72,51 @@ def _parser() -> argparse.ArgumentParser:
     registers.add_argument(
         "--include-land", action="store_true", help="keep council land that is not a building"
     )
+    init = sub.add_parser(
+        "init", help="write a ready scenario for an English area from the national files"
+    )
+    where = init.add_mutually_exclusive_group(required=True)
+    where.add_argument("--lad", action="append", help="local authority district code (repeatable)")
+    where.add_argument("--icb", help="integrated care board code (with --icb-lookup)")
+    init.add_argument("--icb-lookup", type=Path, help="LSOA 2021 -> ICB lookup (ONS layout)")
+    init.add_argument("--osm", type=Path, required=True, help="the area's OSM extract (.osm.pbf)")
+    init.add_argument("--data", type=Path, required=True, help="folder of national files")
+    init.add_argument("--out", type=Path, required=True, help="folder to write the scenario into")
+    init.add_argument("--boundaries", type=Path, help="LSOA 2021 boundaries (else centroids)")
+    init.add_argument("--raster", type=Path, help="population raster (default: one in --data)")
+    init.add_argument("--no-raster", action="store_true", help="place people at area points")
+    init.add_argument(
+        "--register", type=Path, action="append", default=[], help="property register (repeatable)"
+    )
+    init.add_argument("--hubs", type=int, default=3, help="hubs to choose (default 3)")
+    init.add_argument(
+        "--buffer-m", type=float, default=1000.0, help="services counted this far over the edge"
+    )
     return parser
+
+
+def _init(args: argparse.Namespace) -> int:
+    from estate_planner.setup_area import write_area_scenario
+
+    written = write_area_scenario(
+        args.out,
+        data=args.data,
+        osm=args.osm,
+        lads=args.lad,
+        icb=args.icb,
+        icb_lookup=args.icb_lookup,
+        boundaries=args.boundaries,
+        raster=False if args.no_raster else args.raster,
+        registers=args.register,
+        hubs=args.hubs,
+        buffer_m=args.buffer_m,
+    )
+    print(f"{written.areas} areas, {written.people:,.0f} people; wrote {written.scenario}")
+    for note in written.notes:
+        print(f"  {note}")
+    print(f"what was chosen: {written.scenario.parent / 'README.md'}")
+    print(f"run it: estate-planner run {written.scenario}")
+    return EXIT_OK
 
 
 def _candidates(args: argparse.Namespace) -> int:
@@ -185,8 +229,21 @@ def _validate(scenario_path: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None, *, drawing: Drawing | None = None) -> int:
-    """Entry point of the ``estate-planner`` command (``drawing``: a drawing process
-    the caller started early; without one, each write of outputs starts its own)."""
+    """The ``estate-planner`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+    drawing : Drawing, optional
+        A drawing process already started.
+
+    Returns
+    -------
+    int
+        0 on success; 2 for an error in the user's scenario or files (a message naming
+        the file, row or key, no traceback); 1 for an interruption or a bug.
+    """
     args = _parser().parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -207,12 +264,18 @@ def main(argv: Sequence[str] | None = None, *, drawing: Drawing | None = None) -
             return _run(args.scenario, out, progress, drawing)
         if args.command == "candidates":
             return _candidates(args)
+        if args.command == "init":
+            return _init(args)
         return _validate(args.scenario)
     except EstatePlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("interrupted: previous outputs were left as they were", file=sys.stderr)
+        print(
+            "interrupted: the output folder holds the previous outputs, or this run's "
+            "complete set if it was already moving them in",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except Exception as exc:  # a bug, not bad input: say so plainly
         logger.debug("unexpected error", exc_info=True)

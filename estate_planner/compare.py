@@ -38,7 +38,18 @@ class Comparison:
 
 
 def measures(result: RunResult) -> dict[str, float]:
-    """Headline numbers of one run, on its selection mode."""
+    """Headline numbers of one run, on its selection mode.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    dict
+        Population, need, need reached and unmet before and after the hubs, hubs and
+        existing services.
+    """
     people, served_before, served_after, _ = reach(result)
     need = result.demand["need"].to_numpy(dtype=float)
     return {
@@ -54,7 +65,16 @@ def measures(result: RunResult) -> dict[str, float]:
 
 
 def compare(base: RunResult, whatif: RunResult) -> Comparison:
-    """Line up two runs of (usually) the same area."""
+    """Line up two runs of (usually) the same area.
+
+    Parameters
+    ----------
+    base, whatif : RunResult
+
+    Returns
+    -------
+    Comparison
+    """
     a, b = measures(base), measures(whatif)
     summary = pd.DataFrame(
         {"measure": list(a), "base": list(a.values()), "whatif": list(b.values())}
@@ -104,7 +124,21 @@ def _chart(comparison: Comparison) -> str:
 def write_comparison(
     comparison: Comparison, out_dir: Path | str, *, drawing: Drawing | None = None
 ) -> dict[str, Path]:
-    """Write ``base/`` and ``whatif/`` outputs, ``comparison.csv`` and ``comparison.html``."""
+    """Write ``base/`` and ``whatif/`` outputs, ``comparison.csv`` and ``comparison.html``.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    out_dir : path
+        The folder to write into (created if needed).
+    drawing : Drawing, optional
+        A drawing process already started (the CLI starts one early).
+
+    Returns
+    -------
+    dict
+        ``comparison.csv`` and ``comparison.html`` -> their paths.
+    """
     out_dir = Path(out_dir)
     write_outputs(comparison.base, out_dir / "base", drawing=drawing)
     write_outputs(comparison.whatif, out_dir / "whatif", drawing=drawing)

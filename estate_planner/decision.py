@@ -57,9 +57,26 @@ class Decision:
 def drop_empty_hubs(
     selection: Selection, *, min_gain: float = 0.0, keep: list[int] | None = None
 ) -> tuple[Selection, list[int]]:
-    """The selection without hubs that add no more than ``min_gain`` (a hub forced by
-    an edit is kept); and the hubs dropped. Dropping them changes no objective: they
-    reached no one the others did not."""
+    """The selection without hubs that add next to nothing.
+
+    Dropping them changes no objective: they reached no one the others did not.
+
+    Parameters
+    ----------
+    selection : Selection
+        The optimiser's answer, with each hub's marginal gain.
+    min_gain : float
+        Hubs adding no more than this are dropped (at least a rounding error's worth).
+    keep : list of int, optional
+        Hubs kept whatever they add (forced by an edit).
+
+    Returns
+    -------
+    selection : Selection
+        Without the dropped hubs; they are listed in its ``empty``.
+    dropped : list of int
+        The candidate indices dropped.
+    """
     keep = keep or []
     tiny = 1e-9 * max(1.0, max((abs(g) for g in selection.gains), default=1.0))
     empty = [
@@ -87,8 +104,26 @@ def hub_effects(
     reach: sp.csr_matrix,
     demand: pd.DataFrame,
 ) -> list[HubEffect]:
-    """For each hub in order: the need and people it newly brings within reach (not
-    reached by existing services or the hubs before it), the deprived and the older."""
+    """What each chosen hub adds, in order, given existing services and the hubs before it.
+
+    Parameters
+    ----------
+    chosen : list of int
+        Candidate indices in selection order.
+    names : pandas.DataFrame
+        ``site_id`` and ``name`` per candidate.
+    covered_before : numpy.ndarray of bool
+        Demand points existing services already reach.
+    reach : scipy.sparse matrix
+        Candidates x demand points, True where reached within the threshold.
+    demand : pandas.DataFrame
+        ``need``, ``population``, ``age_65_plus`` and ``imd_decile`` per demand point.
+
+    Returns
+    -------
+    list of HubEffect
+        Need, people, people in IMD deciles 1-2 and people aged 65+ newly reached.
+    """
     covered = covered_before.copy()
     deprived = most_deprived(demand["imd_decile"])
     people = demand["population"].to_numpy(dtype=float)
@@ -120,9 +155,32 @@ def why_not_chosen(
     top: int,
     least_gain: float | None = None,
 ) -> list[str]:
-    """A sentence for each of the ``top`` best-ranked sites that were not chosen: how
-    much of the unmet need it reaches the chosen hubs already reach, and what it would
-    add to them."""
+    """A sentence for each of the ``top`` best-ranked sites that were not chosen.
+
+    Each says how much of the unmet need it reaches the chosen hubs already reach, and
+    what it would add to them, against what the least of them adds.
+
+    Parameters
+    ----------
+    ranked : pandas.DataFrame
+        ``site_id``, ``name`` and ``rank`` per candidate.
+    chosen : list of int
+        Candidate indices chosen, in order.
+    covered_before : numpy.ndarray of bool
+        Demand points existing services already reach.
+    reach : scipy.sparse matrix
+        Candidates x demand points, True where reached within the threshold.
+    need : numpy.ndarray
+        Need per demand point.
+    top : int
+        How many of the best-ranked sites to explain.
+    least_gain : float, optional
+        What the least of the chosen hubs adds (coverage only).
+
+    Returns
+    -------
+    list of str
+    """
     sentences = []
     by_hub = [reach[h].toarray().ravel() for h in chosen]
     hubs_reach = np.zeros(reach.shape[1], dtype=bool)
@@ -183,8 +241,37 @@ def stability(
     time_limit: float,
     objective: str = "coverage",
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Ask the question of ``base`` and each variant: one row per run (its chosen set),
-    how often each site is chosen, and the conclusions that hold in every run."""
+    """Ask the same selection question of ``base`` and of each variant.
+
+    Parameters
+    ----------
+    base : Question
+        The question as the run asked it.
+    variants : list of Question
+        The question with one assumption changed each (weights, threshold, services
+        counted, population placement).
+    k : int
+        Hubs to choose.
+    eligible : numpy.ndarray of bool
+        Candidates that may be chosen.
+    site_ids : pandas.Series
+        Id of each candidate, for the tables.
+    min_gain : float
+        Hubs adding no more than this are dropped in every run, as in the run itself.
+    time_limit : float
+        Seconds HiGHS may spend on each run.
+    objective : {"coverage", "median"}
+        The selection objective.
+
+    Returns
+    -------
+    runs : pandas.DataFrame
+        One row per run: ``run`` (its label) and ``chosen`` (site ids).
+    times_chosen : pandas.DataFrame
+        ``site_id``, ``times_chosen``, ``runs`` and ``share`` per site ever chosen.
+    conclusions : list of str
+        What holds in every run, in words.
+    """
     rows = []
     for question in [base, *variants]:
         found = select_sites(
@@ -241,7 +328,29 @@ def weight_variants(
     spread: float,
     seed: int,
 ) -> list[Question]:
-    """The question with each need weight moved by up to ``spread`` (seeded)."""
+    """The question with each need weight moved by up to ``spread`` (seeded).
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        The demand points' need factors.
+    weights : dict
+        The need weights the run used.
+    need_index : callable
+        Computes need from ``demand`` and weights (:func:`estate_planner.need.need_index`).
+    base : Question
+        The question as asked.
+    runs : int
+        Number of variants.
+    spread : float
+        Each weight is multiplied by a uniform factor in ``1 +/- spread``.
+    seed : int
+        Seed of the factors.
+
+    Returns
+    -------
+    list of Question
+    """
     rng = np.random.default_rng(seed)
     out = []
     for i in range(runs):
@@ -255,7 +364,19 @@ def weight_variants(
 
 
 def threshold_variants(base: Question, step_s: float) -> list[Question]:
-    """The question with the access threshold ``step_s`` shorter and longer."""
+    """The question with the access threshold ``step_s`` shorter and longer.
+
+    Parameters
+    ----------
+    base : Question
+        The question as asked.
+    step_s : float
+        Seconds to move the threshold by (no variant when 0).
+
+    Returns
+    -------
+    list of Question
+    """
     if step_s <= 0:
         return []
     out = []
@@ -268,8 +389,20 @@ def threshold_variants(base: Question, step_s: float) -> list[Question]:
 
 
 def services_variant(base: Question, kinds: pd.Series) -> list[Question]:
-    """The question with only GP practices counting as existing services, where other
-    kinds (pharmacies, hospitals) count too."""
+    """The question with only GP practices counting as existing services.
+
+    Parameters
+    ----------
+    base : Question
+        The question as asked.
+    kinds : pandas.Series
+        The kind of each existing service (rows of ``base.service_times``).
+
+    Returns
+    -------
+    list of Question
+        One variant where other kinds (pharmacies, hospitals) count too, else none.
+    """
     gp = (kinds == "gp").to_numpy()
     if not gp.any() or gp.all():
         return []
@@ -281,7 +414,21 @@ def services_variant(base: Question, kinds: pd.Series) -> list[Question]:
 
 
 def coarse_raster_warning(cell_m: float | None, threshold_m: float, mode: str) -> str | None:
-    """A warning when raster cells are coarse for the distance the threshold covers."""
+    """A warning when raster cells are coarse for the distance the threshold covers.
+
+    Parameters
+    ----------
+    cell_m : float or None
+        The raster's cell size in metres (None without a raster).
+    threshold_m : float
+        About how far the threshold reaches, in metres.
+    mode : str
+        The selection mode, named in the message.
+
+    Returns
+    -------
+    str or None
+    """
     if cell_m is None or threshold_m <= 0 or cell_m <= threshold_m / 4:
         return None
     return (

@@ -554,10 +554,17 @@ def _candidates(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def write_demo(folder: Path | str) -> Path:
-    """Write the demo town's input files and ``scenario.toml`` into ``folder``.
+    """Write the demo town's input files and its scenario into ``folder``.
 
-    Returns the path of the scenario file. The output is byte-for-byte the same on
-    every call.
+    Parameters
+    ----------
+    folder : path
+        Created if needed; files already there are overwritten.
+
+    Returns
+    -------
+    pathlib.Path
+        The scenario file, ``folder/scenario.toml``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,28 @@ def _check_ids(edit: EditConfig, known: pd.Series, what: str) -> None:
 def apply_to_estate(
     services: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, edits: list[EditConfig]
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Services closed or opened; candidates marked ``edit_excluded`` or ``forced``."""
+    """The services and candidates after a what-if's edits to the estate.
+
+    Parameters
+    ----------
+    services : geopandas.GeoDataFrame
+        Existing services (``service_id``, ``kind``, ...).
+    candidates : geopandas.GeoDataFrame
+        Candidate sites (``site_id``, ...).
+    edits : list of EditConfig
+        ``close_service``, ``open_service``, ``exclude_candidate``, ``force_candidate``
+        and population edits (the last are :func:`apply_to_population`'s).
+
+    Returns
+    -------
+    services, candidates
+        New frames; candidates gain ``edit_excluded`` and ``forced``.
+
+    Raises
+    ------
+    ScenarioError
+        If an edit names an id that is not there (with the nearest id as a hint).
+    """
     services = services.copy()
     candidates = candidates.copy()
     candidates["edit_excluded"] = False
@@ -76,6 +97,22 @@ def apply_to_population(
 
     A development becomes an area of its own (id ``development-<n>``) with one demand
     point at its location, so its people are placed exactly where it is built.
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        ``id``, ``population``, ``age_65_plus`` per area.
+    areas : geopandas.GeoDataFrame
+        The small areas.
+    deprivation : pandas.DataFrame or None
+        IMD per area (a development takes its surrounding area's).
+    edits : list of EditConfig
+        ``scale_population`` and ``add_development`` edits (others are ignored).
+
+    Returns
+    -------
+    population, areas, deprivation
+        New frames.
     """
     population = population.copy()
     for n, edit in enumerate(edits, start=1):

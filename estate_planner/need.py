@@ -30,14 +30,27 @@ def demand_points(
     """Demand points carrying each area's population, 65+ and IMD.
 
     Without ``cells``, one point per area at ``representative_point`` (always inside
-    the polygon, unlike a centroid). With populated raster ``cells`` (columns
-    ``id`` of the area and ``people``), one point per cell: the area's Census
-    population is shared among its cells in proportion to the raster, so the
-    points follow where people live and still total the Census. An area with no
-    populated cell keeps one representative point.
+    the polygon, unlike a centroid). With populated raster ``cells``, one point per
+    cell: the area's Census population is shared among its cells in proportion to the
+    raster, so the points follow where people live and still total the Census. An area
+    with no populated cell keeps one representative point.
 
-    Returns columns ``id`` (area id, or ``<area>/<n>`` per cell), ``area_id, name,
-    population, age_65_plus, imd_decile, imd_rank`` and point geometry.
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        ``id``, ``name`` and polygon or point geometry per small area, in BNG.
+    population : pandas.DataFrame
+        ``id``, ``population`` and ``age_65_plus`` per area.
+    deprivation : pandas.DataFrame or None
+        ``id``, ``imd_decile`` and ``imd_rank`` per area.
+    cells : geopandas.GeoDataFrame, optional
+        Raster cells with ``id`` (their area) and ``people``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id`` (area id, or ``<area>/<n>`` per cell), ``area_id``, ``name``,
+        ``population``, ``age_65_plus``, ``imd_decile``, ``imd_rank`` and points.
 
     Raises
     ------
@@ -138,6 +151,16 @@ MOST_DEPRIVED_DECILE = 2
 
 def most_deprived(deciles: pd.Series | np.ndarray) -> np.ndarray:
     """Whether each IMD decile is among the most deprived (unknown deciles are not).
+
+    Parameters
+    ----------
+    deciles : array-like
+        IMD deciles, 1 most deprived; NaN where unknown.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for deciles 1 to :data:`MOST_DEPRIVED_DECILE`.
 
     Examples
     --------

@@ -112,7 +112,23 @@ def _osmnx() -> Any:
 
 
 def way_allowed(tags: dict[str, str], mode: Mode) -> bool:
-    """Whether a way with these tags belongs to ``mode``'s network (osmnx semantics)."""
+    """Whether a way with these tags belongs to ``mode``'s network (osmnx's filters).
+
+    Parameters
+    ----------
+    tags : dict
+        The way's OSM tags.
+    mode : {"walk", "cycle", "drive"}
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> way_allowed({"highway": "footway"}, "drive"), way_allowed({"highway": "footway"}, "walk")
+    (False, True)
+    """
     return not any(tag in tags and pattern.search(tags[tag]) for tag, pattern in _COMPILED[mode])
 
 
@@ -244,7 +260,20 @@ def graph_from_graphml(
 
     The file is taken to hold one mode's network already (as osmnx saves it). Walk
     and cycle times are set from the given speeds; drive times are kept if the file
-    has them, else computed as for OSM extracts (options as :func:`graph_from_ways`).
+    has them, else computed as for OSM extracts.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An osmnx GraphML file.
+    mode : {"walk", "cycle", "drive"}
+    walk_kmh, cycle_kmh, drive_speeds_kmh
+        As :func:`graph_from_ways`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        As :func:`graph_from_ways`.
 
     Raises
     ------

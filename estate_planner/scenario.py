@@ -213,7 +213,16 @@ class AccessConfig(_Model):
     decay: Literal["gaussian", "step"] = "gaussian"
 
     def minutes(self, mode: str) -> float:
-        """Threshold in minutes for ``mode``."""
+        """Threshold in minutes for ``mode``.
+
+        Parameters
+        ----------
+        mode : str
+
+        Returns
+        -------
+        float
+        """
         return float(getattr(self, f"{mode}_minutes"))
 
 
@@ -447,7 +456,18 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
 
 
 def describe_validation_error(error: ValidationError, source: str) -> list[str]:
-    """Turn a pydantic error into one plain line per problem."""
+    """Turn a pydantic error into one plain line per problem.
+
+    Parameters
+    ----------
+    error : pydantic.ValidationError
+    source : str
+        The file (or "scenario"), named in each line.
+
+    Returns
+    -------
+    list of str
+    """
     lines = []
     for item in error.errors():
         loc = tuple(item["loc"])
@@ -469,7 +489,26 @@ def describe_validation_error(error: ValidationError, source: str) -> list[str]:
 def scenario_from_dict(
     data: dict[str, Any], *, base_dir: Path | str | None = None, source: str = "scenario"
 ) -> Scenario:
-    """Validate a scenario given as a dict, resolving relative paths against ``base_dir``."""
+    """Validate a scenario given as a dict, resolving relative paths against ``base_dir``.
+
+    Parameters
+    ----------
+    data : dict
+        As the TOML file would hold it.
+    base_dir : path, optional
+        Folder relative paths start from (default the working folder).
+    source : str
+        Named in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found.
+    """
     try:
         return Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
@@ -491,8 +530,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``changes`` laid over it: tables merge key by key, edits add up,
-    any other value (services included) is replaced."""
+    """``base`` with ``changes`` laid over it.
+
+    Tables merge key by key, edits add up, any other value (services included) is
+    replaced.
+
+    Parameters
+    ----------
+    base, changes : dict
+
+    Returns
+    -------
+    dict
+    """
     out = dict(base)
     for key, value in changes.items():
         if key == "edits":
@@ -551,7 +601,23 @@ def _scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def load_scenario_from(path: Path, seen: tuple[Path, ...]) -> Scenario:
-    """:func:`load_scenario` of a base scenario, ``seen`` guarding against loops."""
+    """:func:`load_scenario` of a base scenario, ``seen`` guarding against loops.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    seen : tuple of pathlib.Path
+        Files already being loaded.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        On a loop of ``base`` files, or as :func:`load_scenario`.
+    """
     data = _scenario_data(path, seen)
     return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))
 
@@ -560,9 +626,17 @@ def check_scenario(path: Path | str) -> tuple[Scenario | None, list[str]]:
     """Every problem with the scenario's keys, and the scenario without the bad ones.
 
     Unlike :func:`load_scenario` this does not stop at bad keys: they are reported and
-    left out (a default takes their place) so that the input files can still be
-    checked. The scenario is None when a required key is missing or the file cannot
-    be read at all.
+    left out (a default takes their place) so that the input files can still be checked.
+
+    Parameters
+    ----------
+    path : path
+
+    Returns
+    -------
+    scenario : Scenario or None
+        None when a required key is missing or the file cannot be read at all.
+    problems : list of str
     """
     path = Path(path)
     try:
@@ -605,7 +679,16 @@ def _leave_out(data: Any, loc: tuple[int | str, ...]) -> bool:
 
 
 def missing_inputs(scenario: Scenario) -> list[str]:
-    """One line per input file the scenario names that does not exist."""
+    """One line per input file the scenario names that does not exist.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    list of str
+    """
     return [
         f"{key}: file {path} not found; fix the path in the scenario"
         for key, path in scenario.input_paths().items()

@@ -45,8 +45,18 @@ def spatial_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """A permutation of nodes along a Morton (Z-order) curve of their coordinates.
 
     Numbering nodes this way keeps a search's neighbourhood close together in memory:
-    a 30-minute search on a 1M-node graph runs about a quarter faster than with
-    nodes in OSM id order, which is spatially random.
+    a 30-minute search on a 1M-node graph runs about a quarter faster than with nodes
+    in OSM id order, which is spatially random.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Node coordinates.
+
+    Returns
+    -------
+    numpy.ndarray
+        Node positions in curve order.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -89,7 +99,17 @@ class RoutingGraph:
         return int(self.csr.shape[0])
 
     def index_of(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Row of each OSM node id."""
+        """Row of each OSM node id.
+
+        Parameters
+        ----------
+        ids : sequence of int
+            OSM node ids, all in the graph.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         order = np.argsort(self.node_ids)
         wanted = np.asarray(ids, dtype=np.int64)
         return order[np.searchsorted(self.node_ids, wanted, sorter=order)]
@@ -102,7 +122,20 @@ class RoutingGraph:
 
 
 def routing_graph(graph: nx.MultiDiGraph, mode: str) -> RoutingGraph:
-    """CSR copy of ``graph`` keeping the fastest of parallel edges."""
+    """CSR copy of ``graph`` keeping the fastest of parallel edges.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        A street graph with ``travel_time`` on every edge (and ``x``/``y`` on nodes).
+    mode : str
+        Its mode, kept with the graph.
+
+    Returns
+    -------
+    RoutingGraph
+        Nodes numbered in :func:`spatial_order`.
+    """
     node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
     xs = np.array([graph.nodes[n]["x"] for n in node_ids.tolist()])
     ys = np.array([graph.nodes[n]["y"] for n in node_ids.tolist()])
@@ -161,12 +194,34 @@ def snap_points(
 ) -> tuple[RoutingGraph, Snapped]:
     """Join each point to the network at the nearest point of the nearest street.
 
-    Each point gets two nodes: the point itself and its foot on the street. The
-    feet of all points on one street are chained in order along it, each link
-    taking its share of the street's time (both ways on a two-way street), and
-    each point is joined to its foot by the walked off-network leg. Times between
-    points on the same street are therefore exact, and no route through a point
-    is shorter than the street itself.
+    Each point gets two nodes: the point itself and its foot on the street. The feet of
+    all points on one street are chained in order along it, each link taking its share
+    of the street's time (both ways on a two-way street), and each point is joined to
+    its foot by the walked off-network leg. Times between points on the same street are
+    therefore exact, and no route through a point is shorter than the street itself.
+
+    Parameters
+    ----------
+    graph : RoutingGraph
+        The mode's street graph.
+    geometry : geopandas.GeoSeries
+        Points in BNG.
+    walk_kmh : float
+        Speed of the off-network leg.
+    max_snap_m : float
+        Points farther than this from any street are flagged ``far``.
+
+    Returns
+    -------
+    graph : RoutingGraph
+        A new graph with the points' nodes added.
+    snapped : Snapped
+        Per point: distance to the street, whether it is far, and its routing node.
+
+    Raises
+    ------
+    NetworkError
+        If the points are not in BNG or the graph has no edges.
     """
     if geometry.crs is None or geometry.crs.to_epsg() != 27700:
         geometry = geometry.to_crs(BNG)
@@ -238,8 +293,22 @@ def times_between(
 ) -> sp.csr_matrix:
     """Sparse (sources x targets) travel times in seconds, only pairs within ``cutoff``.
 
-    With ``to_sources`` the times run from each target *to* each source (e.g. from
-    homes to sites on a network with one-way streets).
+    Parameters
+    ----------
+    graph : RoutingGraph
+    sources, targets : numpy.ndarray
+        Routing-node rows (a node may appear more than once).
+    cutoff : float, optional
+        The longest time kept, in seconds (default: no limit).
+    to_sources : bool
+        Times run from each target *to* each source (from homes to sites on a network
+        with one-way streets).
+    chunk : int
+        Sources searched per batch (bounds the dense buffer's memory).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
     """
     from estate_planner._kernel import bounded_times
 
@@ -252,8 +321,22 @@ CHUNK_BYTES = 256 * 2**20
 
 
 def memory_needed(n_nodes: int, n_edges: int, n_sources: int, n_targets: int) -> int:
-    """Bytes a travel-time run can need at worst: the graph, the kernel's per-thread
-    arrays, one dense chunk, and every source-target pair stored (all within reach)."""
+    """Bytes a travel-time run can need at worst.
+
+    The graph, the kernel's per-thread arrays, one dense chunk, and every source-target
+    pair stored (all within reach).
+
+    Parameters
+    ----------
+    n_nodes, n_edges : int
+        Size of the routing graph.
+    n_sources, n_targets : int
+        Sites and demand points.
+
+    Returns
+    -------
+    int
+    """
     import numba
 
     graph = n_edges * 12 + n_nodes * 8
@@ -421,7 +504,23 @@ def travel_time_matrix(
 
 
 def isochrone(graph: RoutingGraph, node: int, seconds: float, *, buffer_m: float = 40.0) -> Any:
-    """The area within ``seconds`` of routing node ``node``: reached streets, buffered."""
+    """The area within ``seconds`` of routing node ``node``: reached streets, buffered.
+
+    Parameters
+    ----------
+    graph : RoutingGraph
+    node : int
+        The routing node of a site.
+    seconds : float
+        The travel time.
+    buffer_m : float
+        Width added either side of each reached street.
+
+    Returns
+    -------
+    shapely geometry
+        A (multi)polygon in BNG, empty when nothing is reached.
+    """
     from scipy.sparse.csgraph import dijkstra
 
     dist = dijkstra(graph.csr, indices=int(node), limit=seconds)[: graph.n_street]

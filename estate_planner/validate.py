@@ -71,7 +71,19 @@ def validate_scenario(path: Path | str) -> Validation:
 
 
 def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
-    """What a scenario's inputs matched, a line each, for a person to check."""
+    """What a scenario's inputs matched, a line each, for a person to check.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+    ways : OsmWays or None
+        The streets read, for the network's extent.
+
+    Returns
+    -------
+    list of str
+    """
     areas, population = inputs.areas, inputs.population
     matched = population.reindex(areas["id"])
     shape = "points" if areas.geom_type.eq("Point").all() else "polygons"

@@ -87,11 +87,25 @@ class Request:
     ) -> Request:
         """A request, or a clear error when it cannot be met.
 
+        Parameters
+        ----------
+        n_candidates : int
+        k : int
+        eligible : numpy.ndarray of bool, optional
+        forced : list of int, optional
+        costs : numpy.ndarray, optional
+        budget : float, optional
+        time_limit : float
+
+        Returns
+        -------
+        Request
+
         Raises
         ------
         InfeasibleError
-            If ``k`` is below 1 or above the eligible candidates, more sites are
-            forced than chosen, or the ``k`` cheapest eligible sites exceed ``budget``.
+            If ``k`` is below 1 or above the eligible candidates, more sites are forced
+            than chosen, or the ``k`` cheapest eligible sites exceed ``budget``.
         """
         mask = np.ones(n_candidates, bool) if eligible is None else np.array(eligible, bool)
         fixed_in = tuple(sorted(set(forced or [])))
@@ -130,7 +144,17 @@ class Request:
         return np.nan_to_num(np.asarray(self.costs, float))
 
     def with_k(self, k: int, time_limit: float | None = None) -> Request:
-        """The same request for ``k`` sites."""
+        """The same request for ``k`` sites.
+
+        Parameters
+        ----------
+        k : int
+        time_limit : float, optional
+
+        Returns
+        -------
+        Request
+        """
         limit = self.time_limit if time_limit is None else time_limit
         return Request(k, self.eligible, self.forced, self.costs, self.budget, limit)
 
@@ -154,15 +178,44 @@ class Problem(abc.ABC):
 
     @abc.abstractmethod
     def add(self, state: np.ndarray, site: int) -> np.ndarray:
-        """A new state with ``site`` open too."""
+        """A new state with ``site`` open too.
+
+        Parameters
+        ----------
+        state : numpy.ndarray
+        site : int
+
+        Returns
+        -------
+        numpy.ndarray
+        """
 
     @abc.abstractmethod
     def gains(self, state: np.ndarray) -> np.ndarray:
-        """Improvement from opening each candidate, signed so higher is better."""
+        """Improvement from opening each candidate, signed so higher is better.
+
+        Parameters
+        ----------
+        state : numpy.ndarray
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per candidate.
+        """
 
     @abc.abstractmethod
     def value(self, sites: list[int]) -> float:
-        """The objective of opening ``sites``."""
+        """The objective of opening ``sites``.
+
+        Parameters
+        ----------
+        sites : list of int
+
+        Returns
+        -------
+        float
+        """
 
     @abc.abstractmethod
     def size(self) -> int:
@@ -170,15 +223,49 @@ class Problem(abc.ABC):
 
     @abc.abstractmethod
     def milp(self, request: Request) -> tuple[list[int], float] | None:
-        """Sites and proven gap from an exact model, or None when none was found."""
+        """Sites and proven gap from an exact model, or None when none was found in time.
+
+        Parameters
+        ----------
+        request : Request
+
+        Returns
+        -------
+        tuple of (list of int, float) or None
+        """
 
     @abc.abstractmethod
     def bound(self, request: Request, heuristic: list[int]) -> tuple[list[int], str, float]:
-        """For instances too large to model whole: the best sites, how they were found
-        and their proven gap from a Lagrangian bound."""
+        """For instances too large to model whole: the best sites and their proven gap.
+
+        Parameters
+        ----------
+        request : Request
+        heuristic : list of int
+            The heuristic's answer.
+
+        Returns
+        -------
+        sites : list of int
+        method : str
+            How they were found, in words.
+        gap : float
+            Proven relative gap to a Lagrangian bound.
+        """
 
     def lower(self, request: Request, n_other: int) -> np.ndarray:
-        """MILP lower bounds: forced sites open, everything else free."""
+        """MILP lower bounds: forced sites open, everything else free.
+
+        Parameters
+        ----------
+        request : Request
+        n_other : int
+            Variables after the site variables.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         low = np.zeros(self.n + n_other)
         low[list(request.forced)] = 1.0
         return low

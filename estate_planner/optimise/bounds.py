@@ -11,7 +11,19 @@ import scipy.sparse as sp
 
 
 def top_k_sum(values: np.ndarray, k: int, mask: np.ndarray) -> tuple[float, np.ndarray]:
-    """Sum and indices of the k largest ``values`` among ``mask``."""
+    """Sum and indices of the ``k`` largest ``values`` among ``mask``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+    k : int
+    mask : numpy.ndarray of bool
+
+    Returns
+    -------
+    total : float
+    indices : numpy.ndarray
+    """
     allowed = np.flatnonzero(mask)
     if len(allowed) <= k:
         return float(values[allowed].sum()), allowed
@@ -28,12 +40,33 @@ def coverage_bound(
     *,
     iterations: int = 400,
 ) -> tuple[float, np.ndarray]:
-    """Upper bound on the need k sites can cover, by relaxing each coverage constraint.
+    """Upper bound on the need ``k`` sites can cover, by relaxing each coverage constraint.
 
     With multipliers ``0 <= u_i <= w_i`` on ``z_i <= sum_j a_ij y_j``, the relaxation
     ``L(u) = sum_i (w_i - u_i) + (top-k of c_j = sum_i a_ij u_i)`` bounds the optimum
-    from above; subgradient steps drive it down towards the LP bound. Returns the best
-    bound and its multipliers.
+    from above; subgradient steps drive it down towards the LP bound.
+
+    Parameters
+    ----------
+    cover : scipy.sparse.csr_matrix
+        Sites x demand, True where a site covers a point.
+    w : numpy.ndarray
+        Weight (unmet need) of each demand point.
+    k : int
+        Sites to choose.
+    mask : numpy.ndarray of bool
+        Sites that may be chosen.
+    best : float
+        The best coverage found so far (the step size aims at it).
+    iterations : int
+        The most subgradient steps.
+
+    Returns
+    -------
+    bound : float
+        The best upper bound found.
+    u : numpy.ndarray
+        Its multipliers.
     """
     u = w * 0.5
     best_bound, best_u = np.inf, u.copy()
@@ -66,9 +99,21 @@ def coverage_reduce(
 ) -> np.ndarray:
     """Candidates that may still be in a better solution than ``best``.
 
-    Forcing site j into the relaxation gives a bound for every solution that contains
-    j; if that bound is not above ``best``, no such solution can beat it and j is
-    dropped (Lagrangian reduced-cost fixing).
+    Forcing site j into the relaxation gives a bound for every solution that contains j;
+    if that bound is not above ``best``, no such solution can beat it and j is dropped
+    (Lagrangian reduced-cost fixing).
+
+    Parameters
+    ----------
+    cover, w, k, mask, best
+        As :func:`coverage_bound`.
+    u : numpy.ndarray
+        Multipliers from :func:`coverage_bound`.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The sites kept.
     """
     c = np.asarray(cover.astype(float) @ u).ravel()
     base = float((w - u).sum())
@@ -94,12 +139,33 @@ def median_bound(
     iterations: int = 2000,
     time_limit: float = 60.0,
 ) -> tuple[float, list[int]]:
-    """Lower bound on need-weighted time for k sites, relaxing each assignment constraint,
-    and the sites the best relaxation opens (a good start for a local search).
+    """Lower bound on need-weighted time for ``k`` sites, relaxing each assignment constraint.
 
     Multipliers ``l_i`` on ``sum_j x_ij + r_i = 1`` give ``L(l) = sum_i l_i +
     sum_i min(0, w_i b_i - l_i) + (k most negative rho_j = sum_i min(0, w_i t_ij - l_i))``,
     where ``b_i`` is the time to an existing service (or the unreachable charge).
+
+    Parameters
+    ----------
+    times : scipy.sparse.csr_matrix
+        Sites x demand, seconds.
+    w : numpy.ndarray
+        Need per demand point.
+    base : numpy.ndarray
+        Each point's time with no site open (existing services, or the penalty).
+    k, mask, best
+        As :func:`coverage_bound` (``best`` is the lowest cost found).
+    iterations : int
+        The most subgradient steps.
+    time_limit : float
+        Seconds to spend at most.
+
+    Returns
+    -------
+    bound : float
+        The best lower bound found.
+    sites : list of int
+        The sites its relaxation opens (a good start for a local search).
     """
     from estate_planner._kernel import reduced_costs
 

@@ -25,7 +25,21 @@ logger = logging.getLogger(__name__)
 def unmet_weights(
     weights: np.ndarray, threshold: float, fixed: sp.csr_matrix | None
 ) -> np.ndarray:
-    """Each demand point's need where no fixed service reaches it, else 0."""
+    """Each demand point's need where no fixed service reaches it, else 0.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Need per demand point.
+    threshold : float
+        Seconds within which a service reaches a point.
+    fixed : scipy.sparse.csr_matrix or None
+        Services x demand, seconds.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     if fixed is None or not fixed.shape[0]:
         return weights.astype(float)
     return weights * ~covered_by(fixed, threshold)
@@ -54,7 +68,19 @@ class Coverage(Problem):
 
     @classmethod
     def of_cover(cls, cover: sp.csr_matrix, w: np.ndarray) -> Coverage:
-        """The problem over an already built (site x demand) coverage matrix."""
+        """The problem over an already built coverage matrix.
+
+        Parameters
+        ----------
+        cover : scipy.sparse.csr_matrix
+            Sites x demand, True where a site covers a point.
+        w : numpy.ndarray
+            Weight of each demand point.
+
+        Returns
+        -------
+        Coverage
+        """
         problem = cls.__new__(cls)
         problem.cover, problem.w = merge_columns(cover, w)
         problem.n = cover.shape[0]
@@ -129,6 +155,20 @@ def merge_columns(cover: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, n
 
     Columns no site covers, or with no weight, are dropped: they cannot change the
     choice.
+
+    Parameters
+    ----------
+    cover : scipy.sparse.csr_matrix
+        Sites x demand, True where a site covers a point.
+    w : numpy.ndarray
+        Weight per demand point.
+
+    Returns
+    -------
+    cover : scipy.sparse.csr_matrix
+        Sites x merged columns.
+    w : numpy.ndarray
+        Weight per merged column.
     """
     by_demand = cover.T.tocsr()
     keep = (np.diff(by_demand.indptr) > 0) & (w > 0)

@@ -10,7 +10,18 @@ from estate_planner.optimise._base import Problem, Request
 
 
 def greedy(problem: Problem, request: Request) -> list[int]:
-    """Forced sites, then the site adding most until ``request.k`` (within budget)."""
+    """Forced sites, then the site adding most, until ``request.k`` (within the budget).
+
+    Parameters
+    ----------
+    problem : Problem
+    request : Request
+
+    Returns
+    -------
+    list of int
+        Sites in the order added.
+    """
     state = problem.start()
     chosen: list[int] = list(request.forced)
     for site in chosen:
@@ -37,7 +48,19 @@ def greedy(problem: Problem, request: Request) -> list[int]:
 
 
 def swap(problem: Problem, chosen: list[int], request: Request) -> list[int]:
-    """First-improvement 1-swap until no swap improves the objective."""
+    """First-improvement 1-swap until no swap improves the objective.
+
+    Parameters
+    ----------
+    problem : Problem
+    chosen : list of int
+        A feasible start.
+    request : Request
+
+    Returns
+    -------
+    list of int
+    """
     best = list(chosen)
     best_value = problem.sense * problem.value(best)
     cost = request.cost()
@@ -67,7 +90,19 @@ def swap(problem: Problem, chosen: list[int], request: Request) -> list[int]:
 
 
 def order_by_gain(problem: Problem, sites: list[int]) -> tuple[list[int], list[float]]:
-    """Order a chosen set greedily within itself; return each site's marginal gain."""
+    """Order a chosen set greedily within itself, with each site's marginal gain.
+
+    Parameters
+    ----------
+    problem : Problem
+    sites : list of int
+
+    Returns
+    -------
+    order : list of int
+    gains : list of float
+        What each site adds given those before it.
+    """
     remaining = sorted(sites)
     state = problem.start()
     order: list[int] = []

@@ -121,5 +121,14 @@ class Median(Problem):
 
 
 def without_budget(request: Request) -> Request:
-    """``request`` with no costs or budget (large instances are solved without one)."""
+    """``request`` with no costs or budget (large instances are bounded without one).
+
+    Parameters
+    ----------
+    request : Request
+
+    Returns
+    -------
+    Request
+    """
     return Request(request.k, request.eligible, request.forced, None, None, request.time_limit)

@@ -109,7 +109,25 @@ def select_sites(
 
 
 def solve(problem: Problem, request: Request, *, curve: bool = True) -> Selection:
-    """The best answer to ``request`` that can be proven in its time limit."""
+    """The best answer to ``request`` that can be proven within its time limit.
+
+    Greedy plus swap gives a start; small instances are then solved exactly with HiGHS,
+    large ones (over :data:`MAX_MILP_PAIRS` pairs, no budget, nothing forced) bounded
+    with Lagrangian relaxation.
+
+    Parameters
+    ----------
+    problem : Problem
+        :class:`~estate_planner.optimise.Coverage`, :class:`~estate_planner.optimise.Median`
+        or another :class:`~estate_planner.optimise.Problem`.
+    request : Request
+    curve : bool
+        Also find the best value for 1..k sites.
+
+    Returns
+    -------
+    Selection
+    """
     heuristic = swap(problem, greedy(problem, request), request)
     large = problem.size() > MAX_MILP_PAIRS and request.budget is None and not request.forced
     if large:

@@ -45,13 +45,28 @@ def write_outputs(
     report: Callable[[str], None] | None = None,
     drawing: Drawing | None = None,
 ) -> dict[str, Path]:
-    """Write the outputs (:data:`OUTPUT_FILES`) into ``out_dir``.
+    """Write the outputs (:data:`OUTPUT_FILES`) into ``out_dir``, as one set.
 
-    Everything is first written to a staging folder inside ``out_dir``; only when
-    all are complete do they replace the previous outputs, each with an atomic
-    rename. A failure part way leaves the previous outputs as they were.
-    ``drawing`` is a drawing process started earlier (the command starts one before
-    loading the pipeline); without one, one is started here.
+    Everything is first written to a staging folder inside ``out_dir``; only when all
+    are complete are they moved in over the previous outputs. A failure or a signal
+    before that leaves the previous outputs as they were; a run killed while moving
+    them in is finished by the next run into the folder.
+
+    Parameters
+    ----------
+    result : RunResult
+    out_dir : path
+        Created if needed.
+    report : callable, optional
+        Called with a line of progress.
+    drawing : Drawing, optional
+        A drawing process started earlier (the command starts one before loading the
+        pipeline); without one, one is started here.
+
+    Returns
+    -------
+    dict
+        File name -> path written.
     """
     from estate_planner.outputs.manifest import build_manifest, write_json
     from estate_planner.outputs.report import write_report
@@ -123,10 +138,18 @@ def _new_staging(out_dir: Path) -> tuple[Path, Any]:
 
 
 def remove_stale_staging(out_dir: Path, *, finish: bool = True) -> None:
-    """Clear up after killed runs, and only those (a live run holds a lock on its
-    folder's ``.lock``, which the system releases when the process ends): a run killed
-    while moving its outputs in has its move finished (unless ``finish`` is false: a
-    later run's outputs are in); other staging folders go."""
+    """Clear up after killed runs, and only those.
+
+    A live run holds a lock on its staging folder's ``.lock``, which the system releases
+    when the process ends. A run killed while moving its outputs in has its move
+    finished; other staging folders go.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+    finish : bool
+        Finish interrupted moves (false once a later run's outputs are in).
+    """
     for stale in [*out_dir.glob(".staging-*"), *out_dir.glob(".starting-*")]:
         handle = _try_hold(stale / ".lock")
         if handle is None:
@@ -200,7 +223,13 @@ class Drawing:
         child.close()
 
     def draw(self, view: MapView, folder: Path) -> None:
-        """Start drawing both maps of ``view`` into ``folder``."""
+        """Start drawing both maps of ``view`` into ``folder``.
+
+        Parameters
+        ----------
+        view : MapView
+        folder : pathlib.Path
+        """
         if self.process is None:
             self.pending = (view, folder)
         else:

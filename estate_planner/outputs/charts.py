@@ -19,7 +19,23 @@ _FONT = 'font-family="system-ui,sans-serif" font-size="11"'
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values (1, 2 or 5 times a power of ten apart) covering [low, high]."""
+    """Round tick values (1, 2 or 5 times a power of ten apart) covering [low, high].
+
+    Parameters
+    ----------
+    low, high : float
+    count : int
+        About how many ticks.
+
+    Returns
+    -------
+    list of float
+
+    Examples
+    --------
+    >>> nice_ticks(0, 9.3)
+    [0, 2, 4, 6, 8, 10]
+    """
     low, high = min(low, high), max(low, high)
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"cannot scale a chart to [{low}, {high}]")
@@ -104,7 +120,20 @@ def _finite(values: Sequence[float]) -> list[float]:
 def line_chart(
     values: Sequence[float], *, x_label: str, y_label: str, title: str, width: int = 600
 ) -> str:
-    """Values at x = 1, 2, ... joined by a line, with a dot per value."""
+    """Values at x = 1, 2, ... joined by a line, with a dot per value, as inline SVG.
+
+    Parameters
+    ----------
+    values : sequence of float
+    x_label, y_label, title : str
+    width : int
+        Pixels.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element; text escaped.
+    """
     height, left, right, top, bottom = 260, 70, 20, 12, 44
     ticks = nice_ticks(min([*_finite(values), 0.0]), max([*_finite(values), 0.0]))
     x = _Axis(0.5, len(values) + 0.5, left, width - right)
@@ -143,7 +172,20 @@ def grouped_bars(
     title: str,
     width: int = 680,
 ) -> str:
-    """Vertical bars: one group per category, one bar per series (blank where NaN)."""
+    """One group of bars per category, one bar per series, as inline SVG.
+
+    Parameters
+    ----------
+    categories : sequence of str
+    series : mapping
+        Series name -> one value per category (NaN bars are left out).
+    x_label, y_label, title : str
+    width : int
+
+    Returns
+    -------
+    str
+    """
     height, left, right, top, bottom = 270, 70, 150, 12, 44
     every = [v for values in series.values() for v in _finite(values)]
     ticks = nice_ticks(min([*every, 0.0]), max([*every, 0.0]))
@@ -198,8 +240,21 @@ def ranges(
     mark: float | None = None,
     width: int = 680,
 ) -> str:
-    """A bar from ``low`` to ``high`` and a dot at ``point`` per row; an optional dashed
-    line at ``mark`` (e.g. the cut between chosen and not)."""
+    """A horizontal range (low to high) with a point per label, as inline SVG.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    low, high, point : sequence of float
+    x_label, title : str
+    mark : float, optional
+        A vertical guide line at this value.
+    width : int
+
+    Returns
+    -------
+    str
+    """
     values = _finite([*low, *high, *point] + ([mark] if mark is not None else []))
     left = 120
     body, x, centres, height, right = _row_chart(
@@ -232,7 +287,20 @@ def stacked_bars(
     title: str,
     width: int = 680,
 ) -> str:
-    """Horizontal bars, each the sum of its parts laid end to end (parts must be >= 0)."""
+    """One horizontal bar per label made of its parts laid end to end, as inline SVG.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    parts : mapping
+        Part name -> one value per label.
+    x_label, title : str
+    width : int
+
+    Returns
+    -------
+    str
+    """
     totals = [sum(_finite(row)) for row in zip(*parts.values(), strict=True)] or [0.0]
     left = 120
     body, x, centres, height, right = _row_chart(labels, 0.0, max([*totals, 0.0]), width, left)

@@ -13,7 +13,19 @@ if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
 
 
 def build_manifest(result: RunResult) -> dict[str, Any]:
-    """Everything needed to audit or reproduce a run."""
+    """Everything needed to audit or reproduce a run.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    dict
+        Version, scenario name and hash, each input's path, hash, rows read and used
+        and rows dropped by reason, networks, counts, the selection, the decision checks,
+        cache use, timings and warnings.
+    """
     from estate_planner import __version__
 
     selection = result.selection
@@ -83,7 +95,13 @@ def _decision(result: RunResult) -> dict[str, Any]:
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
-    """Write JSON with sorted keys, so the same run gives the same bytes."""
+    """Write JSON with sorted keys, so the same run gives the same bytes.
+
+    Parameters
+    ----------
+    data : dict
+    path : pathlib.Path
+    """
     path.write_text(
         json.dumps(data, indent=2, sort_keys=True, default=_plain) + "\n", encoding="utf-8"
     )

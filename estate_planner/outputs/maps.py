@@ -47,7 +47,7 @@ SERVICE_SYMBOLS = {
 MODE_COLOURS = {"walk": "#1a9850", "cycle": "#fdae61", "drive": "#4575b4"}
 
 
-def esc(value: object) -> str:
+def _esc(value: object) -> str:
     """Escape text for HTML and for the JavaScript template strings folium writes."""
     text = html.escape("" if value is None else str(value), quote=True)
     return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
@@ -58,11 +58,21 @@ def _fmt(value: object, digits: int = 0) -> str:
         return "–"
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f"{float(value):,.{digits}f}"
-    return esc(value)
+    return _esc(value)
 
 
 def build_map(result: MapSource) -> folium.Map:
-    """The folium map of a run."""
+    """The folium map of a run.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+        A run, or the light view of one the drawing process receives.
+
+    Returns
+    -------
+    folium.Map
+    """
     areas = area_summary(result).to_crs(WGS84)
     south, west, north, east = areas.total_bounds[[1, 0, 3, 2]]
     # zoomSnap: fit the area to the frame, not to the nearest whole zoom level
@@ -160,12 +170,12 @@ def _add_developments(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
             [point.y, point.x],
             icon=icon,
             popup=folium.Popup(
-                f"<b>{esc(row['name'])}</b><br>New development (what-if)<br>"
+                f"<b>{_esc(row['name'])}</b><br>New development (what-if)<br>"
                 f"People: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
                 f"Need: {_fmt(row['need'])}",
                 max_width=280,
             ),
-            tooltip=esc(row["name"]),
+            tooltip=_esc(row["name"]),
             z_index_offset=500,
         ).add_to(layer)
     layer.add_to(fmap)
@@ -200,7 +210,7 @@ def _add_unmet(fmap: folium.Map, areas: gpd.GeoDataFrame, result: MapSource) -> 
     minutes = result.scenario.access.minutes(mode)
     classes = np.clip(np.searchsorted(BEYOND_EDGES, areas["share_beyond"], side="right") - 1, 0, 4)
     said = [
-        f"Beyond {minutes:g} min {esc(mode)} of any existing service: "
+        f"Beyond {minutes:g} min {_esc(mode)} of any existing service: "
         f"<b>{_fmt(people)}</b> people ({share:.0%})<br>"
         for people, share in zip(areas["people_beyond"], areas["share_beyond"], strict=True)
     ]
@@ -231,14 +241,14 @@ def _area_layer(
     features = []
     for (_, row), fill, first in zip(areas.iterrows(), fills, first_lines, strict=True):
         popup = (
-            f"<b>{esc(row['name'])}</b> ({esc(row['area_id'])})<br>{first}"
+            f"<b>{_esc(row['name'])}</b> ({_esc(row['area_id'])})<br>{first}"
             f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
             f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
             f"({_fmt(row['need_per_resident'], 2)} per resident)<br>"
             f"Unmet need: {_fmt(row['unmet_need'])}<br>"
             f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
         )
-        properties = {"popup": popup, "name": esc(row["name"]), "fill": fill}
+        properties = {"popup": popup, "name": _esc(row["name"]), "fill": fill}
         geometry = row.geometry.__geo_interface__
         features.append({"type": "Feature", "properties": properties, "geometry": geometry})
     layer = folium.FeatureGroup(name=name, show=show)
@@ -304,7 +314,7 @@ def _add_catchments(fmap: folium.Map, result: MapSource) -> None:
                     "weight": 1,
                     "fillOpacity": 0.15,
                 },
-                tooltip=f"{esc(row['name'])}: {esc(mode)} {minutes:g} min",
+                tooltip=f"{_esc(row['name'])}: {_esc(mode)} {minutes:g} min",
             ).add_to(layer)
         layer.add_to(fmap)
 
@@ -313,7 +323,7 @@ def _add_services(fmap: folium.Map, result: MapSource) -> None:
     services = result.services.to_crs(WGS84)
     for kind, group in services.groupby("kind", sort=True):
         symbol, colour = SERVICE_SYMBOLS.get(str(kind), ("●", "#444"))
-        layer = folium.FeatureGroup(name=f"Existing services: {esc(kind)}")
+        layer = folium.FeatureGroup(name=f"Existing services: {_esc(kind)}")
         for _, row in group.iterrows():
             icon = folium.DivIcon(
                 html=f'<div class="ep-service" style="color:{colour}">{symbol}</div>',
@@ -324,10 +334,10 @@ def _add_services(fmap: folium.Map, result: MapSource) -> None:
                 [row.geometry.y, row.geometry.x],
                 icon=icon,
                 popup=folium.Popup(
-                    f"<b>{esc(row['name'])}</b><br>{esc(kind)} ({esc(row['service_id'])})",
+                    f"<b>{_esc(row['name'])}</b><br>{_esc(kind)} ({_esc(row['service_id'])})",
                     max_width=280,
                 ),
-                tooltip=esc(row["name"]),
+                tooltip=_esc(row["name"]),
             ).add_to(layer)
         layer.add_to(fmap)
 
@@ -342,18 +352,18 @@ def _rank_colour(rank: Any, n: int) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def candidate_popup(row: pd.Series) -> str:
+def _candidate_popup(row: pd.Series) -> str:
     """Popup HTML of a candidate: what it is, where it ranks and why."""
     parts = "".join(
-        f"<tr><td>{esc(c.replace('_', ' '))}</td><td>{row[f'contribution_{c}']:.3f}</td></tr>"
+        f"<tr><td>{_esc(c.replace('_', ' '))}</td><td>{row[f'contribution_{c}']:.3f}</td></tr>"
         for c in CRITERIA
         if row[f"contribution_{c}"] > 0
     )
     status = "<b>Chosen hub</b><br>" if row["selected"] else ""
-    reason = f"Excluded: {esc(row['excluded_reason'])}<br>" if row["excluded_reason"] else ""
+    reason = f"Excluded: {_esc(row['excluded_reason'])}<br>" if row["excluded_reason"] else ""
     return (
-        f'<div class="ep-popup"><b>{esc(row["name"])}</b><br>{status}{reason}'
-        f"{esc(row['kind'])} · site {esc(row['site_id'])}<br>"
+        f'<div class="ep-popup"><b>{_esc(row["name"])}</b><br>{status}{reason}'
+        f"{_esc(row['kind'])} · site {_esc(row['site_id'])}<br>"
         f"{_provenance(row)}"
         f"Rank {_fmt(row['rank'])} · score {row['score']:.3f}<br>"
         f"Need reached: {_fmt(row['need_reached'])}<br>"
@@ -370,12 +380,12 @@ def _provenance(row: pd.Series) -> str:
     source = row.get("source")
     if not isinstance(source, str) or not source:
         return ""
-    ids = [f"ref {esc(row['source_id'])}"] if row.get("source_id") else []
+    ids = [f"ref {_esc(row['source_id'])}"] if row.get("source_id") else []
     if row.get("uprn"):
-        ids.append(f"UPRN {esc(row['uprn'])}")
-    use = f"{esc(row['use'])}<br>" if row.get("use") else ""
+        ids.append(f"UPRN {_esc(row['uprn'])}")
+    use = f"{_esc(row['use'])}<br>" if row.get("use") else ""
     said = f" ({', '.join(ids)})" if ids else ""
-    return f"{use}From {esc(source)}{said}<br>"
+    return f"{use}From {_esc(source)}{said}<br>"
 
 
 def _spare(row: pd.Series) -> str:
@@ -400,7 +410,7 @@ def _add_candidates(fmap: folium.Map, result: MapSource) -> None:
     chosen = folium.FeatureGroup(name="Chosen hubs")
     for _, row in cands.sort_values("site_id").iterrows():
         location = [row.geometry.y, row.geometry.x]
-        popup = folium.Popup(candidate_popup(row), max_width=340)
+        popup = folium.Popup(_candidate_popup(row), max_width=340)
         if row["selected"]:
             icon = folium.DivIcon(
                 html=f'<div class="ep-hub">{int(row["selection_order"])}</div>',
@@ -410,7 +420,7 @@ def _add_candidates(fmap: folium.Map, result: MapSource) -> None:
             )
             # on top of services and candidates that share the spot
             folium.Marker(
-                location, icon=icon, popup=popup, tooltip=esc(row["name"]), z_index_offset=1000
+                location, icon=icon, popup=popup, tooltip=_esc(row["name"]), z_index_offset=1000
             ).add_to(chosen)
         else:
             folium.CircleMarker(
@@ -422,7 +432,7 @@ def _add_candidates(fmap: folium.Map, result: MapSource) -> None:
                 fill_opacity=0.9,
                 fill_color=_rank_colour(row["rank"], n),
                 popup=popup,
-                tooltip=esc(row["name"]),
+                tooltip=_esc(row["name"]),
             ).add_to(others)
     others.add_to(fmap)
     chosen.add_to(fmap)
@@ -435,7 +445,7 @@ def _legend(result: MapSource, edges: list[float], *, developments: bool = False
         for i in range(len(edges) - 1)
     )
     services = "".join(
-        f'<div><span style="color:{c};font-weight:bold">{s}</span> {esc(k)}</div>'
+        f'<div><span style="color:{c};font-weight:bold">{s}</span> {_esc(k)}</div>'
         for k, (s, c) in SERVICE_SYMBOLS.items()
         if k in set(result.services["kind"])
     )
@@ -447,7 +457,7 @@ def _legend(result: MapSource, edges: list[float], *, developments: bool = False
         else ""
     )
     people, beyond, brought, minutes = headline_shares(result)
-    mode = esc(result.scenario.selection_mode)
+    mode = _esc(result.scenario.selection_mode)
     share = beyond / people if people else 0.0
     of_them = brought / beyond if beyond else 0.0
     headline = (
@@ -461,18 +471,18 @@ def _legend(result: MapSource, edges: list[float], *, developments: bool = False
         for colour, label in zip(BEYOND_COLOURS, labels, strict=True)
     )
     return template.format(
-        name=esc(result.scenario.name),
+        name=_esc(result.scenario.name),
         rows=rows,
         services=services,
         extra=extra,
         headline=headline,
         unmet=unmet,
         unmet_title=f"Share of an area's people beyond {minutes:g} min {mode}",
-        credits=esc(CREDITS),
+        credits=_esc(CREDITS),
     )
 
 
-def inline_assets(fmap: folium.Map) -> None:
+def _inline_assets(fmap: folium.Map) -> None:
     """Put Leaflet and jQuery inside the page instead of linking to a CDN.
 
     NHS laptops often cannot reach CDNs; the scripts come from the XStatic packages
@@ -501,7 +511,13 @@ def inline_assets(fmap: folium.Map) -> None:
 
 
 def write_map(result: MapSource, path: Path) -> None:
-    """Write ``map.html``, self-contained: it opens with no network."""
+    """Write ``map.html``, self-contained: it opens with no network.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+    path : pathlib.Path
+    """
     fmap = build_map(result)
-    inline_assets(fmap)
+    _inline_assets(fmap)
     fmap.save(str(path))

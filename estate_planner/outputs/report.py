@@ -47,16 +47,39 @@ REGISTER_LICENCES = {
 
 
 def licence(key: str, layout: str = "") -> str:
-    """The licence to credit for an input, by its scenario key (and, for a register,
-    the family it was read as)."""
+    """The licence to credit for an input.
+
+    Parameters
+    ----------
+    key : str
+        The input's scenario key.
+    layout : str
+        For a register, the family it was read as.
+
+    Returns
+    -------
+    str
+    """
     if key.startswith("candidates.registers["):
         return REGISTER_LICENCES.get(layout or "table", "")
     return LICENCES.get(key.split("[")[0], LICENCES.get(key, ""))
 
 
 def charts(result: RunResult) -> list[dict[str, str]]:
-    """Coverage curve, travel time by decile, rank stability and the score breakdown of
-    the top 10, as inline SVG."""
+    """The report's charts as inline SVG.
+
+    Coverage curve, travel time by decile, rank stability and the score breakdown of
+    the top 10.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    list of dict
+        ``title`` and ``svg`` per chart.
+    """
     out = []
     curve = result.selection.curve
     if curve:
@@ -122,7 +145,17 @@ def charts(result: RunResult) -> list[dict[str, str]]:
 
 
 def travel_time_by_decile(result: RunResult) -> pd.DataFrame:
-    """Population-weighted mean minutes to the nearest service, before and after, by decile."""
+    """Population-weighted mean minutes to the nearest service, before and after, by decile.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``imd_decile`` and, per mode, ``before_<mode>`` and ``after_<mode>``.
+    """
     demand = result.demand.dropna(subset=["imd_decile"])
     rows = {"imd_decile": sorted(demand["imd_decile"].unique())}
     weights = demand["population"].to_numpy()
@@ -142,9 +175,20 @@ def travel_time_by_decile(result: RunResult) -> pd.DataFrame:
 
 
 def headline(result: RunResult) -> dict[str, Any]:
-    """The board's first page, in numbers: who is beyond reach of every existing service
-    now (people, share, the most deprived, the older), whom the hubs bring within reach,
-    what each hub adds, how sure that is, and which services count as existing."""
+    """The board's first page, in numbers.
+
+    Who is beyond reach of every existing service now (people, share, the most deprived,
+    the older), whom the hubs bring within reach, what each hub adds, how sure that is,
+    and which services count as existing.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    dict
+    """
     scenario = result.scenario
     mode = scenario.selection_mode
     demand = result.demand
@@ -213,7 +257,16 @@ def _money(value: float) -> str:
 
 
 def context(result: RunResult) -> dict[str, Any]:
-    """Everything the report template shows."""
+    """Everything the report template shows.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    dict
+    """
     from estate_planner import __version__
 
     scenario = result.scenario
@@ -321,8 +374,8 @@ def context(result: RunResult) -> dict[str, Any]:
         "thresholds": ", ".join(
             f"{m} {scenario.access.minutes(m):g} min" for m in scenario.network.modes
         ),
-        "need_weights": weights_text(scenario.need.weights),
-        "score_weights": weights_text(scenario.scoring.weights),
+        "need_weights": _weights_text(scenario.need.weights),
+        "score_weights": _weights_text(scenario.scoring.weights),
         "sources": sources,
         "credits": CREDITS,
         "warnings": result.warnings,
@@ -331,14 +384,20 @@ def context(result: RunResult) -> dict[str, Any]:
     }
 
 
-def weights_text(weights: dict[str, float]) -> str:
+def _weights_text(weights: dict[str, float]) -> str:
     """Weights as a person reads them: "population 1, aged 65+ 0.5"."""
     names = {"age_65_plus": "aged 65+", "imd_decile_1_2": "IMD deciles 1-2"}
     return ", ".join(f"{names.get(k, k.replace('_', ' '))} {v:g}" for k, v in weights.items())
 
 
 def write_report(result: RunResult, path: Path) -> None:
-    """Write ``report.html`` (all text escaped; no external resources)."""
+    """Write ``report.html`` (all text escaped; no external resources).
+
+    Parameters
+    ----------
+    result : RunResult
+    path : pathlib.Path
+    """
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("estate_planner.outputs", "templates"),
         autoescape=True,

@@ -49,7 +49,13 @@ def _figure_size(areas: gpd.GeoDataFrame) -> tuple[float, float]:
 
 
 def write_static_map(result: MapSource, path: Path) -> None:
-    """Write ``selection.png``: :func:`static_figure` at 110 dpi."""
+    """Write ``selection.png``: :func:`static_figure` at 110 dpi.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+    path : pathlib.Path
+    """
     fig = static_figure(result)
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
 
@@ -58,7 +64,15 @@ def static_figure(result: MapSource) -> Figure:
     """Need per resident by area, services, candidates and the chosen hubs (BNG).
 
     The whole study area is shown; each hub's label sits next to its own marker (with a
-    leader line where it had to move away from others); the legend is in a margin.
+    leader line where it had to move), the legend in a margin and credits under the map.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -205,7 +219,7 @@ def _faults(
 ) -> int:
     """How badly a label's box sits: overlapping labels or other hubs' markers, leaving
     the frame, or nearer another hub than its own (0: a clear place)."""
-    gaps = box_gaps(box, markers)
+    gaps = _box_gaps(box, markers)
     others = np.delete(gaps, own)
     outside = box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1
     return (
@@ -216,7 +230,7 @@ def _faults(
     )
 
 
-def box_gaps(box: Any, points: np.ndarray) -> np.ndarray:
+def _box_gaps(box: Any, points: np.ndarray) -> np.ndarray:
     """Distance from each point to the nearest point of ``box`` (0 inside it)."""
     dx = np.maximum(np.maximum(box.x0 - points[:, 0], 0), points[:, 0] - box.x1)
     dy = np.maximum(np.maximum(box.y0 - points[:, 1], 0), points[:, 1] - box.y1)

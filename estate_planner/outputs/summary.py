@@ -97,7 +97,19 @@ class MapView:
 
 
 def view_of(result: RunResult) -> MapView:
-    """The part of ``result`` the maps draw."""
+    """The part of ``result`` the maps draw, in plain classes.
+
+    Cheap to send to the drawing process, which then needs neither the pipeline nor
+    pydantic.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    MapView
+    """
     scenario = result.scenario
     minutes = {str(mode): scenario.access.minutes(mode) for mode in scenario.network.modes}
     return MapView(
@@ -119,7 +131,16 @@ CREDITS = (
 
 
 def area_summary(result: MapSource) -> gpd.GeoDataFrame:
-    """Per small area: population, 65+, IMD decile, need and nearest-service time."""
+    """Per small area: population, 65+, IMD decile, need and nearest-service time.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     demand = result.demand
     mode = result.scenario.selection_mode
     minutes = demand[f"minutes_to_service_{mode}"]
@@ -157,9 +178,26 @@ BEYOND_COLOURS = ["#f7f7f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#6a51a3"]
 def reach(
     result: MapSource, mode: str | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Per demand point on ``mode`` (default the selection mode): people, reached by an
-    existing service within the threshold, reached with the hubs; and the threshold in
-    minutes. The one definition of "reached" the report, map and comparison share."""
+    """Who is reached, per demand point, before and after the hubs.
+
+    The one definition of "reached" the report, map and comparison share.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+    mode : str, optional
+        Default the selection mode.
+
+    Returns
+    -------
+    people : numpy.ndarray
+    before : numpy.ndarray of bool
+        Reached by an existing service within the threshold.
+    after : numpy.ndarray of bool
+        Reached by a service or a chosen hub.
+    minutes : float
+        The threshold.
+    """
     demand = result.demand
     mode = mode or result.scenario.selection_mode
     minutes = result.scenario.access.minutes(mode)
@@ -170,8 +208,22 @@ def reach(
 
 
 def headline_shares(result: MapSource) -> tuple[float, float, float, float]:
-    """People, people beyond reach of every existing service, and of those the people the
-    hubs bring within reach; and the threshold (minutes) on the selection mode."""
+    """The map's headline numbers on the selection mode.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    people : float
+    beyond : float
+        People beyond reach of every existing service.
+    brought : float
+        Of those, the people the hubs bring within reach.
+    minutes : float
+        The threshold.
+    """
     people, before, after, minutes = reach(result)
     return (
         float(people.sum()),
@@ -182,7 +234,18 @@ def headline_shares(result: MapSource) -> tuple[float, float, float, float]:
 
 
 def need_classes(values: pd.Series, n: int = 5) -> tuple[np.ndarray, list[float]]:
-    """Quantile classes of ``values`` (up to ``n``) and the class edges."""
+    """Quantile classes of ``values`` (up to ``n``) and the class edges.
+
+    Parameters
+    ----------
+    values : pandas.Series
+    n : int
+
+    Returns
+    -------
+    classes : numpy.ndarray
+    edges : list of float
+    """
     edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)))
     if len(edges) < 2:
         return np.zeros(len(values), int), [float(values.min()), float(values.max())]

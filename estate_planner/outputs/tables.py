@@ -54,6 +54,15 @@ def ranking_table(result: RunResult) -> pd.DataFrame:
 
     ``rank_min``/``rank_max``/``p_top_k``/``stable`` come from the weight-sensitivity
     runs (blank when ``scoring.sensitivity_runs = 0``).
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`RANKING_COLUMNS`.
     """
     frame = pd.DataFrame(result.candidates.reindex(columns=RANKING_COLUMNS))
     # available now: true, false, or blank where the source does not say
@@ -65,11 +74,17 @@ def ranking_table(result: RunResult) -> pd.DataFrame:
 
 
 def write_ranking(result: RunResult, path: Path) -> None:
-    """Write ``ranking.csv`` (six decimals: the same bytes for the same inputs)."""
+    """Write ``ranking.csv`` (six decimals: the same bytes for the same inputs).
+
+    Parameters
+    ----------
+    result : RunResult
+    path : pathlib.Path
+    """
     ranking_table(result).to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
 
 
-def demand_layer(result: RunResult) -> gpd.GeoDataFrame:
+def _demand_layer(result: RunResult) -> gpd.GeoDataFrame:
     """Demand points with need and travel times per mode."""
     columns = [
         "id",
@@ -95,11 +110,17 @@ def demand_layer(result: RunResult) -> gpd.GeoDataFrame:
 
 
 def write_geopackage(result: RunResult, path: Path) -> None:
-    """Write layers ``candidates``, ``demand``, ``services`` and ``catchments`` (EPSG:27700)."""
+    """Write layers ``candidates``, ``demand``, ``services`` and ``catchments`` (EPSG:27700).
+
+    Parameters
+    ----------
+    result : RunResult
+    path : pathlib.Path
+    """
     candidates = result.candidates.reindex(columns=[*RANKING_COLUMNS, "geometry"])
     layers = {
         "candidates": gpd.GeoDataFrame(candidates, geometry="geometry", crs=result.candidates.crs),
-        "demand": demand_layer(result),
+        "demand": _demand_layer(result),
         "services": result.services[["service_id", "name", "kind", "capacity", "geometry"]],
         "catchments": result.catchments[result.catchments.geometry.notna()],
     }

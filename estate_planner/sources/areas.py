@@ -46,6 +46,17 @@ _CENSUS_65 = "aged 65 years and over"
 def read_areas(config: DemandConfig) -> tuple[gpd.GeoDataFrame, Provenance]:
     """Demand areas: ``id`` and geometry (polygons or points) in BNG.
 
+    Parameters
+    ----------
+    config : DemandConfig
+        The ``[demand]`` section: the areas file and its id column.
+
+    Returns
+    -------
+    areas : geopandas.GeoDataFrame
+        ``id``, ``name`` and geometry.
+    record : Provenance
+
     Raises
     ------
     InputDataError
@@ -262,7 +273,23 @@ def read_deprivation(
 
 
 def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
-    """The ONS LSOA 2011 -> 2021 exact-fit lookup: columns ``old``, ``new``, ``change``."""
+    """The ONS LSOA 2011 -> 2021 exact-fit lookup.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    lookup : pandas.DataFrame
+        ``old``, ``new`` and ``change`` (ONS's change indicator: U, S, M or X).
+    record : Provenance
+
+    Raises
+    ------
+    InputDataError
+        If the code columns are missing.
+    """
     frame = read_csv(path, "demand.lookup")
     record = provenance("demand.lookup", path)
     old = pick_column(frame, path, "2011 code", ["LSOA11CD"])
@@ -283,10 +310,24 @@ def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
 def deprivation_for(ids: pd.Index, imd: pd.DataFrame, lookup: pd.DataFrame | None) -> pd.DataFrame:
     """IMD for each area id, through the 2011 -> 2021 lookup where given.
 
-    Areas found directly in ``imd`` take their own values. Others go through the
-    lookup: one parent (unchanged or split) gives its values; several parents
-    (merged or complex) give the mean of their ranks, and the decile follows from
-    the national rank thresholds. Areas with no IMD are left blank.
+    Areas found directly in ``imd`` take their own values. Others go through the lookup:
+    one parent (unchanged or split) gives its values; several parents (merged or
+    complex) give the mean of their ranks, and the decile follows from the national
+    rank thresholds. Areas with no IMD are left blank.
+
+    Parameters
+    ----------
+    ids : pandas.Index
+        The demand areas' codes.
+    imd : pandas.DataFrame
+        ``imd_rank`` and ``imd_decile`` indexed by the IMD file's codes.
+    lookup : pandas.DataFrame or None
+        From :func:`read_lookup`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``imd_rank``, ``imd_decile`` per area.
     """
     direct = imd.reindex(ids)
     if lookup is None:

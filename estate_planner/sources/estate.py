@@ -43,7 +43,29 @@ _FALSE = {"false", "no", "n", "0", "unavailable", "f"}
 
 
 def read_services(config: ServiceConfig, key: str) -> tuple[gpd.GeoDataFrame, Provenance]:
-    """Existing services: ``service_id, name, kind, capacity`` and point geometry (BNG)."""
+    """Existing services from one ``[[services]]`` file, in BNG.
+
+    NHS lists are read as published (epraccur-style headerless files, national lists
+    with coordinates); inactive practices and non-GP prescribing settings are dropped
+    and counted; rows with no coordinates are geocoded from ``postcodes`` when given.
+
+    Parameters
+    ----------
+    config : ServiceConfig
+    key : str
+        Its scenario key, for messages and the provenance record.
+
+    Returns
+    -------
+    services : geopandas.GeoDataFrame
+        ``service_id``, ``name``, ``kind``, ``capacity``, ``counts`` and points.
+    record : Provenance
+
+    Raises
+    ------
+    InputDataError
+        If a required column is missing or no row can be placed.
+    """
     path = config.path
     if config.postcodes is not None:
         frame = points_from_table(
@@ -90,6 +112,19 @@ def geocode_postcodes(frame: pd.DataFrame, path: Path, lookup_path: Path) -> pd.
 
     Rows that already have coordinates keep them; a postcode not in the lookup stays
     blank and is reported as unplaced by the caller.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        With a postcode column.
+    path : pathlib.Path
+        The services file (for messages).
+    lookup_path : pathlib.Path
+        The postcode lookup.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     postcode_col = pick_column(frame, path, "postcode", ["postcode", "pcds", "post_code"])
     lookup = read_csv(lookup_path, "services.postcodes")
@@ -142,8 +177,19 @@ def _active_only(frame: gpd.GeoDataFrame, id_col: str, record: Provenance) -> gp
 
 
 def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provenance]:
-    """Candidate sites with columns ``site_id, name, kind, floor_area_m2,
-    annual_cost_gbp, available`` and point geometry in BNG.
+    """Candidate sites from a property list, in BNG.
+
+    Parameters
+    ----------
+    config : CandidatesConfig
+        The ``[candidates]`` section.
+
+    Returns
+    -------
+    candidates : geopandas.GeoDataFrame
+        ``site_id``, ``name``, ``kind``, ``floor_area_m2``, ``annual_cost_gbp``,
+        ``available`` and points.
+    record : Provenance
 
     Raises
     ------
@@ -221,8 +267,18 @@ def _site_ids(frame: pd.DataFrame, id_col: str, path: Path) -> pd.Series:
 def candidates_from_osm(path: Path) -> tuple[gpd.GeoDataFrame, Provenance]:
     """Candidate sites derived from an OSM extract (see ``osm.CANDIDATE_TAGS``).
 
-    Floor area is the building footprint times ``building:levels`` (1 if untagged);
-    a site mapped as a point has no floor area. Cost is unknown.
+    Floor area is the building footprint times ``building:levels`` (1 if untagged); a
+    site mapped as a point has no floor area. Cost is unknown.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    candidates : geopandas.GeoDataFrame
+        As :func:`read_candidates`, ids ``osm-n<id>`` or ``osm-a<id>``.
+    record : Provenance
     """
     import shapely
 

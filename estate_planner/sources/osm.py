@@ -57,13 +57,31 @@ class OsmWays:
 
 
 def is_osm_file(path: Path) -> bool:
-    """Whether ``path`` names an OSM extract by its suffix."""
+    """Whether ``path`` names an OSM extract by its suffix.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    bool
+    """
     name = path.name.lower()
     return any(name.endswith(suffix) for suffix in OSM_SUFFIXES)
 
 
 def read_highways(path: Path) -> OsmWays:
     """Read every way tagged ``highway`` with the coordinates of its nodes.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        ``.osm``, ``.osm.bz2`` or ``.osm.pbf``.
+
+    Returns
+    -------
+    OsmWays
 
     Raises
     ------
@@ -147,7 +165,16 @@ _KIND_ORDER = ("nhs", "council", "retail", "other")
 
 
 def candidate_kind(tags: dict[str, str]) -> str | None:
-    """The candidate kind of an OSM object, or None if it is not a candidate."""
+    """The candidate kind of an OSM object, or None if it is not a candidate.
+
+    Parameters
+    ----------
+    tags : dict
+
+    Returns
+    -------
+    str or None
+    """
     kinds = {
         kind
         for (key, value), kind in CANDIDATE_TAGS.items()
@@ -162,8 +189,15 @@ def candidate_kind(tags: dict[str, str]) -> str | None:
 def read_candidate_buildings(path: Path) -> list[dict[str, object]]:
     """Candidate buildings in an OSM extract: nodes and areas (closed ways, multipolygons).
 
-    Each record has ``osm_id`` (``n123`` or ``a456``), ``name``, ``kind``, ``tags`` and
-    ``wkb`` (a point for nodes, the footprint for areas), in WGS84.
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    list of dict
+        ``osm_id`` (``n123`` or ``a456``), ``name``, ``kind``, ``tags`` and ``wkb``
+        (a point for nodes, the footprint for areas), in WGS84.
     """
     import osmium
 

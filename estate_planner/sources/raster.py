@@ -23,8 +23,22 @@ logger = logging.getLogger(__name__)
 def read_population_cells(
     path: Path, bounds: tuple[float, float, float, float] | None, *, units: str = "people"
 ) -> tuple[gpd.GeoDataFrame, Provenance]:
-    """Populated cells within ``bounds`` (BNG; None: the whole raster) as points with a
-    ``people`` column.
+    """Populated cells within ``bounds`` as points with a ``people`` column.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A GeoTIFF of people (or people per km2) per cell.
+    bounds : tuple or None
+        (minx, miny, maxx, maxy) in BNG; None reads the whole raster.
+    units : {"people", "per_km2"}
+        What a cell's value counts.
+
+    Returns
+    -------
+    cells : geopandas.GeoDataFrame
+        Cell centres in BNG with ``people``.
+    record : Provenance
 
     Raises
     ------
@@ -90,6 +104,18 @@ def _cell_area_km2(
 
 
 def cells_in_areas(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Join each cell to the area it falls in (cells outside every area are left out)."""
+    """Join each cell to the area it falls in (cells outside every area are left out).
+
+    Parameters
+    ----------
+    cells : geopandas.GeoDataFrame
+    areas : geopandas.GeoDataFrame
+        ``id`` and polygons.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``cells`` with the area's ``id``.
+    """
     joined = gpd.sjoin(cells, areas[["id", "geometry"]], how="inner", predicate="within")
     return joined.drop(columns="index_right").sort_values(["id"], kind="stable")

@@ -46,7 +46,16 @@ class Provenance:
     layout: str = ""
 
     def drop(self, reason: str, rows: Iterable[object], *, what: str = "rows") -> None:
-        """Record dropped rows and warn, naming them."""
+        """Record dropped rows and warn, naming them.
+
+        Parameters
+        ----------
+        reason : str
+        rows : iterable
+            Ids of the rows dropped.
+        what : str
+            What a row is, for the message.
+        """
         items = [str(r) for r in rows]
         if not items:
             return
@@ -58,7 +67,16 @@ class Provenance:
 
 
 def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Longitude/latitude (WGS84) to British National Grid eastings/northings."""
+    """Longitude/latitude (WGS84) to British National Grid eastings/northings.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+    """
     from pyproj import Transformer
 
     transformer = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
@@ -67,7 +85,18 @@ def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def provenance(key: str, path: Path) -> Provenance:
-    """Start the provenance record of ``path``, with its size and hash."""
+    """Start the provenance record of ``path``, with its size and hash.
+
+    Parameters
+    ----------
+    key : str
+        The scenario key that names the file.
+    path : pathlib.Path
+
+    Returns
+    -------
+    Provenance
+    """
     stat = path.stat()
     digest = _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     return Provenance(key=key, path=str(path), bytes=stat.st_size, sha256=digest)
@@ -86,7 +115,17 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
 
 
 def require_file(path: Path, key: str) -> None:
-    """Raise a clear error when the input named by scenario ``key`` is missing."""
+    """Raise a clear error when the input named by scenario ``key`` is missing or empty.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    key : str
+
+    Raises
+    ------
+    InputDataError
+    """
     if not path.is_file():
         raise InputDataError(f"{path}: file not found (scenario key {key}); fix the path")
     if path.stat().st_size == 0:
@@ -97,6 +136,22 @@ def read_csv(path: Path, key: str) -> pd.DataFrame:
     """Read a CSV as published (BOM, thousands separators, gzip) with clear errors.
 
     UTF-8 first; a file saved from Excel in Windows-1252 is read as that.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    key : str
+        The scenario key, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every column as text.
+
+    Raises
+    ------
+    InputDataError
+        If the file is missing, empty or not a table.
     """
     require_file(path, key)
     for encoding in ("utf-8-sig", "cp1252"):
@@ -129,6 +184,19 @@ def read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
     """Read a vector file and project it to British National Grid.
 
     A file without a CRS is an error: guessing would place sites in the wrong county.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    key : str
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    InputDataError
     """
     require_file(path, key)
     try:
@@ -157,7 +225,18 @@ def read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
 
 
 def repair_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
-    """Make invalid geometries valid (with a warning); drop empty ones (with a warning)."""
+    """Make invalid geometries valid (with a warning); drop empty ones (with a warning).
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+    path : pathlib.Path
+        For the warning.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     missing = frame.geometry.isna() | frame.geometry.is_empty
     if missing.any():
         warnings.warn(
@@ -191,8 +270,32 @@ def pick_column(
 
     Names match case-insensitively and without a trailing explanation in brackets
     ("... Decile (where 1 is most deprived 10% of LSOAs)" is "... Decile"), as
-    publishers add them. A "did you mean" only offers columns containing
-    ``hint_within`` (a decile must not be offered a rank).
+    publishers add them.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : pathlib.Path
+        For the message.
+    what : str
+        What the column holds, for the message.
+    candidates : iterable of str
+        Accepted names, preferred first.
+    required : bool
+        Raise when none is present (else return None).
+    hint_within : str, optional
+        A "did you mean" only offers columns containing this (a decile must not be
+        offered a rank).
+
+    Returns
+    -------
+    str or None
+        The column's name as the file spells it.
+
+    Raises
+    ------
+    InputDataError
+        When required and absent: the names expected, the nearest found and the columns.
     """
     plain = {_plain_name(c): c for c in reversed(frame.columns)}
     options = list(candidates)
@@ -217,7 +320,18 @@ def _plain_name(name: object) -> str:
 
 
 def rename_columns(frame: pd.DataFrame, columns: dict[str, str] | None) -> pd.DataFrame:
-    """``frame`` with the file's columns renamed to ours (``columns``: ours -> theirs)."""
+    """``frame`` with the file's columns renamed to ours.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : dict or None
+        Ours -> theirs.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     if not columns:
         return frame
     return frame.rename(columns={theirs: ours for ours, theirs in columns.items()})
@@ -226,7 +340,24 @@ def rename_columns(frame: pd.DataFrame, columns: dict[str, str] | None) -> pd.Da
 def numeric(
     frame: pd.DataFrame, column: str, path: Path, *, id_column: str | None = None
 ) -> pd.Series:
-    """A column as numbers; text that is not a number is an error naming the rows."""
+    """A column as numbers; text that is not a number is an error naming the rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    column : str
+    path : pathlib.Path
+    id_column : str, optional
+        Rows are named by this column's values in the message.
+
+    Returns
+    -------
+    pandas.Series
+
+    Raises
+    ------
+    InputDataError
+    """
     text = frame[column]
     values = pd.to_numeric(text, errors="coerce")
     if (values.isna() & text.notna()).any() and (
@@ -246,8 +377,19 @@ def numeric(
 
 
 def clean_text(values: pd.Series, *, lower: bool = False) -> pd.Series:
-    """Strip (and lower-case) text through its distinct values: national tables repeat
-    the same few codes and labels hundreds of thousands of times."""
+    """Strip (and lower-case) text through its distinct values.
+
+    National tables repeat the same few codes and labels hundreds of thousands of times.
+
+    Parameters
+    ----------
+    values : pandas.Series
+    lower : bool
+
+    Returns
+    -------
+    pandas.Series
+    """
     uniques = values.dropna().unique()
     cleaned = {u: (str(u).strip().lower() if lower else str(u).strip()) for u in uniques}
     return values.map(cleaned)
@@ -266,7 +408,27 @@ def _rows(frame: pd.DataFrame, mask: pd.Series, id_column: str | None) -> str:
 def points_from_table(
     frame: pd.DataFrame, path: Path, *, crs: str | None = None, id_column: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Points from longitude/latitude or easting/northing columns, in BNG."""
+    """Points from longitude/latitude or easting/northing columns, in BNG.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : pathlib.Path
+    crs : str, optional
+        The coordinates' CRS when neither column pair says.
+    id_column : str, optional
+        Rows are named by it in messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Rows without coordinates keep an empty geometry (the caller counts them).
+
+    Raises
+    ------
+    InputDataError
+        If there are no coordinate columns or coordinates lie outside Great Britain.
+    """
     lon = pick_column(
         frame, path, "longitude", ["longitude", "lon", "lng", "long", "x_lon"], required=False
     )
@@ -335,7 +497,17 @@ def read_points(
 ) -> gpd.GeoDataFrame:
     """Point features from a CSV (coordinate columns) or any vector file, in BNG.
 
-    ``rename`` maps our column names to the file's (e.g. ``{"easting": "E"}``).
+    Parameters
+    ----------
+    path : pathlib.Path
+    key : str
+    crs : str, optional
+    rename : dict, optional
+        Our column names -> the file's (e.g. ``{"easting": "E"}``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
     """
     if path.name.lower().endswith((".csv", ".csv.gz", ".txt")):
         frame = rename_columns(read_csv(path, key), rename)

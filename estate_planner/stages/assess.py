@@ -16,8 +16,18 @@ from estate_planner.stages.inputs import Inputs
 
 
 def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
-    """New inputs with the scenario's what-if edits applied (``inputs`` is not changed);
-    candidates gain ``edit_excluded`` and ``forced``."""
+    """New inputs with the scenario's what-if edits applied (``inputs`` is not changed).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+
+    Returns
+    -------
+    Inputs
+        Candidates gain ``edit_excluded`` and ``forced``.
+    """
     if not scenario.edits:
         candidates = inputs.candidates.assign(edit_excluded=False, forced=False)
         return dataclasses.replace(inputs, candidates=candidates)
@@ -36,8 +46,20 @@ def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
 
 
 def demand_points(scenario: Scenario, inputs: Inputs, *, cells: bool = True) -> gpd.GeoDataFrame:
-    """Demand points (raster cells when read and ``cells``, else one per area) with
-    their ``need`` under the scenario's weights."""
+    """Demand points with their ``need`` under the scenario's weights.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+    cells : bool
+        Use the raster's cells where one was read (else one point per area).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`estate_planner.need.demand_points`, plus ``need``.
+    """
     demand = need.demand_points(
         inputs.areas, inputs.population, inputs.deprivation, inputs.cells if cells else None
     )
@@ -46,14 +68,33 @@ def demand_points(scenario: Scenario, inputs: Inputs, *, cells: bool = True) -> 
 
 
 def counting(services: gpd.GeoDataFrame) -> np.ndarray:
-    """Which services count as existing provision (``[[services]] counts``)."""
+    """Which services count as existing provision (``[[services]] counts``).
+
+    Parameters
+    ----------
+    services : geopandas.GeoDataFrame
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
     if "counts" not in services.columns:
         return np.ones(len(services), dtype=bool)
     return services["counts"].fillna(True).astype(bool).to_numpy()
 
 
 def only_services(times: access.ModeTimes, rows: np.ndarray) -> access.ModeTimes:
-    """``times`` with only the services in ``rows``."""
+    """``times`` with only the services in ``rows``.
+
+    Parameters
+    ----------
+    times : ModeTimes
+    rows : numpy.ndarray of bool or int
+
+    Returns
+    -------
+    ModeTimes
+    """
     return dataclasses.replace(times, services=sp.csr_matrix(times.services)[rows])
 
 
@@ -63,7 +104,25 @@ def assess(
     candidates: gpd.GeoDataFrame,
     times: dict[str, access.ModeTimes],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Access per demand point (all modes) and per candidate (selection mode), then scores."""
+    """Access per demand point (all modes) and per candidate (selection mode), then scores.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    demand : geopandas.GeoDataFrame
+        Demand points with ``need`` and ``imd_decile``.
+    candidates : geopandas.GeoDataFrame
+    times : dict
+        Mode -> :class:`~estate_planner.access.ModeTimes` (counted services only).
+
+    Returns
+    -------
+    demand : geopandas.GeoDataFrame
+        Plus ``minutes_to_service_<mode>``, ``covered_<mode>`` and ``unmet_need``.
+    candidates : geopandas.GeoDataFrame
+        Plus what each reaches, ``low_reach``, scores, ranks and (with sensitivity
+        runs) rank ranges.
+    """
     mode = scenario.selection_mode
     need_values = demand["need"].to_numpy()
     table = access.demand_access(need_values, [times[m] for m in scenario.network.modes])
@@ -120,9 +179,25 @@ def access_with_hubs(
     times: dict[str, access.ModeTimes],
     chosen: list[int],
 ) -> gpd.GeoDataFrame:
-    """``demand`` with, per mode, minutes to the nearest service or chosen hub and the
-    E2SFCA access score before and after the hubs (a hub's supply is the median
-    service's)."""
+    """Access before and after the chosen hubs, per demand point and mode.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    demand : geopandas.GeoDataFrame
+    services : geopandas.GeoDataFrame
+        Services that count as existing provision (their list sizes are E2SFCA supply).
+    times : dict
+        Mode -> :class:`~estate_planner.access.ModeTimes`.
+    chosen : list of int
+        The chosen candidates.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``demand`` plus ``minutes_to_hub_<mode>``, ``e2sfca_<mode>`` and
+        ``e2sfca_with_hubs_<mode>`` (a hub's supply is the median service's).
+    """
     demand = demand.copy()
     supply = service_supply(services)
     hub_supply = float(np.median(supply)) if len(supply) else 1.0
@@ -138,8 +213,18 @@ def access_with_hubs(
 
 
 def service_supply(services: gpd.GeoDataFrame) -> np.ndarray:
-    """E2SFCA supply of each existing service: its list size where known, else the median
-    known list size, else 1 (every service counts the same)."""
+    """E2SFCA supply of each existing service.
+
+    Parameters
+    ----------
+    services : geopandas.GeoDataFrame
+        With ``capacity`` (list size) where known.
+
+    Returns
+    -------
+    numpy.ndarray
+        The list size where known, else the median known list size, else 1.
+    """
     capacity = services["capacity"].to_numpy(dtype=float)
     known = np.isfinite(capacity) & (capacity > 0)
     if not known.any():
@@ -148,7 +233,19 @@ def service_supply(services: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def decay(scenario: Scenario, threshold_s: float) -> Callable[[np.ndarray], np.ndarray]:
-    """The E2SFCA distance-decay weights of the scenario for one threshold."""
+    """The E2SFCA distance-decay weights of the scenario for one threshold.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    threshold_s : float
+
+    Returns
+    -------
+    callable
+        Seconds -> weights (step bands at a third and two thirds of the threshold, or
+        Gaussian).
+    """
     if scenario.access.decay == "step":
         minutes = threshold_s / 60
         return access.step_weights({minutes / 3: 1.0, 2 * minutes / 3: 0.68, minutes: 0.22})

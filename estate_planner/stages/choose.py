@@ -51,12 +51,34 @@ def select(
     candidates: gpd.GeoDataFrame,
     cache: Cache | None = None,
 ) -> tuple[Selection, str]:
-    """The scenario's selection question, asked of the optimiser: k hubs (coverage or
-    median), the fewest reaching a target share, or k hubs with a capacity; and
-    whether it was solved or reused from the cache.
+    """The scenario's selection question asked of the optimiser.
 
-    The answer is cached, keyed by everything the optimiser sees (times, need,
+    k hubs (coverage or median), the fewest reaching a target share, or k hubs with a
+    capacity. The answer is cached, keyed by everything the optimiser sees (times, need,
     eligibility, forced sites, costs, the selection settings).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    times : ModeTimes
+        The selection mode's times (counted services only).
+    need_values : numpy.ndarray
+        Need per demand point.
+    candidates : geopandas.GeoDataFrame
+        With ``excluded_reason``, ``forced`` and ``annual_cost_gbp``.
+    cache : Cache, optional
+
+    Returns
+    -------
+    selection : Selection
+    status : str
+        "solved" or "reused from cache".
+
+    Raises
+    ------
+    InfeasibleError
+        If fewer candidates are eligible than hubs asked for, or a forced one is
+        excluded (and as the optimiser raises).
     """
     config = scenario.selection
     eligible, forced = _check_eligible(scenario, candidates)
@@ -106,9 +128,27 @@ def choose(
     times: dict[str, access.ModeTimes],
     cache: Cache | None = None,
 ) -> tuple[gpd.GeoDataFrame, Selection, str]:
-    """Choose the hubs, leaving out any that would add nothing; the candidates with
-    ``selected``, ``selection_order`` and ``marginal_gain``; and whether the selection
-    was solved or reused from the cache."""
+    """Choose the hubs, leaving out any that would add nothing.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    demand : geopandas.GeoDataFrame
+        With ``need``.
+    candidates : geopandas.GeoDataFrame
+        Scored, with ``excluded_reason`` and ``forced``.
+    times : dict
+        Mode -> :class:`~estate_planner.access.ModeTimes`.
+    cache : Cache, optional
+
+    Returns
+    -------
+    candidates : geopandas.GeoDataFrame
+        Plus ``selected``, ``selection_order`` and ``marginal_gain``.
+    selection : Selection
+    status : str
+        "solved" or "reused from cache".
+    """
     selection, status = select(
         scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates, cache
     )
@@ -144,10 +184,29 @@ def check_choice(
     existing: gpd.GeoDataFrame,
     cache: Cache,
 ) -> decision.Decision:
-    """The checks a board needs on the choice: hubs left out for adding nothing, what
-    each hub adds and for whom, why top sites were not chosen, and the chosen set's
-    stability (cached by all they depend on: a rerun need not ask the question fifteen
-    times again)."""
+    """The checks a board needs on the choice.
+
+    Hubs left out for adding nothing, what each hub adds and for whom, why top sites
+    were not chosen, and the chosen set's stability; cached by all they depend on, so a
+    rerun need not ask the question fifteen times again.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+    demand : geopandas.GeoDataFrame
+    candidates : geopandas.GeoDataFrame
+    selection : Selection
+    times : dict
+        Mode -> :class:`~estate_planner.access.ModeTimes`.
+    existing : geopandas.GeoDataFrame
+        Services that count as existing provision.
+    cache : Cache
+
+    Returns
+    -------
+    Decision
+    """
     t = times[scenario.selection_mode]
     key = [
         scenario.digest(),

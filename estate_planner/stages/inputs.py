@@ -48,8 +48,20 @@ class Inputs:
 def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Reader]:
     """Scenario key -> reader of that input, in reading order.
 
-    The streets are read only when ``streets`` is true (``validate``): a run reads them
-    when it builds the network, and not at all when the network is cached.
+    The one table ``run`` and ``validate`` share, so they agree on what a scenario needs.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    streets : bool
+        Also read the streets (``validate``): a run reads them when it builds the
+        network, and not at all when the network is cached.
+
+    Returns
+    -------
+    dict
+        Key (``"demand.areas"``, ``"services[0].path"``, ...) -> a reader taking what
+        was read before it and returning its value and :class:`Provenance`.
     """
     demand = scenario.demand
     readers: dict[str, Reader] = {}
@@ -114,7 +126,7 @@ def _register(config: Any, i: int, found: dict[str, Any]) -> tuple[Any, Provenan
         format=config.format,
         columns=config.columns,
         locations=config.locations,
-        located=services_as_places(services),
+        located=_services_as_places(services),
         uses=config.uses,
         include_land=config.include_land,
         area=shapes.geometry.union_all() if shapes is not None else None,
@@ -122,9 +134,19 @@ def _register(config: Any, i: int, found: dict[str, Any]) -> tuple[Any, Provenan
     return register_candidates(register, f"candidates.registers[{i}]")
 
 
-def services_as_places(frames: list[gpd.GeoDataFrame]) -> pd.DataFrame | None:
-    """Services read for the scenario as a located list (``code, name, longitude,
-    latitude``) for placing ERIC sites."""
+def _services_as_places(frames: list[gpd.GeoDataFrame]) -> pd.DataFrame | None:
+    """Services read for the scenario as a located list, for placing ERIC sites.
+
+    Parameters
+    ----------
+    frames : list of geopandas.GeoDataFrame
+        Services as read.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``code``, ``name``, ``longitude``, ``latitude``; None without services.
+    """
     if not frames:
         return None
     services = pd.concat(frames, ignore_index=True)
@@ -168,8 +190,26 @@ def read_each(
 ) -> tuple[dict[str, Any], list[Provenance], list[str]]:
     """Run every reader: values and records by key, and the problems found.
 
-    With ``stop`` the first problem is raised; otherwise every reader runs and each
-    problem is one line naming its scenario key (a reader whose inputs failed is skipped).
+    Parameters
+    ----------
+    scenario : Scenario
+    streets : bool
+        Also read the streets.
+    stop : bool
+        Raise at the first problem; otherwise every reader runs and each problem is one
+        line naming its scenario key (a reader whose inputs failed is skipped).
+
+    Returns
+    -------
+    found : dict
+        Key -> value read.
+    records : list of Provenance
+    problems : list of str
+
+    Raises
+    ------
+    EstatePlannerError
+        With ``stop``, the first problem.
     """
     found: dict[str, Any] = {}
     records: list[Provenance] = []
@@ -191,6 +231,14 @@ def read_each(
 def read_inputs(scenario: Scenario) -> Inputs:
     """Read every input the scenario names, projected to BNG.
 
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    Inputs
+
     Raises
     ------
     InputDataError
@@ -203,8 +251,27 @@ def read_inputs(scenario: Scenario) -> Inputs:
 def assemble_inputs(
     scenario: Scenario, found: dict[str, Any], records: list[Provenance]
 ) -> Inputs:
-    """Inputs from what the readers returned: IMD joined to the areas, services and
-    candidates clipped to the study area (plus ``area.buffer_m``)."""
+    """Inputs from what the readers returned.
+
+    IMD is joined to the areas; services and candidates are clipped to the study area
+    (plus ``area.buffer_m``), counting the rows each file kept.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    found : dict
+        Key -> value, from :func:`read_each`.
+    records : list of Provenance
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InputDataError
+        If no service or candidate lies inside the study area.
+    """
     areas = found["demand.areas"]
     deprivation = None
     if "demand.deprivation" in found:
@@ -340,8 +407,19 @@ def _clip(
 
 
 def load_inputs(scenario: Scenario, cache: Cache) -> tuple[Inputs, str]:
-    """:func:`read_inputs`, from the cache when no input file and no reading setting
-    changed (keyed by each file's hash); and where the inputs came from."""
+    """:func:`read_inputs`, from the cache when no input file and no reading setting changed.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    cache : Cache
+
+    Returns
+    -------
+    inputs : Inputs
+    status : str
+        "read" or "reused from cache" (the reading warnings are repeated either way).
+    """
     files = list(scenario.input_paths().values())
     if not all(path.is_file() for path in files):
         return read_inputs(scenario), "read"  # read_inputs says which file is missing

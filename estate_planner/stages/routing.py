@@ -22,16 +22,38 @@ from estate_planner.stages.inputs import Inputs
 logger = logging.getLogger(__name__)
 
 
-def network_key(scenario: Scenario, inputs: Inputs, mode: str) -> list[Any]:
-    """What a mode's street graph depends on: the OSM file's hash and travel settings."""
+def _network_key(scenario: Scenario, inputs: Inputs, mode: str) -> list[Any]:
+    """What a mode's street graph depends on: the OSM file's hash and the travel settings.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+    mode : str
+
+    Returns
+    -------
+    list
+        Cache key parts.
+    """
     osm_hash = next(p.sha256 for p in inputs.provenance if p.key == "network.osm")
     config = scenario.network
     return [osm_hash, mode, config.walk_kmh, config.cycle_kmh, config.drive_speeds_kmh]
 
 
 def points_key(inputs: Inputs, demand: gpd.GeoDataFrame) -> list[np.ndarray]:
-    """Every snapped point's coordinates (with the network key, they fix the snapped
-    routing graph)."""
+    """Every snapped point's coordinates: with the network key, they fix the snapped graph.
+
+    Parameters
+    ----------
+    inputs : Inputs
+    demand : geopandas.GeoDataFrame
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Cache key parts.
+    """
     return [
         np.asarray(frame.geometry.get_coordinates())
         for frame in (demand, inputs.services, inputs.candidates)
@@ -41,8 +63,25 @@ def points_key(inputs: Inputs, demand: gpd.GeoDataFrame) -> list[np.ndarray]:
 def build_networks(
     scenario: Scenario, inputs: Inputs, demand: gpd.GeoDataFrame, cache: Cache
 ) -> tuple[dict[str, ModeNetwork], dict[str, str]]:
-    """Each mode's graph (from the cache when the network inputs are unchanged) with
-    demand, services and candidates snapped onto it; and where each graph came from."""
+    """Each mode's graph with demand, services and candidates snapped onto it.
+
+    Graphs come from the cache when the OSM file and speeds are unchanged; the extract
+    is read at most once for all modes.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+    demand : geopandas.GeoDataFrame
+    cache : Cache
+
+    Returns
+    -------
+    networks : dict
+        Mode -> :class:`~estate_planner.results.ModeNetwork`.
+    status : dict
+        Mode -> "built" or "reused from cache".
+    """
     nets: dict[str, ModeNetwork] = {}
     status: dict[str, str] = {}
     points = gpd.GeoSeries(
@@ -55,7 +94,7 @@ def build_networks(
     ways: list[osm.OsmWays] = []  # the extract is read once for all modes, if at all
     for mode in scenario.network.modes:
         build = partial(_street_graph, scenario, mode, ways)
-        key = network_key(scenario, inputs, mode)
+        key = _network_key(scenario, inputs, mode)
         built, status[mode] = cache.get_or_build("network", key, build)
         routing, n_nodes, n_edges, ways_read, used_ids = built
         snapped_graph, snapped = travel.snap_points(
@@ -119,7 +158,15 @@ def _way_ids(graph: Any) -> np.ndarray:
 
 
 def count_ways(inputs: Inputs, nets: dict[str, ModeNetwork]) -> None:
-    """The street file's record: highway ways read, and ways used by any mode's graph."""
+    """Record on the street file's provenance the highway ways read and those used.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Its ``network.osm`` record is updated.
+    nets : dict
+        Mode -> :class:`~estate_planner.results.ModeNetwork`.
+    """
     record = next(p for p in inputs.provenance if p.key == "network.osm")
     record.rows_read = max((net.ways_read for net in nets.values()), default=0)
     used = [net.way_ids for net in nets.values()]
@@ -148,8 +195,31 @@ def travel_times(
     nets: dict[str, ModeNetwork],
     cache: Cache,
 ) -> tuple[dict[str, access.ModeTimes], dict[str, str]]:
-    """Demand -> site times per mode, out to the horizon, as sparse matrices (cached by
-    the network and the points' coordinates)."""
+    """Demand -> site times per mode, out to the horizon, as sparse matrices.
+
+    Cached by the network and the points' coordinates.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+    demand : geopandas.GeoDataFrame
+    nets : dict
+        Mode -> :class:`~estate_planner.results.ModeNetwork`.
+    cache : Cache
+
+    Returns
+    -------
+    times : dict
+        Mode -> :class:`~estate_planner.access.ModeTimes` (all services).
+    status : dict
+        Mode -> "computed" or "reused from cache".
+
+    Raises
+    ------
+    InfeasibleError
+        If the work may not fit in the memory available.
+    """
     out = {}
     status = {}
     where = points_key(inputs, demand)
@@ -167,7 +237,7 @@ def travel_times(
                 for sites in (net.services, net.candidates)
             )
 
-        key = [*network_key(scenario, inputs, mode), *where, horizon, scenario.network.max_snap_m]
+        key = [*_network_key(scenario, inputs, mode), *where, horizon, scenario.network.max_snap_m]
         (services, candidates), status[mode] = cache.get_or_build(
             "times", key, compute, built="computed"
         )
@@ -176,7 +246,18 @@ def travel_times(
 
 
 def mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> gpd.GeoDataFrame:
-    """Candidates with ``unroutable`` set where a point lies beyond the snap distance."""
+    """Candidates with ``unroutable`` set where a point lies beyond the snap distance.
+
+    Parameters
+    ----------
+    candidates : geopandas.GeoDataFrame
+    nets : dict
+        Mode -> :class:`~estate_planner.results.ModeNetwork`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     far = np.zeros(len(candidates), bool)
     for net in nets.values():
         far |= net.candidates.far
@@ -193,17 +274,33 @@ def catchments(
     nets: dict[str, ModeNetwork],
     cache: Cache,
 ) -> gpd.GeoDataFrame:
-    """Isochrone of each selected site per mode: streets within the threshold, buffered.
+    """The streets within the threshold of each chosen hub, per mode, buffered.
 
     Each shape is cached by the snapped graph and the site's node, so a what-if that
     keeps a site reuses its catchment.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+    demand : geopandas.GeoDataFrame
+    candidates : geopandas.GeoDataFrame
+        With ``selected`` and ``selection_order``.
+    nets : dict
+        Mode -> :class:`~estate_planner.results.ModeNetwork`.
+    cache : Cache
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site_id``, ``name``, ``mode``, ``minutes`` and a polygon per hub and mode.
     """
     rows = []
     chosen = candidates[candidates["selected"]].sort_values("selection_order")
     where = points_key(inputs, demand)
     for mode, net in nets.items():
         minutes = scenario.access.minutes(mode)
-        graph_key = [*network_key(scenario, inputs, mode), *where]
+        graph_key = [*_network_key(scenario, inputs, mode), *where]
         for idx, site in chosen.iterrows():
             node = int(net.candidates.node[candidates.index.get_loc(idx)])
             shape, _ = cache.get_or_build(

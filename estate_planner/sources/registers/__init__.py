@@ -150,7 +150,19 @@ def _read_layout(
 
 
 def detect_format(frame: pd.DataFrame, path: Path) -> str | None:
-    """The register family whose columns ``frame`` has, or None."""
+    """The register family whose columns ``frame`` has, or None.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as published (its header row found).
+    path : pathlib.Path
+        For messages.
+
+    Returns
+    -------
+    {"rates", "assets", "eric"} or None
+    """
     for name, signature in _SIGNATURES.items():
         if all(column(frame, path, list(group)) for group in signature):
             return name
@@ -181,8 +193,22 @@ def _read_table(table: Published, path: Path) -> Register:
 
 
 def read_locations(path: Path) -> pd.DataFrame:
-    """A located list (NHS.UK hospitals, ODS sites, the scenario's services...) as
-    ``code, name, longitude, latitude``."""
+    """A located list (NHS.UK hospitals, ODS sites, the scenario's services...).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``name``, ``longitude``, ``latitude``.
+
+    Raises
+    ------
+    InputDataError
+        If it has no code or coordinate columns.
+    """
     table = read_published(path)
     frame = table.frame
     code = column(frame, path, ["organisationcode", "organisation code", "ods code", "site code",
@@ -205,12 +231,25 @@ def read_locations(path: Path) -> pd.DataFrame:
 
 
 def merge_registers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """One row per building among register rows (``longitude``/``latitude``): rows of
-    different sources with the same UPRN, within :data:`SAME_BUILDING_M` of each other
-    with a similar name or address, or within :data:`SAME_NAME_M` with the same name,
-    become one with the richer fields (the first row's, its blanks filled from the
-    other's). Returns the rows and how many were
-    merged into another."""
+    """One row per building among register rows.
+
+    Rows of different sources with the same UPRN, within :data:`SAME_BUILDING_M` of each
+    other with a similar name or address, or within :data:`SAME_NAME_M` with the same
+    name, become one with the richer fields (the first row's, its blanks filled from the
+    other's).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Register rows with ``source``, ``uprn``, ``name``, ``address``, ``longitude`` and
+        ``latitude``.
+
+    Returns
+    -------
+    rows : pandas.DataFrame
+    merged : int
+        How many rows were merged into another.
+    """
     from estate_planner.sources.tables import to_bng
 
     frame = frame.reset_index(drop=True)
@@ -219,7 +258,17 @@ def merge_registers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 def merge_candidates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """:func:`merge_registers` for candidates with point geometry in BNG."""
+    """:func:`merge_registers` for candidates with point geometry in BNG.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+
+    Returns
+    -------
+    rows : geopandas.GeoDataFrame
+    merged : int
+    """
     frame = frame.reset_index(drop=True)
     return _merge(frame, frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
 
@@ -279,8 +328,22 @@ def _merge(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFr
 
 
 def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Provenance]:
-    """A register's located rows as candidates (point geometry in BNG) and its record
-    for the manifest: rows read, used, and repaired or dropped by reason."""
+    """A register's located rows as candidates, and its record for the manifest.
+
+    Parameters
+    ----------
+    register : Register
+        As read by :func:`read_register`.
+    key : str
+        Its scenario key.
+
+    Returns
+    -------
+    candidates : pandas.DataFrame
+        Point geometry in BNG.
+    record : Provenance
+        Rows read, used, and repaired or dropped by reason.
+    """
     import geopandas as gpd
 
     from estate_planner.sources.tables import BNG, provenance
@@ -319,8 +382,28 @@ def candidate_list(
     uses: Iterable[str] | None = None,
     include_land: bool = False,
 ) -> tuple[pd.DataFrame, list[Register], int]:
-    """Registers read and merged into one list (``estate-planner candidates``): every
-    entry kept, located or not; the registers read; how many entries were merged."""
+    """Registers read and merged into one list (``estate-planner candidates``).
+
+    Parameters
+    ----------
+    paths : sequence of pathlib.Path
+        Register files (business rates, council assets, ERIC).
+    format : {"auto", "rates", "assets", "eric"}
+        The family, or recognised by columns.
+    locations : sequence of pathlib.Path
+        Located lists for placing ERIC sites.
+    uses : iterable of str, optional
+        Keep only these kinds of use.
+    include_land : bool
+        Keep land holdings with no building.
+
+    Returns
+    -------
+    rows : pandas.DataFrame
+        Every entry kept, located or not (with a ``note`` saying why not).
+    registers : list of Register
+    merged : int
+    """
     registers = [
         read_register(
             path, format=format, locations=locations, uses=uses, include_land=include_land
@@ -335,8 +418,15 @@ def candidate_list(
 
 
 def write_candidate_list(rows: pd.DataFrame, path: Path) -> None:
-    """Write the list as CSV that reads back as ``candidates.path`` (``available`` and
-    ``located`` as true/false, blank where not known)."""
+    """Write the list as CSV that reads back as ``candidates.path``.
+
+    ``available`` and ``located`` are written as true/false, blank where not known.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+    path : pathlib.Path
+    """
     out = rows.copy()
     flag = {1.0: "true", 0.0: "false"}
     out["available"] = out["available"].map(flag).fillna("")
@@ -350,7 +440,17 @@ def write_candidate_list(rows: pd.DataFrame, path: Path) -> None:
 
 
 def not_located_reasons(rows: pd.DataFrame) -> pd.Series:
-    """How many rows are not located, by reason (the head of each one's note)."""
+    """How many rows are not located, by reason (the head of each one's note).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.Series
+        Count per reason.
+    """
     notes = rows.loc[~rows["located"].astype(bool), "note"].fillna("")
     heads = notes.str.split(r" \(|:", regex=True).str[0].replace("", "not located")
     return heads.value_counts()

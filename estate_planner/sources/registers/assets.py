@@ -50,9 +50,21 @@ def read_council_assets(table: Published, path: Path, *, include_land: bool = Fa
 
     ``available`` is true for vacant holdings, false where the council or a tenant
     occupies it (occupied, leased, licensed), blank otherwise. Floor area comes from a
-    gross internal area column (``BUILDING GIA``); 0 means none recorded, so blank.
-    A UPRN is kept as text with its leading zeros; one a spreadsheet turned into
+    gross internal area column (``BUILDING GIA``); 0 means none recorded, so blank. A
+    UPRN is kept as text with its leading zeros; one a spreadsheet turned into
     scientific notation is not trusted (blank, with a note).
+
+    Parameters
+    ----------
+    table : Published
+        The table as read by :func:`estate_planner.sources.published.read_published`.
+    path : pathlib.Path
+    include_land : bool
+        Keep land holdings with no building.
+
+    Returns
+    -------
+    Register
     """
     frame = table.frame
     dropped: Counter[str] = Counter(table.dropped)

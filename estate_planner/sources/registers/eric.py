@@ -154,7 +154,17 @@ def _by_name(places: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def located_places(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Located lists in one table (``code, name, longitude, latitude``), first kept."""
+    """Located lists in one table, the first list's entry kept for a repeated code.
+
+    Parameters
+    ----------
+    frames : list of pandas.DataFrame
+        Each with ``code``, ``name``, ``longitude``, ``latitude``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     if not frames:
         return pd.DataFrame(columns=["code", "name", "longitude", "latitude"])
     places = pd.concat(frames, ignore_index=True)

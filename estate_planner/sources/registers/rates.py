@@ -74,8 +74,20 @@ def read_business_rates(
     ``annual_cost_gbp`` is the rateable value: the VOA's estimate of the property's
     annual open-market rent. ``available`` is true where the list says the property is
     empty (``Occupied = N``, an ``Empty from`` date, an empty-property relief or
-    exemption), false where it says it is occupied, blank where it does not say.
-    No floor area is invented: blank unless the file has one.
+    exemption), false where it says it is occupied, blank where it does not say. No
+    floor area is invented: blank unless the file has one.
+
+    Parameters
+    ----------
+    table : Published
+        The table as read by :func:`estate_planner.sources.published.read_published`.
+    path : pathlib.Path
+    uses : iterable of str, optional
+        Keep only these kinds of use.
+
+    Returns
+    -------
+    Register
     """
     frame = table.frame
     dropped: Counter[str] = Counter(table.dropped)

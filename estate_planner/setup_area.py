@@ -1,0 +1,493 @@
+"""``estate-planner init``: a ready scenario for any English area from the national files.
+
+The national files are recognised by their columns, wherever they sit in the data
+folder and whatever they are called (publishers rename files between releases; they
+rarely rename columns): the ONS LSOA 2011 -> 2021 -> LAD lookup, Census 2021
+population by LSOA 2021, IMD 2019 File 1, LSOA 2021 population-weighted centroids,
+the geocoded GP practice list, the NHS.UK pharmacy and hospital lists, and a
+population raster. The area is one or more local authority districts (``--lad``) or an
+integrated care board (``--icb`` with an LSOA -> ICB lookup in the ONS layout).
+
+What is written: ``areas.geojson`` (the area's LSOA 2021 polygons from a boundary
+file, else their population-weighted centroids as points), ``study_area.geojson``
+(the area's outline, or for points an outline drawn round them), ``scenario.toml``
+pointing at the national files (readers clip services to the study area plus a
+buffer, so services just over the border count), and ``README.md`` saying what was
+chosen and why.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from estate_planner._errors import InputDataError, ScenarioError
+from estate_planner.sources.tables import BNG, read_csv, read_vector
+
+logger = logging.getLogger(__name__)
+
+#: each national file's role -> column names (lower case) that mark its layout
+SIGNATURES: dict[str, list[set[str]]] = {
+    "lookup": [{"lsoa11cd", "lsoa21cd", "lad22cd"}],
+    "population": [
+        {"lsoa21_code", "age_group", "usual_residents"},
+        {"lsoa 2021 code", "total", "f65 and over"},
+    ],
+    "deprivation": [
+        {"lsoa code (2011)", "index of multiple deprivation (imd) decile"},
+    ],
+    "centroids": [{"lsoa21cd", "pop_centroid_x", "pop_centroid_y"}, {"lsoa21cd", "x", "y"}],
+    "gp": [
+        {"organisation code", "prescribing setting", "latitude", "longitude"},
+        {"organisation_code", "prescribing_setting", "latitude", "longitude"},
+    ],
+    "pharmacy": [{"ods_code", "latitude", "longitude"}],
+    "hospital": [{"organisationcode", "organisationtype", "latitude", "longitude"}],
+}
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
+RASTER_SUFFIXES = (".tif", ".tiff")
+
+
+@dataclass
+class NationalFiles:
+    """Where each national file was found (None: not found)."""
+
+    lookup: Path | None = None
+    population: Path | None = None
+    deprivation: Path | None = None
+    centroids: Path | None = None
+    gp: Path | None = None
+    pharmacy: Path | None = None
+    hospital: Path | None = None
+    raster: Path | None = None
+    #: per role, how good the file found is (its layout's rank, then its size)
+    ranks: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+
+def _header(path: Path) -> set[str]:
+    """The lower-cased column names of a table's first line (BOM and quotes removed)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
+            line = handle.readline()
+        columns = pd.read_csv(io.StringIO(line), nrows=0).columns
+    except (OSError, EOFError, ValueError, pd.errors.ParserError):
+        return set()
+    return {str(c).strip().lower() for c in columns}
+
+
+def find_national_files(folder: Path) -> NationalFiles:
+    """Recognise the national files in ``folder`` (and below) by their columns.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+
+    Returns
+    -------
+    NationalFiles
+        The path found for each role: the preferred layout where a role has two (the
+        Census table over mid-year estimates), then the largest file (a national
+        list over a local extract of it).
+
+    Raises
+    ------
+    InputDataError
+        If ``folder`` does not exist.
+    """
+    if not folder.is_dir():
+        raise InputDataError(
+            f"{folder}: no such data folder; give --data the folder holding the national "
+            "files (or fetch them with `estate-planner fetch --out FOLDER`)"
+        )
+    found = NationalFiles()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.name.lower()
+        if name.endswith(RASTER_SUFFIXES) and found.raster is None:
+            found.raster = path
+            continue
+        if not name.endswith(TABLE_SUFFIXES):
+            continue
+        columns = _header(path)
+        size = path.stat().st_size
+        for role, layouts in SIGNATURES.items():
+            for rank, wanted in enumerate(layouts):
+                if wanted <= columns and (-rank, size) > found.ranks.get(role, (-99, 0)):
+                    setattr(found, role, path)
+                    found.ranks[role] = (-rank, size)
+    return found
+
+
+@dataclass
+class Area:
+    """The LSOA 2021 codes of an area and what it is called."""
+
+    codes: list[str]
+    name: str
+    lads: list[str]
+
+
+def area_codes(
+    lookup: Path, *, lads: list[str] | None = None, icb: str | None = None,
+    icb_lookup: Path | None = None,
+) -> Area:  # fmt: skip
+    """The LSOA 2021 codes of some local authority districts, or of an ICB.
+
+    Parameters
+    ----------
+    lookup : pathlib.Path
+        The ONS LSOA 2011 -> LSOA 2021 -> LAD 2022 lookup.
+    lads : list of str, optional
+        LAD codes (E06000017 ...).
+    icb : str, optional
+        An ICB code (E54000015 or QK1), with ``icb_lookup``.
+    icb_lookup : pathlib.Path, optional
+        An LSOA 2021 -> ICB lookup in the ONS layout (``LSOA21CD``, ``ICB23CD`` or
+        ``ICB22CD``, with the ICB's name and ``ICB23CDH`` where given).
+
+    Returns
+    -------
+    Area
+
+    Raises
+    ------
+    ScenarioError
+        If a code matches no area (with the nearest codes as a hint).
+    """
+    table = read_csv(lookup, "lookup")
+    table.columns = [str(c).strip() for c in table.columns]
+    if icb is not None:
+        if icb_lookup is None:
+            raise ScenarioError("--icb needs --icb-lookup, an LSOA 2021 -> ICB lookup file")
+        icbs = read_csv(icb_lookup, "icb lookup")
+        code_columns = [c for c in icbs.columns if re.fullmatch(r"ICB\d\dCDH?", str(c).strip())]
+        lsoa = next((c for c in icbs.columns if str(c).strip().upper() == "LSOA21CD"), None)
+        if lsoa is None or not code_columns:
+            raise InputDataError(
+                f"{icb_lookup}: not an LSOA 2021 -> ICB lookup: expected LSOA21CD and an "
+                f"ICBnnCD column, found {', '.join(map(str, icbs.columns[:12]))}"
+            )
+        upper = icbs[code_columns].apply(lambda c: c.str.strip().str.upper())
+        rows = icbs[upper.eq(icb.upper()).any(axis=1)]
+        if rows.empty:
+            raise ScenarioError(
+                f"ICB {icb} is not in {icb_lookup.name}; codes there look like "
+                f"{', '.join(icbs[code_columns[0]].dropna().unique()[:3])}"
+            )
+        codes = sorted(rows[lsoa].str.strip().unique())
+        lad_codes = sorted(table.loc[table["LSOA21CD"].isin(codes), "LAD22CD"].unique())
+        name_column = next((c for c in icbs.columns if re.fullmatch(r"ICB\d\dNM", str(c))), None)
+        name = str(rows[name_column].iloc[0]) if name_column else icb
+        return Area(codes, name, lad_codes)
+    wanted = [code.strip().upper() for code in lads or []]
+    if not wanted:
+        raise ScenarioError("name the area: --lad CODE (one or more) or --icb CODE")
+    known = set(table["LAD22CD"])
+    missing = [code for code in wanted if code not in known]
+    if missing:
+        close = sorted(c for c in known if c[:5] == missing[0][:5])[:5]
+        raise ScenarioError(
+            f"local authority {', '.join(missing)} is not in {lookup.name} (LAD22CD); "
+            f"codes there start like {', '.join(close) or ', '.join(sorted(known)[:3])}"
+        )
+    rows = table[table["LAD22CD"].isin(wanted)]
+    names = rows.drop_duplicates("LAD22CD")["LAD22NM"].tolist()
+    return Area(sorted(rows["LSOA21CD"].unique()), " and ".join(names), wanted)
+
+
+@dataclass
+class Written:
+    """What :func:`write_area_scenario` wrote, and the numbers its note gives."""
+
+    scenario: Path
+    areas: int
+    people: float
+    files: NationalFiles
+    notes: list[str] = field(default_factory=list)
+
+
+#: suffix of the written scenario's access thresholds, in minutes, by mode
+DEFAULT_MINUTES = {"walk": 20, "drive": 10}
+
+
+def write_area_scenario(
+    out: Path,
+    *,
+    data: Path,
+    osm: Path,
+    lads: list[str] | None = None,
+    icb: str | None = None,
+    icb_lookup: Path | None = None,
+    boundaries: Path | None = None,
+    raster: Path | bool | None = None,
+    registers: list[Path] | None = None,
+    hubs: int = 3,
+    buffer_m: float = 1000.0,
+    name: str | None = None,
+) -> Written:
+    """Write a ready scenario for an area, with a note of what was chosen.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        Folder to write ``scenario.toml``, ``areas.geojson``, ``study_area.geojson``
+        and ``README.md`` into (created if needed).
+    data : pathlib.Path
+        Folder holding the national files (recognised by their columns).
+    osm : pathlib.Path
+        The area's OSM extract (a county or region extract covering it).
+    lads : list of str, optional
+        Local authority district codes.
+    icb, icb_lookup : optional
+        An ICB code and an LSOA 2021 -> ICB lookup (instead of ``lads``).
+    boundaries : pathlib.Path, optional
+        LSOA 2021 boundaries (any vector file with ``LSOA21CD``); without them each
+        area is its population-weighted centroid.
+    raster : pathlib.Path or bool, optional
+        A population raster to place people within areas (with boundaries only);
+        None uses one found in ``data``, False none.
+    registers : list of pathlib.Path, optional
+        Property registers to add as candidates (business rates, council assets,
+        ERIC), beside the buildings in the OSM extract.
+    hubs : int
+        Hubs to choose.
+    buffer_m : float
+        Services this far beyond the area's edge still count.
+    name : str, optional
+        The scenario's name (default from the area's).
+
+    Returns
+    -------
+    Written
+
+    Raises
+    ------
+    InputDataError
+        If a national file the scenario needs is not in ``data``, or the boundaries
+        lack some of the area's LSOAs.
+    ScenarioError
+        If the area's codes match nothing.
+    """
+    files = find_national_files(Path(data))
+    for role in ("lookup", "population", "gp"):
+        if getattr(files, role) is None:
+            wanted = " or ".join(", ".join(sorted(s)) for s in SIGNATURES[role])
+            raise InputDataError(
+                f"{data}: no {role} file found (a table with columns {wanted}); add it "
+                "to the data folder, or fetch the national files with `estate-planner fetch`"
+            )
+    if not Path(osm).is_file():
+        raise InputDataError(f"{osm}: OSM extract not found; give --osm the area's .osm.pbf")
+    assert files.lookup is not None and files.population is not None
+    area = area_codes(files.lookup, lads=lads, icb=icb, icb_lookup=icb_lookup)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
+    if boundaries is not None:
+        areas = _polygons(Path(boundaries), area.codes)
+        outline = gpd.GeoSeries([areas.union_all()], crs=BNG)
+        notes.append(f"areas: the LSOA 2021 boundaries in {Path(boundaries).name}")
+    else:
+        if files.centroids is None:
+            raise InputDataError(
+                f"{data}: no LSOA 2021 centroids file (LSOA21CD with coordinates) and no "
+                "--boundaries; give one of them"
+            )
+        areas = _centroids(files.centroids, area.codes)
+        # about how far an LSOA reaches from its centroid: half the typical spacing
+        spacing = _typical_spacing(areas)
+        outline = gpd.GeoSeries([areas.union_all().convex_hull.buffer(spacing / 2)], crs=BNG)
+        notes.append(
+            f"areas: population-weighted centroids from {files.centroids.name} (no "
+            f"boundary file given); the study area is drawn round them ({spacing / 2:,.0f} m "
+            "beyond the outermost): give --boundaries for the true outline"
+        )
+    areas.to_crs("EPSG:4326").to_file(out / "areas.geojson", driver="GeoJSON")
+    gpd.GeoDataFrame({"name": [area.name]}, geometry=outline).to_crs("EPSG:4326").to_file(
+        out / "study_area.geojson", driver="GeoJSON"
+    )
+    people = _people(files.population, area.codes)
+    use_raster = files.raster if raster is None else (raster or None)
+    if use_raster is not None and boundaries is None:
+        notes.append("no population raster: it needs area polygons (--boundaries)")
+        use_raster = None
+    text = _scenario_text(
+        out, files, area, osm=Path(osm),
+        raster=use_raster if isinstance(use_raster, Path) else None,
+        registers=registers or [], hubs=hubs, buffer_m=buffer_m, name=name,
+    )  # fmt: skip
+    (out / "scenario.toml").write_text(text, encoding="utf-8")
+    written = Written(out / "scenario.toml", len(areas), people, files, notes)
+    (out / "README.md").write_text(_note(written, area, hubs, buffer_m), encoding="utf-8")
+    return written
+
+
+def _polygons(path: Path, codes: list[str]) -> gpd.GeoDataFrame:
+    frame = read_vector(path, "boundaries")
+    column = next((c for c in frame.columns if str(c).upper() == "LSOA21CD"), None)
+    if column is None:
+        raise InputDataError(
+            f"{path}: no LSOA21CD column; give LSOA 2021 boundaries (columns found: "
+            f"{', '.join(map(str, frame.columns[:10]))})"
+        )
+    frame = frame.rename(columns={column: "LSOA21CD"})
+    kept = frame[frame["LSOA21CD"].isin(codes)]
+    missing = sorted(set(codes) - set(kept["LSOA21CD"]))
+    if missing:
+        raise InputDataError(
+            f"{path}: {len(missing)} of the area's {len(codes)} LSOAs have no boundary "
+            f"({', '.join(missing[:5])}); give a boundary file that covers the area"
+        )
+    name = next((c for c in frame.columns if str(c).upper() == "LSOA21NM"), None)
+    return gpd.GeoDataFrame(
+        {"LSOA21CD": kept["LSOA21CD"].to_numpy(),
+         "name": kept[name].to_numpy() if name else kept["LSOA21CD"].to_numpy()},
+        geometry=kept.geometry.to_numpy(), crs=BNG,
+    ).sort_values("LSOA21CD").reset_index(drop=True)  # fmt: skip
+
+
+def _centroids(path: Path, codes: list[str]) -> gpd.GeoDataFrame:
+    from estate_planner.sources.tables import points_from_table
+
+    table = read_csv(path, "centroids")
+    code = next(c for c in table.columns if str(c).strip().upper() == "LSOA21CD")
+    table = table[table[code].isin(codes)].rename(
+        columns={"pop_centroid_x": "longitude", "pop_centroid_y": "latitude"}
+    )
+    missing = sorted(set(codes) - set(table[code]))
+    if missing:
+        raise InputDataError(
+            f"{path}: no centroid for {len(missing)} of the area's LSOAs "
+            f"({', '.join(missing[:5])}); give --boundaries instead"
+        )
+    points = points_from_table(table.reset_index(drop=True), path, id_column=code)
+    return gpd.GeoDataFrame(
+        {"LSOA21CD": points[code].to_numpy(), "name": points[code].to_numpy()},
+        geometry=points.geometry.to_numpy(), crs=BNG,
+    ).sort_values("LSOA21CD").reset_index(drop=True)  # fmt: skip
+
+
+def _typical_spacing(points: gpd.GeoDataFrame) -> float:
+    """Median distance from each point to its nearest neighbour (1 km for one point)."""
+    if len(points) < 2:
+        return 1000.0
+    from scipy.spatial import cKDTree
+
+    xy = np.column_stack([points.geometry.x, points.geometry.y])
+    distance, _ = cKDTree(xy).query(xy, k=2)
+    return float(np.median(distance[:, 1]))
+
+
+def _people(path: Path, codes: list[str]) -> float:
+    from estate_planner.sources.areas import read_population
+
+    population, _ = read_population(path, "LSOA21CD")
+    return float(population.reindex(codes)["population"].sum())
+
+
+def _scenario_text(
+    out: Path,
+    files: NationalFiles,
+    area: Area,
+    *,
+    osm: Path,
+    raster: Path | None,
+    registers: list[Path],
+    hubs: int,
+    buffer_m: float,
+    name: str | None,
+) -> str:
+    def rel(path: Path) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), out.resolve())).as_posix()
+
+    lines = [
+        f"# Written by `estate-planner init` for {area.name} ({', '.join(area.lads)}): "
+        "see README.md beside it",
+        f'name = "{name or area.name + " community health hubs"}"',
+        "",
+        "[area]",
+        'boundary = "study_area.geojson"',
+        f"buffer_m = {buffer_m:g}",
+        "",
+        "[network]",
+        f'osm = "{rel(osm)}"',
+        'modes = ["walk", "drive"]',
+        "",
+        "[demand]",
+        'areas = "areas.geojson"',
+        'id_column = "LSOA21CD"',
+        f'population = "{rel(files.population)}"' if files.population else "",
+    ]
+    if files.deprivation is not None:
+        lines.append(f'deprivation = "{rel(files.deprivation)}"')
+    if files.lookup is not None:
+        lines.append(f'lookup = "{rel(files.lookup)}"')
+    if raster is not None:
+        units = "people_per_km2" if "_pd_" in raster.name.lower() else "people"
+        lines += [f'raster = "{rel(raster)}"', f'raster_units = "{units}"']
+    weights = "weights = { population = 1.0, age_65_plus = 0.5, imd_decile_1_2 = 0.5 }"
+    lines += ["", "[need]", weights]
+    for kind in ("gp", "pharmacy", "hospital"):
+        path = getattr(files, kind)
+        if path is not None:
+            lines += ["", "[[services]]", f'path = "{rel(path)}"', f'kind = "{kind}"']
+    lines += ["", "[candidates]", "from_osm = true"]
+    for register in registers:
+        lines += ["", "[[candidates.registers]]", f'path = "{rel(register)}"']
+    lines += [
+        "",
+        "[access]",
+        *(f"{mode}_minutes = {minutes}" for mode, minutes in DEFAULT_MINUTES.items()),
+        "",
+        "[scoring]",
+        "weights = { need_reached = 0.35, unmet_need_reached = 0.35, deprivation = 0.2, "
+        "floor_area_fit = 0.1 }",
+        "min_floor_area_m2 = 100",
+        "",
+        "[selection]",
+        f"hubs = {hubs}",
+        'objective = "coverage"',
+        'mode = "walk"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _note(written: Written, area: Area, hubs: int, buffer_m: float) -> str:
+    files = written.files
+    found = "\n".join(
+        f"- {role}: `{getattr(files, role)}`" if getattr(files, role) else f"- {role}: not found"
+        for role in ("lookup", "population", "deprivation", "centroids", "gp", "pharmacy",
+                     "hospital", "raster")
+    )  # fmt: skip
+    notes = "\n".join(f"- {note}" for note in written.notes)
+    return f"""# {area.name}: what `estate-planner init` chose
+
+- Area: {area.name} ({", ".join(area.lads)}), {written.areas} LSOA 2021 areas,
+  {written.people:,.0f} people (Census 2021, from the population file).
+- Services: GP practices (active only, GP prescribing settings), pharmacies and
+  hospitals from the national lists, counted up to {buffer_m:,.0f} m beyond the area's
+  edge so services just over the border count.
+- Candidates: buildings in the OSM extract (vacant shops, community and NHS
+  buildings, offices) and any property registers given.
+- Access: walk {DEFAULT_MINUTES["walk"]} minutes, drive {DEFAULT_MINUTES["drive"]} minutes
+  (NHS community services' usual reach); {hubs} hubs chosen on walking access,
+  maximal covering.
+{notes}
+
+National files found (recognised by their columns):
+
+{found}
+
+Run it with `estate-planner run scenario.toml`; change any setting in
+`scenario.toml` (see the README's scenario reference).
+"""

@@ -1,0 +1,147 @@
+"""``estate-planner init``: a scenario for any area from the national files."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from estate_planner.cli import main
+from estate_planner.scenario import check_scenario
+from estate_planner.setup_area import find_national_files
+
+REPO = Path(__file__).resolve().parent.parent
+RUTLAND = "E06000017"
+
+
+def census_people(shared: Path, codes: set[str]) -> float:
+    """Rutland's people straight from the Census table (not through our readers)."""
+    table = pd.read_csv(shared / "population" / "census2021_lsoa21_age6_usual_residents_EW.csv.gz")
+    return float(table.loc[table["lsoa21_code"].isin(codes), "usual_residents"].sum())
+
+
+def rutland_codes(shared: Path) -> set[str]:
+    lookup = pd.read_csv(
+        shared / "population" / "LSOA11_LSOA21_LAD22_exact_fit_lookup_EW_v3.csv.gz",
+        encoding="utf-8-sig",
+    )
+    return set(lookup.loc[lookup["LAD22CD"] == RUTLAND, "LSOA21CD"])
+
+
+def test_init_for_rutland_runs_and_chooses_the_hand_written_scenarios_hubs(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "rutland"
+    eric = shared_data / "property" / "eric" / "HospitalEstatesAndFacilitiesStatistics_13944.XLS"
+    assert main(["-q", "init", "--lad", RUTLAND, "--osm",
+                 str(shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"),
+                 "--data", str(shared_data), "--out", str(out),
+                 "--boundaries", str(shared_data / "boundaries_rutland" / "rutland_lsoa21.geojson"),
+                 "--register", str(eric)]) == 0  # fmt: skip
+    assert main(["-q", "run", str(out / "scenario.toml"), "--out", str(out / "run")]) == 0
+    demand = gpd.read_file(out / "run" / "results.gpkg", layer="demand")
+    codes = rutland_codes(shared_data)
+    assert len(codes) == 26
+    assert demand["population"].sum() == pytest.approx(census_people(shared_data, codes)) == 41_043
+    # the four active practices of the Rutland list (an independent extract) are counted
+    local = pd.read_csv(shared_data / "nhs_services" / "gp_practices_rutland_geocoded.csv")
+    active = set(local.loc[local["status_code"] == "A", "organisation_code"])
+    assert len(active) == 4
+    services = gpd.read_file(out / "run" / "results.gpkg", layer="services")
+    assert active <= set(services["service_id"])
+    # the same hubs as scenarios/rutland.toml (its golden record) from the same candidates
+    ours = pd.read_csv(out / "run" / "ranking.csv")
+    theirs = pd.read_csv(REPO / "tests" / "golden" / "rutland" / "ranking.csv")
+    assert set(ours["site_id"]) == set(theirs["site_id"])
+    chosen = set(ours.loc[ours["selected"], "site_id"])
+    assert chosen == set(theirs.loc[theirs["selected"], "site_id"]) and len(chosen) == 3
+    note = (out / "README.md").read_text()
+    assert "26 LSOA 2021 areas" in note and "41,043 people" in note
+
+
+def test_without_boundaries_areas_are_centroids_inside_a_drawn_outline(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "points"
+    assert main(["-q", "init", "--lad", RUTLAND, "--osm",
+                 str(shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"),
+                 "--data", str(shared_data), "--out", str(out)]) == 0  # fmt: skip
+    areas = gpd.read_file(out / "areas.geojson")
+    assert set(areas["LSOA21CD"]) == rutland_codes(shared_data)
+    assert (areas.geom_type == "Point").all()
+    outline = gpd.read_file(out / "study_area.geojson").to_crs(27700).union_all()
+    assert areas.to_crs(27700).within(outline).all()
+    scenario, problems = check_scenario(out / "scenario.toml")
+    assert scenario is not None and not problems
+    assert scenario.demand.raster is None  # a raster needs area polygons
+    assert main(["-q", "validate", str(out / "scenario.toml")]) == 0
+
+
+def test_an_icb_is_its_lsoas_in_the_icb_lookup(shared_data: Path, tmp_path: Path) -> None:
+    codes = sorted(rutland_codes(shared_data))
+    lookup = tmp_path / "LSOA21_ICB23_lookup.csv"
+    pd.DataFrame(
+        {"LSOA21CD": [*codes, "E01000001"], "SICBL23CD": "E38000xxx",
+         "ICB23CD": ["E54000015"] * len(codes) + ["E54000027"],
+         "ICB23NM": ["NHS Leicester, Leicestershire and Rutland ICB"] * len(codes) + ["London"]}
+    ).to_csv(lookup, index=False)  # fmt: skip
+    out = tmp_path / "icb"
+    assert main(["-q", "init", "--icb", "E54000015", "--icb-lookup", str(lookup), "--osm",
+                 str(shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"),
+                 "--data", str(shared_data), "--out", str(out)]) == 0  # fmt: skip
+    assert sorted(gpd.read_file(out / "areas.geojson")["LSOA21CD"]) == codes
+    assert "Leicester, Leicestershire and Rutland" in (out / "scenario.toml").read_text()
+
+
+def test_national_files_are_recognised_by_their_columns_not_their_names(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    sources = {
+        "lookup": "population/LSOA11_LSOA21_LAD22_exact_fit_lookup_EW_v3.csv.gz",
+        "population": "population/census2021_lsoa21_age6_usual_residents_EW.csv.gz",
+        "deprivation": "imd2019/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz",
+        "gp": "nhs_services/gp_practices_england_wales_geocoded_2022.csv.gz",
+        "hospital": "nhs_services/nhs_hospitals_england.csv.gz",
+    }
+    for n, path in enumerate(sources.values()):  # renamed, a few rows each
+        with gzip.open(shared_data / path, "rt", encoding="utf-8-sig") as handle:
+            head = "".join(handle.readline() for _ in range(5))
+        (tmp_path / f"download ({n}).csv").write_text(head, encoding="utf-8")
+    found = find_national_files(tmp_path)
+    for role in sources:
+        assert getattr(found, role) is not None, role
+    assert found.pharmacy is None and found.centroids is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lad", "E06999999"], "E06999999 is not in"),
+        (["--icb", "E54000015"], "--icb needs --icb-lookup"),
+    ],
+)
+def test_bad_requests_exit_2_with_a_message(
+    shared_data: Path, tmp_path: Path, capsys, args: list[str], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    code = main(["-q", "init", *args, "--osm", str(shared_data / "osm_rutland" /
+                 "rutland-2018-02-27.osm.pbf"), "--data", str(shared_data),
+                 "--out", str(tmp_path / "x")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_data_folder_without_population_says_what_is_missing(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "lookup.csv").write_text("LSOA11CD,LSOA21CD,LAD22CD\nE1,E1,E06000017\n")
+    osm = tmp_path / "area.osm.pbf"
+    osm.write_bytes(b"")
+    code = main(["-q", "init", "--lad", RUTLAND, "--osm", str(osm), "--data",
+                 str(tmp_path / "data"), "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no population file found" in err and "estate-planner fetch" in err
+
