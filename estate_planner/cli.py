@@ -92,7 +92,35 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--buffer-m", type=float, default=1000.0, help="services counted this far over the edge"
     )
+    get = sub.add_parser("fetch", help="download the national files from their publishers")
+    get.add_argument("--out", type=Path, required=True, help="data folder to fetch into")
+    get.add_argument("--only", nargs="*", default=None, help="these sources only (see --list)")
+    get.add_argument("--county", help="also a Geofabrik county extract (e.g. rutland)")
+    get.add_argument(
+        "--url", action="append", default=[], metavar="NAME=URL", help="a moved file's address"
+    )
+    get.add_argument("--retries", type=int, default=2, help="attempts after a failure")
+    get.add_argument("--list", action="store_true", help="list the sources and exit")
     return parser
+
+
+def _fetch(args: argparse.Namespace, progress: _Progress) -> int:
+    from estate_planner.fetch import NATIONAL, fetch
+
+    if args.list:
+        for source in NATIONAL:
+            print(f"{source.name:12} {source.what} ({source.publisher})\n{'':12} {source.url}")
+        return EXIT_OK
+    urls = dict(item.split("=", 1) for item in args.url if "=" in item)
+    done = fetch(
+        args.out, names=args.only, county=args.county, urls=urls, retries=args.retries,
+        progress=progress,
+    )  # fmt: skip
+    for item in done:
+        state = "downloaded" if item.downloaded else "already there, checksum verified"
+        print(f"{item.name}: {item.path} ({item.bytes:,} bytes, {state})")
+    print(f"recorded in {args.out / 'FETCHED.json'}")
+    return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -266,6 +294,8 @@ def main(argv: Sequence[str] | None = None, *, drawing: Drawing | None = None) -
             return _candidates(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "fetch":
+            return _fetch(args, progress)
         return _validate(args.scenario)
     except EstatePlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
