@@ -101,7 +101,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     get.add_argument("--retries", type=int, default=2, help="attempts after a failure")
     get.add_argument("--list", action="store_true", help="list the sources and exit")
+    batch = sub.add_parser("batch", help="run many scenarios as tasks on Dask")
+    batch.add_argument("scenarios", type=Path, nargs="+", help="scenario files")
+    batch.add_argument("--out", type=Path, required=True, help="folder for all the outputs")
+    batch.add_argument("--scheduler", help="address of a running Dask scheduler")
+    batch.add_argument("--workers", type=int, default=2, help="local cluster workers (default 2)")
     return parser
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from estate_planner.batch import run_batch
+
+    if not args.verbose:  # Dask's own progress lines would bury the bar
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    bar = tqdm(total=len(args.scenarios), unit="scenario", disable=args.quiet or None)
+
+    def advance(_done: int, _total: int, row: dict[str, object]) -> None:
+        bar.update(1)
+        if row.get("status") != "ok":
+            bar.write(f"failed: {row['scenario']}: {row.get('error')}")
+
+    try:
+        result = run_batch(
+            args.scenarios, args.out, scheduler=args.scheduler, workers=args.workers,
+            progress=advance,
+        )  # fmt: skip
+    finally:
+        bar.close()
+    ok = len(result.summary) - len(result.failed)
+    print(f"{ok} of {len(result.summary)} scenarios ran; summary in {args.out / 'summary.html'}")
+    return EXIT_OK if result.failed.empty else EXIT_BAD_INPUT
 
 
 def _fetch(args: argparse.Namespace, progress: _Progress) -> int:
@@ -296,6 +328,8 @@ def main(argv: Sequence[str] | None = None, *, drawing: Drawing | None = None) -
             return _init(args)
         if args.command == "fetch":
             return _fetch(args, progress)
+        if args.command == "batch":
+            return _batch(args)
         return _validate(args.scenario)
     except EstatePlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -209,10 +209,10 @@ class Drawing:
     are drawn here, in turn.
     """
 
-    def __init__(self, *, warm: bool = False) -> None:
+    def __init__(self, *, warm: bool = False, fork: bool = True) -> None:
         self.process: Any = None
         self.pending: tuple[MapView, Path] | None = None
-        if sys.platform != "linux":
+        if sys.platform != "linux" or not fork:  # drawn here, in turn (a batch worker)
             return
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()

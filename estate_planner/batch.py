@@ -1,0 +1,289 @@
+"""``estate-planner batch``: many scenarios (areas, or what-ifs) as tasks on Dask.
+
+Each scenario runs as one task on a Dask distributed cluster: a local cluster by
+default (one worker process per core asked for), or any running scheduler given by
+its address (a cluster of machines sharing a folder). Tasks share one cache folder:
+entries are data, never pickles (:mod:`estate_planner.cache`), and are written by
+rename, so workers on many machines can share it safely. A failed scenario is
+recorded with its message and the rest finish. Each scenario's outputs go in a folder
+of its own; ``summary.csv`` and ``summary.html`` line the scenarios up: per area the
+people and the need beyond reach of every existing service, the hubs chosen and whom
+each brings within reach.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from estate_planner._errors import EstatePlannerError
+
+logger = logging.getLogger(__name__)
+
+
+class BatchError(EstatePlannerError, ConnectionError):
+    """The batch could not start: its scheduler is unreachable."""
+
+SUMMARY_COLUMNS = [
+    "scenario",
+    "name",
+    "status",
+    "error",
+    "people",
+    "people_beyond_reach",
+    "share_beyond_reach",
+    "people_brought_within_reach",
+    "need_unmet_before",
+    "need_unmet_after",
+    "hubs",
+    "hubs_chosen",
+    "seconds",
+    "outputs",
+]
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: one summary row per scenario, and where it was written."""
+
+    summary: pd.DataFrame
+    folder: Path
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The scenarios that failed, with their messages."""
+        return self.summary[self.summary["status"] != "ok"]
+
+
+def run_one(scenario_path: str, out_dir: str, cache_folder: str | None) -> dict[str, Any]:
+    """Run one scenario and write its outputs: the task each worker runs.
+
+    Parameters
+    ----------
+    scenario_path : str
+        The scenario file.
+    out_dir : str
+        Its output folder.
+    cache_folder : str or None
+        The cache shared by every task (None: no cache).
+
+    Returns
+    -------
+    dict
+        One summary row (see :data:`SUMMARY_COLUMNS`); a failure is a row with
+        ``status = "failed"`` and the error's message, never an exception.
+    """
+    start = time.perf_counter()
+    row: dict[str, Any] = {"scenario": scenario_path, "outputs": out_dir}
+    try:
+        from estate_planner import pipeline
+        from estate_planner.cache import Cache
+        from estate_planner.outputs import Drawing, write_outputs
+        from estate_planner.scenario import load_scenario
+
+        scenario = load_scenario(scenario_path)
+        row["name"] = scenario.name
+        cache = Cache(Path(cache_folder) if cache_folder else None)
+        result = pipeline.run(scenario, cache=cache)
+        drawing = Drawing(fork=False)  # a worker draws in turn: it is one of many
+        write_outputs(result, out_dir, drawing=drawing)
+        row.update(_measures(result), status="ok", error="")
+    except Exception as exc:  # recorded: one bad scenario must not stop the batch
+        from estate_planner._errors import EstatePlannerError
+
+        message = str(exc) if isinstance(exc, EstatePlannerError) else (
+            f"internal error: {type(exc).__name__}: {exc}"
+        )  # fmt: skip
+        row.update(status="failed", error=message)
+    row["seconds"] = round(time.perf_counter() - start, 2)
+    return row
+
+
+def _measures(result: Any) -> dict[str, Any]:
+    from estate_planner.outputs.summary import reach
+
+    people, before, after, _ = reach(result)
+    need = result.demand["need"].to_numpy(dtype=float)
+    effects = result.decision.effects if result.decision is not None else []
+    chosen = "; ".join(f"{e.name} ({e.site_id}): +{e.people:,.0f} people" for e in effects)
+    return {
+        "people": float(people.sum()),
+        "people_beyond_reach": float(people[~before].sum()),
+        "share_beyond_reach": float(people[~before].sum() / people.sum()) if people.sum() else 0.0,
+        "people_brought_within_reach": float(people[~before & after].sum()),
+        "need_unmet_before": float(need[~before].sum()),
+        "need_unmet_after": float(need[~after].sum()),
+        "hubs": len(result.selection.chosen),
+        "hubs_chosen": chosen,
+    }
+
+
+def output_folders(scenarios: Sequence[Path], out: Path) -> list[Path]:
+    """One output folder per scenario, named after its file (made unique).
+
+    Parameters
+    ----------
+    scenarios : sequence of pathlib.Path
+    out : pathlib.Path
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    seen: dict[str, int] = {}
+    folders = []
+    for path in scenarios:
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(path).stem) or "scenario"
+        seen[stem] = seen.get(stem, 0) + 1
+        folders.append(out / (stem if seen[stem] == 1 else f"{stem}-{seen[stem]}"))
+    return folders
+
+
+def run_batch(
+    scenarios: Sequence[Path],
+    out: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    cache_folder: Path | None = None,
+    progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+) -> BatchResult:
+    """Run ``scenarios`` as tasks on Dask and write a summary across them.
+
+    Parameters
+    ----------
+    scenarios : sequence of pathlib.Path
+        Scenario files (areas, or what-ifs of one).
+    out : pathlib.Path
+        Each scenario's outputs go in ``out/<scenario file name>/``; the summary in
+        ``out/summary.csv`` and ``out/summary.html``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); default a local
+        cluster started for the batch.
+    workers : int
+        Worker processes of the local cluster (one thread each).
+    cache_folder : pathlib.Path, optional
+        The cache every task shares (default the environment's,
+        ``ESTATE_PLANNER_CACHE``); on a cluster of machines, a shared folder.
+    progress : callable, optional
+        Called as each task finishes with (done, total, its summary row).
+
+    Returns
+    -------
+    BatchResult
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    from estate_planner.cache import Cache
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = Cache(cache_folder) if cache_folder is not None else Cache.from_env()
+    folder = str(cache.folder) if cache.folder else None
+    paths = [str(Path(p).resolve()) for p in scenarios]
+    targets = [str(p.resolve()) for p in output_folders(scenarios, out)]
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    rows: list[dict[str, Any]] = []
+    try:
+        try:
+            client = Client(scheduler or cluster, timeout="15s")
+        except (OSError, TimeoutError) as exc:
+            raise BatchError(
+                f"could not reach the Dask scheduler at {scheduler} ({exc}); check the "
+                "address (tcp://host:8786) and that the scheduler is running, or leave out "
+                "--scheduler to run on a local cluster"
+            ) from None
+        with client:
+            futures = {
+                client.submit(run_one, path, target, folder, pure=False): (path, target)
+                for path, target in zip(paths, targets, strict=True)
+            }
+            for future in as_completed(futures):
+                path, target = futures[future]
+                try:
+                    row = future.result()
+                except Exception as exc:  # the worker itself died
+                    row = {"scenario": path, "outputs": target, "status": "failed",
+                           "error": f"the worker running it failed: {exc}"}  # fmt: skip
+                rows.append(row)
+                if progress is not None:
+                    progress(len(rows), len(futures), row)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    order = {path: i for i, path in enumerate(paths)}
+    summary = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
+    summary = summary.sort_values("scenario", key=lambda s: s.map(order)).reset_index(drop=True)
+    summary.to_csv(out / "summary.csv", index=False, float_format="%.6g", lineterminator="\n")
+    (out / "summary.html").write_text(summary_page(summary, out), encoding="utf-8")
+    return BatchResult(summary, out)
+
+
+def summary_page(summary: pd.DataFrame, out: Path) -> str:
+    """The batch's summary as a page a person reads (all text escaped).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :data:`SUMMARY_COLUMNS` per scenario.
+    out : pathlib.Path
+        The batch folder (links to each scenario's report are relative to it).
+
+    Returns
+    -------
+    str
+    """
+    rows = []
+    for r in summary.to_dict("records"):
+        name = html.escape(str(r.get("name") or Path(str(r["scenario"])).stem))
+        if r["status"] != "ok":
+            rows.append(
+                f'<tr class="failed"><td>{name}</td><td colspan="5">failed: '
+                f"{html.escape(str(r['error']))}</td></tr>"
+            )
+            continue
+        link = Path(str(r["outputs"])).relative_to(out.resolve()).as_posix() + "/report.html"
+        hubs = "<br>".join(html.escape(h) for h in str(r["hubs_chosen"] or "").split("; ") if h)
+        rows.append(
+            f'<tr><td><a href="{html.escape(link)}">{name}</a></td>'
+            f'<td class="n">{r["people"]:,.0f}</td>'
+            f'<td class="n">{r["people_beyond_reach"]:,.0f} ({r["share_beyond_reach"]:.0%})</td>'
+            f'<td class="n">{r["people_brought_within_reach"]:,.0f}</td>'
+            f'<td class="n">{int(r["hubs"])}</td><td>{hubs or "none"}</td></tr>'
+        )
+    failed = int((summary["status"] != "ok").sum())
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>estate-planner batch summary</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1d1d1d; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
+  vertical-align: top; }}
+th {{ background: #f3f3f3; }} td.n {{ text-align: right; white-space: nowrap; }}
+tr.failed td {{ color: #a00; }}
+</style></head><body>
+<h1>Batch summary: {len(summary)} scenarios{f", {failed} failed" if failed else ""}</h1>
+<p>Per scenario: people, those beyond reach of every existing service on the
+selection mode (and their share), those the chosen hubs bring within reach, and what
+each hub adds. Each name links to the scenario's own report.</p>
+<table><thead><tr><th>scenario</th><th>people</th><th>beyond reach now</th>
+<th>brought within reach</th><th>hubs</th><th>hubs chosen (people each adds)</th>
+</tr></thead><tbody>
+{"".join(rows)}
+</tbody></table>
+<p>Data: © OpenStreetMap contributors (ODbL); ONS, MHCLG and NHS data under the Open
+Government Licence v3.0; see each report for its sources.</p>
+</body></html>
+"""

@@ -1,0 +1,83 @@
+"""``estate-planner batch``: many scenarios on Dask, each as if run alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from estate_planner.batch import output_folders, run_batch
+from estate_planner.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = REPO / "tests" / "golden"
+WHATIFS = sorted((REPO / "data" / "whatifs").glob("*.toml"))
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_a_batch_on_a_two_worker_cluster_gives_each_scenarios_own_answer(
+    tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.toml"
+    broken.write_text('name = "broken"\n[demand]\nareas = "nowhere.geojson"\n')
+    demo = REPO / "data" / "demo" / "scenario.toml"
+    rutland = REPO / "scenarios" / "rutland.toml"
+    scenarios = [demo, rutland, *WHATIFS, broken]
+    out = tmp_path / "batch"
+    code = main(["-q", "batch", *map(str, scenarios), "--out", str(out), "--workers", "2"])
+    assert code == 2  # one scenario failed: said in the exit code, the rest finished
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["scenario"].tolist() == [str(p.resolve()) for p in scenarios]
+    assert summary["status"].tolist() == ["ok"] * 5 + ["failed"]
+    assert "required key 'network' is missing" in summary["error"].iloc[-1]
+    folders = output_folders(scenarios, out)
+    # byte for byte what each gives when run alone
+    assert (folders[0] / "ranking.csv").read_bytes() == (GOLDEN / "demo" / "ranking.csv").read_bytes()
+    assert (folders[1] / "ranking.csv").read_bytes() == (
+        GOLDEN / "rutland" / "ranking.csv"
+    ).read_bytes()
+    for scenario, folder in zip(WHATIFS, folders[2:5], strict=True):
+        alone = tmp_path / "alone" / scenario.stem
+        assert main(["-q", "run", str(scenario), "--out", str(alone)]) == 0
+        assert (folder / "ranking.csv").read_bytes() == (alone / "ranking.csv").read_bytes()
+    assert not folders[5].exists() or not (folders[5] / "ranking.csv").exists()
+    # the summary's numbers are each run's own
+    row = summary.iloc[1]
+    assert row["people"] == 41_043 and row["hubs"] == 3
+    assert "Vacant shop, 34 Melton Road" in row["hubs_chosen"]
+    page = (out / "summary.html").read_text()
+    assert "6 scenarios, 1 failed" in page and 'href="rutland/report.html"' in page
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_running_scheduler_is_used_when_given(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+        result = run_batch(
+            [REPO / "data" / "demo" / "scenario.toml"],
+            tmp_path / "out",
+            scheduler=cluster.scheduler_address,
+            cache_folder=tmp_path / "cache",
+        )
+        assert "run_one" in cluster.scheduler.task_prefixes  # it ran on this cluster
+        with Client(cluster) as client:
+            assert client.run(lambda: 1)  # still up: the batch did not close it
+    assert result.failed.empty
+    ranking = tmp_path / "out" / "scenario" / "ranking.csv"
+    assert ranking.read_bytes() == (GOLDEN / "demo" / "ranking.csv").read_bytes()
+    assert any((tmp_path / "cache").glob("times-*.npz"))  # the shared cache was used
+
+
+def test_output_folders_are_unique() -> None:
+    folders = output_folders([Path("a/x.toml"), Path("b/x.toml"), Path("c/y z.toml")], Path("o"))
+    assert [f.name for f in folders] == ["x", "x-2", "y-z"]
+
+
+@pytest.mark.parametrize("scheduler", ["tcp://127.0.0.1:9"])
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys, scheduler: str) -> None:  # type: ignore[no-untyped-def]
+    code = main(["-q", "batch", str(REPO / "data" / "demo" / "scenario.toml"), "--out",
+                 str(tmp_path), "--scheduler", scheduler])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "scheduler" in err and "Traceback" not in err
