@@ -149,6 +149,38 @@ def _registers(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def _batch(r: dict[str, Any] | None) -> list[str]:
+    if r is None:
+        return ["## Scaling out", "", "Skipped: ../shared/data is absent."]
+    alone = sum(r["alone_s"].values())
+    icb = r["icb"]
+    lines = [
+        "## Scaling out: tasks, a 2-worker batch, and England (issue 16)",
+        "",
+        "| what | wall time | peak memory |",
+        "|---|---|---|",
+        f"| Rutland task, empty cache (whole command) | {r['rutland_s']:.1f} s | "
+        f"{r['rutland_peak_gb']:.2f} GB |",
+        f"| demo + Rutland + 3 what-ifs, one after another | {alone:.1f} s "
+        f"({', '.join(f'{k} {v:.1f}' for k, v in r['alone_s'].items())}) | |",
+        f"| the same 5 as `batch --workers 2` (cluster start-up included) | "
+        f"**{r['batch_s']:.1f} s** ({alone / r['batch_s']:.2f}x) | {r['batch_peak_gb']:.2f} GB "
+        "(largest process) |",
+        "",
+        "- Rutland's stages (empty cache): "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in r["rutland_stages_s"].items()),
+    ]
+    if icb.get("travel_s") is not None:
+        lines.append(
+            f"- ICB-sized heavy stages (1.04M-node network, 2,000 sites x 35,000 demand "
+            f"points): travel times {icb['travel_s']:.1f} s (peak {icb['travel_peak_gb'] or 0:.2f}"
+            f" GB), selection {icb['selection_s'] or float('nan'):.1f} s, street graph "
+            f"~{icb['network_s_estimate']:.0f} s (Rutland's graph time scaled by nodes: an "
+            "estimate)."
+        )
+    return lines
+
+
 def write_results(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmark results",
@@ -163,6 +195,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         ("rerun", _rerun),
         ("selection", _selection),
         ("registers", _registers),
+        ("batch", _batch),
     )
     for name, render in renders:
         if name in results:

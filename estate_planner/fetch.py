@@ -100,12 +100,11 @@ NATIONAL: tuple[Source, ...] = (
     ),
     Source(
         "gp",
-        "https://files.digital.nhs.uk/assets/ods/current/epraccur.zip",
-        "epraccur.csv",
-        "NHS England (Organisation Data Service)",
+        "https://media.nhswebsite.nhs.uk/data/foi/GP.csv",
+        "GP.csv",
+        "NHS.UK",
         OGL,
-        "GP practices (epraccur); geocode with a postcode lookup",
-        member="epraccur.csv",
+        "GP practices with coordinates",
     ),
     Source(
         "pharmacy",

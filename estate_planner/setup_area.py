@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from estate_planner._errors import InputDataError, ScenarioError
-from estate_planner.sources.tables import BNG, read_csv, read_vector
+from estate_planner.sources.tables import BNG, plain_name, read_csv, read_vector
 
 logger = logging.getLogger(__name__)
 
@@ -39,20 +39,27 @@ logger = logging.getLogger(__name__)
 SIGNATURES: dict[str, list[set[str]]] = {
     "lookup": [{"lsoa11cd", "lsoa21cd", "lad22cd"}],
     "population": [
-        {"lsoa21_code", "age_group", "usual_residents"},
+        {"lsoa21 code", "age group", "usual residents"},
+        {"geography code", "age: total"},
         {"lsoa 2021 code", "total", "f65 and over"},
     ],
     "deprivation": [
         {"lsoa code (2011)", "index of multiple deprivation (imd) decile"},
     ],
-    "centroids": [{"lsoa21cd", "pop_centroid_x", "pop_centroid_y"}, {"lsoa21cd", "x", "y"}],
+    "centroids": [{"lsoa21cd", "pop centroid x", "pop centroid y"}, {"lsoa21cd", "x", "y"}],
     "gp": [
         {"organisation code", "prescribing setting", "latitude", "longitude"},
-        {"organisation_code", "prescribing_setting", "latitude", "longitude"},
+        {"organisationcode", "organisationtype", "latitude", "longitude", "type:gp"},
     ],
-    "pharmacy": [{"ods_code", "latitude", "longitude"}],
-    "hospital": [{"organisationcode", "organisationtype", "latitude", "longitude"}],
+    "pharmacy": [
+        {"ods code", "latitude", "longitude"},
+        {"organisationcode", "organisationtype", "latitude", "longitude", "type:pharmacy"},
+    ],
+    "hospital": [
+        {"organisationcode", "organisationtype", "latitude", "longitude", "type:hospital"},
+    ],
 }
+SERVICE_ROLES = ("gp", "pharmacy", "hospital")
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
 RASTER_SUFFIXES = (".tif", ".tiff")
 
@@ -74,15 +81,26 @@ class NationalFiles:
 
 
 def _header(path: Path) -> set[str]:
-    """The lower-cased column names of a table's first line (BOM and quotes removed)."""
+    """A table's column names as compared (:func:`plain_name`), and for NHS.UK's lists,
+    which share one layout, ``type:<kind>`` from the first row's OrganisationType."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
-            line = handle.readline()
-        columns = pd.read_csv(io.StringIO(line), nrows=0).columns
+        with opener(path, "rb") as handle:
+            raw = handle.readline() + handle.readline()
+        try:
+            lines = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # saved from Excel on Windows, as NHS.UK's lists are
+            lines = raw.decode("cp1252", errors="replace")
+        sep = "¬" if lines.count("¬") > lines.count(",") else ","
+        frame = pd.read_csv(io.StringIO(lines), sep=sep, dtype=str, engine="python")
     except (OSError, EOFError, ValueError, pd.errors.ParserError):
         return set()
-    return {str(c).strip().lower() for c in columns}
+    names = {plain_name(c) for c in frame.columns}
+    kind = next((c for c in frame.columns if plain_name(c) == "organisationtype"), None)
+    if kind is not None and len(frame):
+        value = str(frame[kind].iloc[0]).lower()
+        names.add("type:gp" if "gp" in value else f"type:{value.split()[0]}")
+    return names
 
 
 def find_national_files(folder: Path) -> NationalFiles:
@@ -96,8 +114,8 @@ def find_national_files(folder: Path) -> NationalFiles:
     -------
     NationalFiles
         The path found for each role: the preferred layout where a role has two (the
-        Census table over mid-year estimates), then the largest file (a national
-        list over a local extract of it).
+        Census table over mid-year estimates); then for services the largest file (a
+        national list over a local extract of it), for the rest the smallest.
 
     Raises
     ------
@@ -120,8 +138,11 @@ def find_national_files(folder: Path) -> NationalFiles:
         columns = _header(path)
         size = path.stat().st_size
         for role, layouts in SIGNATURES.items():
+            # services: the largest list (national over a local extract); the rest are
+            # national tables either way: the smallest is the quickest to read
+            order = size if role in SERVICE_ROLES else -size
             for rank, wanted in enumerate(layouts):
-                if wanted <= columns and (-rank, size) > found.ranks.get(role, (-99, 0)):
+                if wanted <= columns and (-rank, order) > found.ranks.get(role, (-99, -(2**62))):
                     setattr(found, role, path)
                     found.ranks[role] = (-rank, size)
     return found

@@ -145,3 +145,75 @@ def test_a_data_folder_without_population_says_what_is_missing(tmp_path: Path, c
     err = capsys.readouterr().err
     assert "no population file found" in err and "estate-planner fetch" in err
 
+
+
+def publishers_layouts(shared: Path, folder: Path) -> None:
+    """The national files as their publishers release them (what ``fetch`` brings),
+    made from the project's copies: ONS's lookup, Nomis's wide TS007A, MHCLG's File 7,
+    ONS's centroids in BNG, NHS.UK's ``¬``-separated Windows-1252 lists."""
+    folder.mkdir()
+    population = shared / "population"
+    with gzip.open(population / "LSOA11_LSOA21_LAD22_exact_fit_lookup_EW_v3.csv.gz") as lookup:
+        (folder / "lookup.csv").write_bytes(lookup.read())
+    long = pd.read_csv(population / "census2021_lsoa21_age6_usual_residents_EW.csv.gz")
+    wide = long.pivot_table(index="lsoa21_code", columns="age_group", values="usual_residents")
+    older = wide["Aged 65 years and over"]
+    pd.DataFrame(
+        {"date": 2021, "geography": wide.index, "geography code": wide.index,
+         "Age: Total": wide.sum(axis=1).astype(int),
+         "Age: Aged 4 years and under": (wide.sum(axis=1) - older).astype(int),
+         "Age: Aged 65 to 69 years": older.astype(int)}
+    ).to_csv(folder / "census2021-ts007a-lsoa.csv", index=False)  # fmt: skip
+    imd = pd.read_csv(
+        shared / "imd2019" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz",
+        encoding="utf-8-sig", thousands=",",
+    )  # fmt: skip
+    pd.DataFrame(
+        {"LSOA code (2011)": imd.iloc[:, 0], "LSOA name (2011)": imd.iloc[:, 1],
+         "Index of Multiple Deprivation (IMD) Score": 10.0,
+         "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)": imd.iloc[:, 4],
+         "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)":
+             imd.iloc[:, 5]}
+    ).to_csv(folder / "File_7_-_All_IoD2019_Scores.csv", index=False)  # fmt: skip
+    centroids = pd.read_csv(shared / "lsoa_centroids" / "lsoa21_popweighted_centroids_worldpop2020_EW.csv.gz")
+    points = gpd.points_from_xy(centroids["pop_centroid_x"], centroids["pop_centroid_y"], crs=4326)
+    bng = gpd.GeoSeries(points).to_crs(27700)
+    pd.DataFrame({"FID": range(len(bng)), "LSOA21CD": centroids["LSOA21CD"],
+                  "x": bng.x.round(1), "y": bng.y.round(1)}).to_csv(
+        folder / "LSOA_PopCentroids_EW_2021_V3.csv", index=False)  # fmt: skip
+    gps = pd.read_csv(shared / "nhs_services" / "gp_practices_england_wales_geocoded_2022.csv.gz",
+                      dtype=str)  # fmt: skip
+    gps = gps[gps["Status Code"] == "A"]
+    nhs_uk = {
+        "GP.csv": pd.DataFrame({"OrganisationID": range(len(gps)),
+                                "OrganisationCode": gps["Organisation Code"],
+                                "OrganisationType": "GP Practice", "SubType": "UNKNOWN",
+                                "OrganisationName": gps["Name"] + " Surgery – Café",
+                                "Latitude": gps["latitude"], "Longitude": gps["longitude"]}),
+    }  # fmt: skip
+    hospitals = pd.read_csv(shared / "nhs_services" / "nhs_hospitals_england.csv.gz", dtype=str)
+    nhs_uk["Hospital.csv"] = hospitals[["OrganisationID", "OrganisationCode", "OrganisationType",
+                                        "SubType", "OrganisationName", "Latitude", "Longitude"]]  # fmt: skip
+    for name, frame in nhs_uk.items():
+        frame.to_csv(folder / name, sep="¬", index=False, encoding="cp1252", errors="replace")
+
+
+def test_init_reads_the_files_as_their_publishers_release_them(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "national"
+    publishers_layouts(shared_data, data)
+    found = find_national_files(data)
+    assert found.population.name == "census2021-ts007a-lsoa.csv"
+    assert found.deprivation.name.startswith("File_7") and found.gp.name == "GP.csv"
+    assert found.hospital.name == "Hospital.csv" and found.centroids is not None
+    out = tmp_path / "area"
+    assert main(["-q", "init", "--lad", RUTLAND, "--osm",
+                 str(shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"),
+                 "--data", str(data), "--out", str(out)]) == 0  # fmt: skip
+    assert main(["-q", "run", str(out / "scenario.toml"), "--out", str(out / "run")]) == 0
+    demand = gpd.read_file(out / "run" / "results.gpkg", layer="demand")
+    assert demand["population"].sum() == 41_043 and demand["imd_decile"].notna().all()
+    services = gpd.read_file(out / "run" / "results.gpkg", layer="services")
+    assert {"C82010", "C82044", "C82077", "C82649"} <= set(services["service_id"])
+    assert "Café" in services.loc[services["service_id"] == "C82010", "name"].iloc[0]

@@ -3,7 +3,8 @@
 Layouts read as published:
 
 - population: the Census 2021 age table in long form (``lsoa21_code, age_group,
-  usual_residents``), the ONS mid-year estimates (``LSOA 2021 Code, Total,
+  usual_residents``), Nomis's bulk TS007A (``geography code``, ``Age: Total``, a column
+  per five-year band), the ONS mid-year estimates (``LSOA 2021 Code, Total,
   F65 and over, M65 and over``) or a plain table (id, ``population``,
   ``age_65_plus``);
 - deprivation: IoD 2019 File 1 or File 2 (``LSOA code (2011)``, ``Index of
@@ -18,6 +19,7 @@ decile recomputed from the national rank thresholds.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -121,6 +123,8 @@ def read_population(
         table = _plain_population(frame, path, id_column)
     elif "age_group" in lower:
         table = _census_long(frame, path)
+    elif any(c.strip().lower().startswith("age: total") for c in frame.columns):
+        table = _census_wide(frame, path)
     elif "total" in lower and any(c.lower().endswith("65 and over") for c in frame.columns):
         table = _mid_year(frame, path)
     else:
@@ -150,6 +154,29 @@ def _census_long(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     total = data.groupby("id", sort=True)["n"].sum(min_count=1)
     older = data[data["age"] == _CENSUS_65].groupby("id")["n"].sum()
     return pd.DataFrame({"population": total, "age_65_plus": older.reindex(total.index).fillna(0)})
+
+
+def _census_wide(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Nomis's bulk Census table (TS007A): ``geography code``, ``Age: Total`` and a
+    column per band (``Age: Aged 65 to 69 years`` ... ``Age: Aged 85 years and over``)."""
+    code = pick_column(frame, path, "area code", ["geography code", "lsoa21cd", "code"])
+    total = next(c for c in frame.columns if c.strip().lower().startswith("age: total"))
+    assert code
+    bands = {c: re.search(r"aged (\d+)", c.lower()) for c in frame.columns}
+    older = [c for c, m in bands.items() if m and int(m.group(1)) >= 65]
+    if not older:
+        raise InputDataError(
+            f"{path}: no age bands from 65 in a Census table (columns like 'Age: Aged 65 "
+            "to 69 years'); use the five-year-band table (TS007A) or the six-group one"
+        )
+    table = pd.DataFrame(
+        {
+            "id": clean_text(frame[code]),
+            "population": numeric(frame, total, path, id_column=code),
+            "age_65_plus": sum(numeric(frame, c, path, id_column=code) for c in older),
+        }
+    )
+    return _unique_index(table, path, code)
 
 
 def _mid_year(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -159,6 +159,8 @@ def read_csv(path: Path, key: str) -> pd.DataFrame:
             frame = pd.read_csv(
                 path,
                 encoding=encoding,
+                sep=(sep := _separator(path, encoding)),
+                engine="python" if sep != "," else "c",  # the C engine takes 1-byte separators
                 thousands=",",
                 dtype=str,
                 keep_default_na=False,
@@ -178,6 +180,19 @@ def read_csv(path: Path, key: str) -> pd.DataFrame:
     if frame.empty:
         raise InputDataError(f"{path}: no data rows below the header (scenario key {key})")
     return frame
+
+
+def _separator(path: Path, encoding: str) -> str:
+    """``,`` unless the header says otherwise: NHS.UK's lists are separated by ``¬``."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding=encoding, errors="replace") as handle:
+            header = handle.readline()
+    except (OSError, EOFError):
+        return ","
+    return "¬" if header.count("¬") > header.count(",") else ","
 
 
 def read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
@@ -297,24 +312,38 @@ def pick_column(
     InputDataError
         When required and absent: the names expected, the nearest found and the columns.
     """
-    plain = {_plain_name(c): c for c in reversed(frame.columns)}
+    plain = {plain_name(c): c for c in reversed(frame.columns)}
     options = list(candidates)
     for name in options:
-        if _plain_name(name) in plain:
-            return plain[_plain_name(name)]
+        if plain_name(name) in plain:
+            return plain[plain_name(name)]
     if not required:
         return None
     offered = [c for c in plain if hint_within is None or hint_within.lower() in c]
-    hint = did_you_mean(_plain_name(options[0]), offered, shown=plain)
+    hint = did_you_mean(plain_name(options[0]), offered, shown=plain)
     raise InputDataError(
         f"{path}: no {what} column: expected one of {', '.join(options)}{hint} "
         f"(columns found: {', '.join(map(str, frame.columns[:20]))})"
     )
 
 
-def _plain_name(name: object) -> str:
+def plain_name(name: object) -> str:
     """A header as compared: lower case, ``_`` as a space, spaces collapsed, without a
-    trailing "(where ...)" explanation."""
+    trailing "(where ...)" explanation.
+
+    Parameters
+    ----------
+    name : object
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> plain_name("Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived)")
+    'index of multiple deprivation (imd) decile'
+    """
     text = " ".join(str(name).replace("_", " ").split()).lower()
     return re.sub(r"\s*\(where [^)]*\)$", "", text)
 
