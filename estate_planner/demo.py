@@ -7,7 +7,7 @@ raster, CSVs laid out like the Census 2021 age table, IMD 2019 File 1, NHS eprac
 are read back through the same loaders as real data. Nothing here is real: codes
 are in ranges ONS does not use (E0199xxxx), and the town sits in open countryside.
 
-One job, one module: the town's geography (centre, estates, villages, roads) is
+Over 400 lines of code because it is one job: the town's geography (centre, estates, villages, roads) is
 shared by every file written, so it is generated in one place, top to bottom.
 """
 

@@ -5,7 +5,7 @@ A scenario is loaded from TOML with :func:`load_scenario` or built in Python wit
 ``base_dir`` when built in Python). Every problem found is reported at once, each
 naming the file, the key and what was expected.
 
-Longer than most modules because it is one schema: every section model sits beside
+Over 400 lines of code because it is one schema: every section model sits beside
 the others so the file reads as the reference of the scenario file it validates.
 """
 

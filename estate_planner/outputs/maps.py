@@ -6,8 +6,8 @@ catchments of the chosen hubs per mode, and the study-area boundary. Text from
 input files is HTML-escaped (and made safe inside the JavaScript strings folium
 writes), so a property called ``<script>...`` shows as text.
 
-One page, one module: the layers, legend and the page script that fits the view
-depend on one another's sizes and names.
+Over 400 lines of code because it is one page: the layers, legend and the page
+script that fits the view depend on one another's sizes and names.
 """
 
 from __future__ import annotations
