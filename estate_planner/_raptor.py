@@ -47,24 +47,29 @@ def _one_origin(
 ):  # fmt: skip
     """Fill ``out[d, m]`` with door-to-door seconds for departure ``departures[m]``."""
     n_pat = len(pat_ptr) - 1
-    labels = np.full((rounds + 1, n_stops), INF)
-    best = np.full(n_stops, INF)  # earliest arrival by transit (one vehicle or more)
+    # board[r, s]: earliest time at stop s ready to board after r rides (round 0: the
+    # walk from the origin); a walk only follows a ride, as a journey has no two walks
+    # in a row, so rides and the walks after them are kept apart
+    board = np.full((rounds + 1, n_stops), INF)
+    board_best = np.full(n_stops, INF)
+    ride_best = np.full(n_stops, INF)  # earliest arrival at s on a vehicle, any round
+    ride = np.full(n_stops, INF)  # arrivals on a vehicle in this round
     marked = np.zeros(n_stops, np.bool_)
-    new_marked = np.zeros(n_stops, np.bool_)
+    rode = np.zeros(n_stops, np.bool_)
     queue = np.full(n_pat, -1, np.int64)
     walk = np.full(n_dest, INF)
     for k in range(dir_ptr[origin], dir_ptr[origin + 1]):
         walk[dir_dest[k]] = min(walk[dir_dest[k]], dir_time[k])
     arrival = np.empty(n_dest)
-    ride = np.empty(n_stops)
     for m in range(len(departures) - 1, -1, -1):  # latest first: labels carry over
         tau = departures[m]
         marked[:] = False
         for k in range(acc_ptr[origin], acc_ptr[origin + 1]):
             s = acc_stop[k]
             t = tau + acc_time[k]
-            if t < labels[0, s]:
-                labels[0, s] = t
+            if t < board[0, s]:
+                board[0, s] = t
+                board_best[s] = min(board_best[s], t)
                 marked[s] = True
         for r in range(1, rounds + 1):
             queue[:] = -1
@@ -78,7 +83,7 @@ def _one_origin(
                             any_route = True
             if not any_route:
                 break
-            new_marked[:] = False
+            rode[:] = False
             for p in range(n_pat):
                 if queue[p] < 0:
                     continue
@@ -91,34 +96,35 @@ def _one_origin(
                     s = pat_stops[start + pos]
                     if trip >= 0:
                         a = arr[base + trip * length + pos]
-                        if a < labels[r, s] and a < best[s]:
-                            labels[r, s] = a
-                            best[s] = a
-                            new_marked[s] = True
-                    ready = labels[r - 1, s]
+                        if a < ride_best[s]:
+                            ride_best[s] = a
+                            ride[s] = a
+                            rode[s] = True
+                    ready = board[r - 1, s]
                     if ready < INF and (trip < 0 or ready <= dep[base + trip * length + pos]):
                         earlier = _board(dep, base, length, trips, pos, ready)
                         if earlier >= 0 and (trip < 0 or earlier < trip):
                             trip = earlier
-            # one walk (a transfer) from each stop a vehicle reached in this round; the
-            # next round boards from every stop improved in this one
-            marked[:] = new_marked
-            ride[:] = labels[r]  # walks start where a vehicle arrived, not from a walk
+            marked[:] = False
             for s in range(n_stops):
-                if new_marked[s]:
+                if rode[s]:
                     t0 = ride[s]
-                    for k in range(tr_ptr[s], tr_ptr[s + 1]):
+                    if t0 < board[r, s] and t0 < board_best[s]:  # change at the same stop
+                        board[r, s] = t0
+                        board_best[s] = t0
+                        marked[s] = True
+                    for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
                         n = tr_to[k]
                         t = t0 + tr_time[k]
-                        if t < labels[r, n] and t < best[n]:
-                            labels[r, n] = t
-                            best[n] = t
+                        if t < board[r, n] and t < board_best[n]:
+                            board[r, n] = t
+                            board_best[n] = t
                             marked[n] = True
         arrival[:] = INF
         for s in range(n_stops):
-            if best[s] < INF:
+            if ride_best[s] < INF:
                 for k in range(egr_ptr[s], egr_ptr[s + 1]):
-                    t = best[s] + egr_time[k]
+                    t = ride_best[s] + egr_time[k]
                     if t < arrival[egr_dest[k]]:
                         arrival[egr_dest[k]] = t
         for d in range(n_dest):

@@ -1,0 +1,326 @@
+"""Public transport times: GTFS read as published, and the router against an
+independent time-expanded graph searched with networkx, on the real Newport feed."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from estate_planner import InputDataError
+from estate_planner._raptor import all_departures
+from estate_planner.sources.gtfs import Timetable, read_gtfs
+from estate_planner.transit import (
+    Legs,
+    build_patterns,
+    transit_time_matrix,
+    walking_legs,
+    window_times,
+)
+
+DAY = dt.date(2023, 6, 13)
+
+
+# --------------------------------------------------------------------------------------
+# GTFS reading
+
+
+FEED = {
+    "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Bus,http://x,Europe/London\n",
+    "routes.txt": "route_id,agency_id,route_short_name,route_type\nR1,A,1,3\nR2,A,2,3\n",
+    "stops.txt": (
+        "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+        "S1,One,51.58,-3.00,,ST\nS2,Two,51.59,-3.00,,\nS3,Three,51.60,-3.00,,\n"
+        "ST,Station,51.58,-3.00,1,\n"
+    ),
+    "trips.txt": "route_id,service_id,trip_id\nR1,WK,T1\nR1,SAT,T2\nR2,WK,F1\n",
+    "stop_times.txt": (
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "T1,23:50:00,23:50:00,S1,1\nT1,,,S2,2\nT1,24:10:00,24:10:00,S3,3\n"
+        "T2,08:00:00,08:00:00,S1,1\nT2,08:10:00,08:10:00,S2,2\n"
+        "F1,07:00:00,07:00:00,S2,1\nF1,07:05:00,07:05:00,S3,2\n"
+    ),
+    "calendar.txt": (
+        "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "WK,1,1,1,1,1,0,0,20230101,20231231\nSAT,0,0,0,0,0,1,0,20230101,20231231\n"
+    ),
+    "calendar_dates.txt": "service_id,date,exception_type\nSAT,20230613,1\n",
+    "frequencies.txt": "trip_id,start_time,end_time,headway_secs\nF1,07:00:00,08:00:00,1200\n",
+}
+
+
+def write_feed(folder: Path, files: dict[str, str], *, as_zip: bool = True) -> Path:
+    if as_zip:
+        path = folder / "feed.zip"
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, text in files.items():
+                archive.writestr(name, text)
+        path.write_bytes(buffer.getvalue())
+        return path
+    (folder / "feed").mkdir()
+    for name, text in files.items():
+        (folder / "feed" / name).write_text(text)
+    return folder / "feed"
+
+
+@pytest.mark.parametrize("as_zip", [True, False])
+def test_a_feed_reads_calendars_frequencies_and_times_past_midnight(
+    tmp_path: Path, as_zip: bool
+) -> None:
+    table = read_gtfs([write_feed(tmp_path, FEED, as_zip=as_zip)], date=DAY)  # a Tuesday
+    trips = {str(t): i for i, t in enumerate(table.trip_ids)}
+    # T1 (weekdays), T2 (a Saturday service added on this date), F1 every 20 min 07:00-08:00
+    assert set(trips) == {"T1", "T2", "F1#25200", "F1#26400", "F1#27600"}
+    t1 = trips["T1"]
+    calls = slice(table.trip_ptr[t1], table.trip_ptr[t1 + 1])
+    # 24:10:00 is 10 past midnight of the next day; the blank middle call is interpolated
+    assert table.call_arrival[calls].tolist() == [85_800.0, 86_400.0, 87_000.0]
+    f2 = trips["F1#26400"]
+    assert table.call_departure[table.trip_ptr[f2]] == 26_400.0
+    assert "ST" not in set(table.stop_ids)  # a station no trip calls at is left out
+    record = table.records[0]
+    assert record.counts["repaired: call times interpolated between timepoints"] == 1
+
+
+def test_a_date_outside_the_feed_names_its_range(tmp_path: Path) -> None:
+    with pytest.raises(InputDataError, match="2023-01-01 to 2023-12-31"):
+        read_gtfs([write_feed(tmp_path, FEED)], date=dt.date(2024, 6, 4))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"stop_times.txt": FEED["stop_times.txt"].replace("08:10:00,08:10", "8h10,8h10")},
+         "row 6: arrival_time '8h10' is not a time"),
+        ({"stop_times.txt": FEED["stop_times.txt"].replace("F1,07:05:00,07:05:00,S3",
+                                                           "F1,07:05:00,07:05:00,S9")},
+         "calls at stop 'S9', which stops.txt does not list"),
+        ({"stops.txt": None}, "has no stops.txt"),
+        ({"calendar.txt": None, "calendar_dates.txt": None}, "neither calendar.txt"),
+        ({"trips.txt": "route_id,trip_id\nR1,T1\n"}, "trips.txt has no service_id column"),
+    ],
+)  # fmt: skip
+def test_broken_feeds_are_clear_errors(tmp_path: Path, change: dict[str, Any], message: str) -> None:
+    files = {k: v for k, v in {**FEED, **change}.items() if v is not None}
+    with pytest.raises(InputDataError, match=message):
+        read_gtfs([write_feed(tmp_path, files)], date=DAY)
+
+
+def test_two_feeds_keep_their_ids_apart(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    table = read_gtfs([write_feed(tmp_path / "a", FEED), write_feed(tmp_path / "b", FEED)], date=DAY)
+    assert {"f0:T1", "f1:T1"} <= set(table.trip_ids) and len(table.records) == 2
+    assert {"f0:S1", "f1:S1"} <= set(table.stop_ids)
+
+
+# --------------------------------------------------------------------------------------
+# The router against a time-expanded reference on the Newport feed
+
+
+@pytest.fixture(scope="module")
+def newport(shared_data: Path) -> dict[str, Any]:
+    from estate_planner.network import graph_from_ways
+    from estate_planner.sources.osm import read_highways
+    from estate_planner.travel import routing_graph
+
+    folder = shared_data / "transit_newport"
+    graph = routing_graph(
+        graph_from_ways(read_highways(folder / "newport-2023-06-13.osm.pbf"), "walk"), "walk"
+    )
+    table = read_gtfs([folder / "newport-20230613_gtfs.zip"], date=DAY)
+    xmin, ymin, xmax, ymax = graph.edges.total_bounds
+    inside = np.flatnonzero(
+        (table.stop_x > xmin) & (table.stop_x < xmax) & (table.stop_y > ymin) & (table.stop_y < ymax)
+    )
+    rng = np.random.default_rng(2)
+    o, d = rng.choice(inside, 30, replace=False), rng.choice(inside, 20, replace=False)
+    origins = gpd.GeoSeries(gpd.points_from_xy(table.stop_x[o] + 90, table.stop_y[o] - 60), crs=27700)
+    destinations = gpd.GeoSeries(gpd.points_from_xy(table.stop_x[d] - 70, table.stop_y[d] + 50), crs=27700)
+    stops = gpd.GeoSeries(gpd.points_from_xy(table.stop_x, table.stop_y), crs=27700)
+    legs = walking_legs(graph, stops, origins, destinations)
+    return {"graph": graph, "table": table, "legs": legs, "origins": origins,
+            "destinations": destinations}  # fmt: skip
+
+
+def ours(table: Timetable, legs: Legs, origin: int, departures: list[float], rounds: int) -> np.ndarray:
+    from estate_planner.transit import _csr, _pattern_arrays
+
+    patterns = build_patterns(table)
+    return all_departures(
+        origin, np.sort(np.asarray(departures, float)), rounds, table.n_stops,
+        legs.egress.shape[1], *_pattern_arrays(patterns), *_csr(legs.transfers),
+        *_csr(legs.access), *_csr(legs.egress), *_csr(legs.direct),
+    )  # fmt: skip
+
+
+class TimeExpanded:
+    """Every departure and arrival of every trip as a node; riding, staying on board,
+    waiting at a stop and walking between stops as edges; searched with networkx."""
+
+    def __init__(self, table: Timetable, legs: Legs) -> None:
+        self.graph = nx.DiGraph()
+        events: dict[int, list[tuple[float, int]]] = {}
+        ptr = table.trip_ptr
+        for trip in range(table.n_trips):
+            for i in range(ptr[trip], ptr[trip + 1]):
+                a, d = table.call_arrival[i], table.call_departure[i]
+                self.graph.add_edge(("arr", i), ("dep", i), weight=d - a)  # stay on board
+                events.setdefault(int(table.call_stop[i]), []).append((d, i))
+                if i + 1 < ptr[trip + 1]:
+                    self.graph.add_edge(("dep", i), ("arr", i + 1),
+                                        weight=table.call_arrival[i + 1] - d)  # fmt: skip
+        self.times_at = {s: [t for t, _ in sorted(e)] for s, e in events.items()}
+        self.nodes_at = {s: [("dep", i) for _, i in sorted(e)] for s, e in events.items()}
+        for stop, nodes in self.nodes_at.items():
+            times = self.times_at[stop]
+            for j in range(len(nodes) - 1):  # wait at the stop for a later vehicle
+                self.graph.add_edge(nodes[j], nodes[j + 1], weight=times[j + 1] - times[j])
+        transfers, egress = sp.csr_matrix(legs.transfers), sp.csr_matrix(legs.egress)
+        for i in range(len(table.call_stop)):
+            stop, arrive = int(table.call_stop[i]), table.call_arrival[i]
+            self._board(("arr", i), stop, arrive, arrive)  # change at the same stop
+            for k in range(transfers.indptr[stop], transfers.indptr[stop + 1]):
+                self._board(("arr", i), int(transfers.indices[k]), arrive,
+                            arrive + transfers.data[k])  # fmt: skip
+            for k in range(egress.indptr[stop], egress.indptr[stop + 1]):
+                self.graph.add_edge(("arr", i), ("to", int(egress.indices[k])),
+                                    weight=egress.data[k])  # fmt: skip
+        self.access = sp.csr_matrix(legs.access)
+        self.direct = sp.csr_matrix(legs.direct)
+
+    def _board(self, node: tuple, stop: int, now: float, ready: float) -> None:
+        """An edge from ``node`` (at time ``now``) to the first departure from ``stop``
+        at or after ``ready``."""
+        times = self.times_at.get(stop, [])
+        j = bisect.bisect_left(times, ready)
+        if j < len(times):
+            self.graph.add_edge(node, self.nodes_at[stop][j], weight=times[j] - now)
+
+    def times(self, origin: int, departure: float) -> dict[int, float]:
+        """Door-to-door seconds to each destination leaving ``origin`` at ``departure``."""
+        source = ("from", origin, departure)
+        self.graph.add_node(source)
+        for k in range(self.access.indptr[origin], self.access.indptr[origin + 1]):
+            self._board(source, int(self.access.indices[k]), departure,
+                        departure + self.access.data[k])  # fmt: skip
+        dist = nx.single_source_dijkstra_path_length(self.graph, source, weight="weight")
+        if source in self.graph:
+            self.graph.remove_node(source)
+        out = {int(self.direct.indices[k]): float(self.direct.data[k])
+               for k in range(self.direct.indptr[origin], self.direct.indptr[origin + 1])}  # fmt: skip
+        for node, seconds in dist.items():
+            if node[0] == "to":
+                out[node[1]] = min(out.get(node[1], np.inf), seconds)
+        return out
+
+
+def test_times_equal_a_time_expanded_search_on_the_newport_feed(newport: dict[str, Any]) -> None:
+    table, legs = newport["table"], newport["legs"]
+    reference = TimeExpanded(table, legs)
+    departures = [7 * 3600.0, 7 * 3600 + 13 * 60, 8 * 3600 + 60, 9.5 * 3600, 12 * 3600 + 7]
+    compared = by_transit = 0
+    n_dest = legs.egress.shape[1]
+    for origin in range(legs.access.shape[0]):
+        got = ours(table, legs, origin, departures, rounds=12)
+        for m, departure in enumerate(sorted(departures)):
+            want = reference.times(origin, departure)
+            for d in range(n_dest):
+                expected = want.get(d, np.inf)
+                assert got[d, m] == pytest.approx(expected, abs=1e-6), (origin, departure, d)
+                compared += 1
+                walk = legs.direct[origin, d] or np.inf
+                by_transit += bool(expected < walk - 1)
+    assert compared == 30 * 20 * 5 and by_transit > 100  # many answers ride a bus
+
+
+@settings(max_examples=25, deadline=None)
+@given(origin=st.integers(0, 29), start=st.integers(6 * 60, 11 * 60))
+def test_leaving_later_never_arrives_earlier(newport: dict[str, Any], origin: int, start: int) -> None:
+    table, legs = newport["table"], newport["legs"]
+    departures = np.arange(start * 60.0, start * 60.0 + 45 * 60, 60.0)
+    got = ours(table, legs, origin, list(departures), rounds=4)
+    arrivals = got + departures[None, :]
+    assert (np.diff(arrivals, axis=1) >= -1e-6).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(origin=st.integers(0, 29), dropped=st.integers(0, 175), minute=st.integers(6 * 60, 11 * 60))
+def test_a_trip_more_never_lengthens_a_time(newport: dict[str, Any], origin: int, dropped: int,
+                                            minute: int) -> None:  # fmt: skip
+    table, legs = newport["table"], newport["legs"]
+    fewer = without_trip(table, dropped)
+    with_all = ours(table, legs, origin, [minute * 60.0], rounds=4)
+    without = ours(fewer, legs, origin, [minute * 60.0], rounds=4)
+    assert (with_all <= without + 1e-6).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(origin=st.integers(0, 29), minute=st.integers(6 * 60, 11 * 60), rounds=st.integers(1, 4))
+def test_more_transfers_never_lengthen_a_time(newport: dict[str, Any], origin: int, minute: int,
+                                              rounds: int) -> None:  # fmt: skip
+    table, legs = newport["table"], newport["legs"]
+    fewer = ours(table, legs, origin, [minute * 60.0], rounds=rounds)
+    more = ours(table, legs, origin, [minute * 60.0], rounds=rounds + 1)
+    assert (more <= fewer + 1e-6).all()
+
+
+@pytest.mark.parametrize("percentile", [0, 25, 50, 95, 100])
+def test_the_percentile_lies_within_the_windows_times(newport: dict[str, Any], percentile: float) -> None:
+    table, legs = newport["table"], newport["legs"]
+    departures = np.arange(7 * 3600.0, 8 * 3600.0, 60.0)
+    result = window_times(build_patterns(table), legs, departures=departures,
+                          max_transfers=3, percentile=percentile)  # fmt: skip
+    for origin in range(0, 30, 7):
+        every = ours(table, legs, origin, list(departures), rounds=4)
+        low, high = every.min(axis=1), every.max(axis=1)
+        assert ((result[origin] >= low - 1e-6) & (result[origin] <= high + 1e-6)).all()
+        if percentile == 0:
+            np.testing.assert_allclose(result[origin], low)
+        if percentile == 100:
+            np.testing.assert_allclose(result[origin], high)
+
+
+def test_the_public_function_matches_the_kernel(newport: dict[str, Any]) -> None:
+    matrix = transit_time_matrix(
+        newport["table"], newport["graph"], newport["origins"], newport["destinations"],
+        date=DAY, start="07:00", end="07:30", percentile=50, max_transfers=3, cutoff=5400,
+    )  # fmt: skip
+    direct = window_times(build_patterns(newport["table"]), newport["legs"],
+                          departures=np.arange(25_200.0, 27_000.0, 60.0), max_transfers=3,
+                          percentile=50, cutoff=5400)  # fmt: skip
+    dense = np.full(direct.shape, np.inf)
+    coo = matrix.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    np.testing.assert_allclose(dense, direct)
+    assert matrix.shape == (30, 20) and matrix.nnz > 100
+
+
+def without_trip(table: Timetable, trip: int) -> Timetable:
+    ptr = table.trip_ptr
+    keep = np.ones(len(table.call_stop), bool)
+    keep[ptr[trip] : ptr[trip + 1]] = False
+    lengths = np.diff(ptr)
+    lengths[trip] = 0
+    return dataclasses.replace(
+        table,
+        trip_ids=np.delete(table.trip_ids, trip),
+        trip_routes=np.delete(table.trip_routes, trip),
+        trip_ptr=np.concatenate([[0], np.cumsum(np.delete(lengths, trip))]),
+        call_stop=table.call_stop[keep],
+        call_arrival=table.call_arrival[keep],
+        call_departure=table.call_departure[keep],
+    )
