@@ -3,8 +3,10 @@ the drawing process to load without pydantic."""
 
 from typing import Literal
 
-#: ways of travelling to a site
-Mode = Literal["walk", "cycle", "drive"]
+#: ways of travelling to a site ("transit": bus and rail from GTFS, walking between)
+Mode = Literal["walk", "cycle", "drive", "transit"]
+#: the modes that travel on a street graph of their own
+STREET_MODES = ("walk", "cycle", "drive")
 NEED_FACTORS = ("population", "age_65_plus", "imd_decile_1_2")
 #: what a candidate building is; registers derive it from the use they record
 CANDIDATE_KINDS = (

@@ -52,7 +52,8 @@ boundary = "study_area.geojson"
 
 [network]
 osm = "streets.osm"
-modes = ["walk", "drive"]
+modes = ["walk", "drive", "transit"]
+gtfs = ["bus_gtfs.zip"]
 
 [demand]
 areas = "lsoa21.geojson"
@@ -79,6 +80,10 @@ town_centres = "town_centre.geojson"
 [access]
 walk_minutes = 15
 drive_minutes = 10
+transit_minutes = 20
+
+[transit]
+date = "2025-06-10"
 
 [scoring]
 weights = { need_reached = 0.3, unmet_need_reached = 0.3, deprivation = 0.2, cost = 0.1, town_centre = 0.1 }
@@ -594,9 +599,83 @@ def write_demo(folder: Path | str) -> Path:
         gpd.GeoDataFrame({"name": [f"{TOWN} town centre"]}, geometry=[centre], crs="EPSG:27700"),
         folder / "town_centre.geojson",
     )
+    _write_gtfs(folder / "bus_gtfs.zip")
     (folder / "scenario.toml").write_text(SCENARIO_TOML, encoding="utf-8")
     (folder / "README.md").write_text(_README, encoding="utf-8")
     return folder / "scenario.toml"
+
+
+#: the village buses: (first departure, last, minutes apart), in minutes after midnight
+_VILLAGE_PERIODS = ((7 * 60, 9 * 60 + 30, 20), (9 * 60 + 30, 19 * 60, 60))
+
+
+def _write_gtfs(path: Path) -> None:
+    """A small GTFS feed for Eastmere, written as a zip with fixed dates so its bytes
+    never vary: six village routes from the centre and back, and a town loop."""
+    import zipfile
+
+    stops: list[tuple[str, str, float, float]] = []
+    trips: list[tuple[str, str, str]] = []
+    times: list[tuple[str, str, str, int]] = []
+
+    def stop_line(prefix: str, name: str, points: list[tuple[float, float]]) -> list[str]:
+        ids = []
+        for i, (x, y) in enumerate(points):
+            ids.append(f"{prefix}{i:02d}")
+            stops.append((ids[-1], f"{name} stop {i + 1}", *_lonlat(x, y)))
+        return ids
+
+    def run(route: str, trip: str, ids: list[str], points: list[tuple[float, float]],
+            start_min: float, kmh: float) -> None:  # fmt: skip
+        trips.append((route, "WEEKDAY", trip))
+        clock = start_min * 60.0
+        for i, stop in enumerate(ids):
+            if i:
+                clock += math.dist(points[i - 1], points[i]) * 1.25 / (kmh / 3.6) + 20
+            times.append((trip, _hms(clock), stop, i + 1))
+
+    centre = (CENTRE[0] + 60, CENTRE[1] + 40)
+    for n, (name, bearing, distance, _, _) in enumerate(VILLAGES):
+        end = _village_centre(bearing, distance)
+        count = max(int(distance // 600), 2)
+        line = [(centre[0] + (end[0] - centre[0]) * k / count,
+                 centre[1] + (end[1] - centre[1]) * k / count) for k in range(count + 1)]  # fmt: skip
+        ids = stop_line(f"V{n}_", name, line)
+        for first, last, every in _VILLAGE_PERIODS:
+            for minute in range(first, last, every):
+                run(f"R{n + 1}", f"R{n + 1}-out-{minute}", ids, line, minute, 35.0)
+                run(f"R{n + 1}", f"R{n + 1}-in-{minute}", ids[::-1], line[::-1], minute + 5, 35.0)
+    loop = [(CENTRE[0] + 1200 * math.sin(a), CENTRE[1] + 1200 * math.cos(a))
+            for a in np.linspace(0, 2 * math.pi, 25)[:-1]]  # fmt: skip
+    ids = stop_line("T", "Town loop", loop)
+    run("T1", "T1-clockwise", [*ids, ids[0]], [*loop, loop[0]], 7 * 60, 18.0)
+    run("T1", "T1-anticlockwise", [ids[0], *ids[::-1]], [loop[0], *loop[::-1]], 7 * 60, 18.0)
+    files = {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
+        "EMB,Eastmere Buses (demo),https://example.invalid,Europe/London\n",
+        "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\n"
+        + "".join(f"R{n + 1},EMB,{n + 1},{TOWN} - {v[0]},3\n" for n, v in enumerate(VILLAGES))
+        + f"T1,EMB,T,{TOWN} town loop,3\n",
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+        + "".join(f"{i},{n},{lat:.6f},{lon:.6f}\n" for i, n, lon, lat in stops),
+        "trips.txt": "route_id,service_id,trip_id\n" + "".join(",".join(t) + "\n" for t in trips),
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        + "".join(f"{t},{c},{c},{s},{q}\n" for t, c, s, q in times),
+        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+        "start_date,end_date\nWEEKDAY,1,1,1,1,1,0,0,20250101,20251231\n",
+        "frequencies.txt": "trip_id,start_time,end_time,headway_secs\n"
+        "T1-clockwise,07:00:00,19:00:00,600\nT1-anticlockwise,07:00:00,19:00:00,600\n",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text)
+
+
+def _hms(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
@@ -636,4 +715,5 @@ real place: a market town of about 50,000 people with six villages, in open coun
 | pharmacies.csv | NHS.UK pharmacy list |
 | candidates.csv | property list: vacant retail, NHS and council buildings |
 | study_area.geojson, town_centre.geojson | study area and town-centre boundaries |
+| bus_gtfs.zip | GTFS: a route from the centre to each village (every 20 min in the morning peak, hourly after) and a town loop both ways every 10 min (as `frequencies.txt`), weekdays of 2025 |
 """

@@ -95,7 +95,7 @@ def run(
                 scenario, inputs, demand, candidates, selection, times, existing, cache
             )
         with _stage("catchments", timings, say):
-            shapes = routing.catchments(scenario, inputs, demand, candidates, nets, cache)
+            shapes = routing.catchments(scenario, inputs, demand, candidates, nets, cache, times)
     status = {
         "inputs": inputs_status,
         "network": network_status,

@@ -11,6 +11,7 @@ the others so the file reads as the reference of the scenario file it validates.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tomllib
@@ -69,8 +70,23 @@ class NetworkConfig(_Model):
     cycle_kmh: float = Field(16.0, gt=0, le=40)
     drive_speeds_kmh: dict[str, float] = Field(default_factory=dict)
     max_snap_m: float = Field(500.0, gt=0)
+    #: GTFS feeds (zip or folder) for mode "transit": bus, rail, tram together
+    gtfs: list[Path] = Field(default_factory=list)
 
     _paths = field_validator("osm")(_resolve)
+
+    @field_validator("gtfs")
+    @classmethod
+    def _gtfs_paths(cls, paths: list[Path], info: ValidationInfo) -> list[Path]:
+        return [p for p in (_resolve(path, info) for path in paths) if p is not None]
+
+    @model_validator(mode="after")
+    def _transit_has_a_timetable(self) -> NetworkConfig:
+        if "transit" in self.modes and not self.gtfs:
+            raise ValueError(
+                'mode "transit" needs a timetable: add gtfs = ["feed.zip", ...] to [network]'
+            )
+        return self
 
     @field_validator("modes")
     @classmethod
@@ -202,12 +218,29 @@ class CandidatesConfig(_Model):
         return self
 
 
+class TransitConfig(_Model):
+    """How public transport times are measured: a percentile over a departure window
+    on one day, as the Department for Transport's journey time statistics do."""
+
+    #: the day whose timetable is used (a term-time weekday is usual)
+    date: dt.date | None = None
+    start: str = Field("07:00", pattern=r"^\d{1,2}:\d{2}(:\d{2})?$")
+    end: str = Field("10:00", pattern=r"^\d{1,2}:\d{2}(:\d{2})?$")
+    #: minutes between departures tried in the window
+    step_minutes: float = Field(1.0, gt=0, le=60)
+    percentile: float = Field(50.0, ge=0, le=100)
+    max_transfers: int = Field(3, ge=0, le=8)
+    max_access_walk_minutes: float = Field(15.0, gt=0, le=60)
+    max_transfer_walk_minutes: float = Field(10.0, ge=0, le=30)
+
+
 class AccessConfig(_Model):
     """Travel-time thresholds, in minutes, per mode."""
 
     walk_minutes: float = Field(20.0, gt=0, le=180)
     cycle_minutes: float = Field(15.0, gt=0, le=180)
     drive_minutes: float = Field(15.0, gt=0, le=180)
+    transit_minutes: float = Field(30.0, gt=0, le=180)
     #: distance decay of the E2SFCA access ratio: Gaussian, or steps at a third,
     #: two thirds and all of the threshold weighted 1, 0.68 and 0.22 (Luo and Qi)
     decay: Literal["gaussian", "step"] = "gaussian"
@@ -352,12 +385,22 @@ class Scenario(_Model):
     services: list[ServiceConfig] = Field(default_factory=list)
     candidates: CandidatesConfig
     access: AccessConfig = Field(default_factory=AccessConfig)
+    transit: TransitConfig = Field(default_factory=TransitConfig)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     edits: list[EditConfig] = Field(default_factory=list)
     extends: Path | None = None
 
     _extends = field_validator("extends")(_resolve)
+
+    @model_validator(mode="after")
+    def _transit_has_a_day(self) -> Scenario:
+        if "transit" in self.network.modes and self.transit.date is None:
+            raise ValueError(
+                'mode "transit" needs the day to route on: add [transit] date = '
+                '"YYYY-MM-DD" (a weekday the feeds run)'
+            )
+        return self
 
     @model_validator(mode="after")
     def _selection_mode_is_built(self) -> Scenario:
@@ -387,6 +430,8 @@ class Scenario(_Model):
             "candidates.path": self.candidates.path,
             "candidates.town_centres": self.candidates.town_centres,
         }
+        for i, feed in enumerate(self.network.gtfs):
+            paths[f"network.gtfs[{i}]"] = feed
         for i, service in enumerate(self.services):
             paths[f"services[{i}].path"] = service.path
             paths[f"services[{i}].postcodes"] = service.postcodes

@@ -228,19 +228,51 @@ def walking_legs(
     )
     snapped_graph, snapped = snap_points(graph, points, walk_kmh=walk_kmh, max_snap_m=max_snap_m)
     n_o, n_d = len(origins), len(destinations)
-    o_nodes = snapped.node[:n_o]
-    d_nodes = snapped.node[n_o : n_o + n_d]
-    s_nodes = snapped.node[n_o + n_d :]
-    transfers = sp.csr_matrix(
-        times_between(snapped_graph, s_nodes, s_nodes, cutoff=max_transfer_walk_s)
+    return legs_between(
+        snapped_graph,
+        snapped.node[:n_o],
+        snapped.node[n_o : n_o + n_d],
+        snapped.node[n_o + n_d :],
+        max_access_walk_s=max_access_walk_s,
+        max_transfer_walk_s=max_transfer_walk_s,
+        max_walk_s=max_walk_s,
     )
-    transfers.setdiag(0)
-    transfers.eliminate_zeros()
+
+
+def legs_between(
+    graph: RoutingGraph,
+    origin_nodes: np.ndarray,
+    destination_nodes: np.ndarray,
+    stop_nodes: np.ndarray,
+    *,
+    max_access_walk_s: float = 900.0,
+    max_transfer_walk_s: float = 600.0,
+    max_walk_s: float = 7200.0,
+) -> Legs:
+    """:func:`walking_legs` for points already on the graph (routing nodes).
+
+    Parameters
+    ----------
+    graph : RoutingGraph
+        The walk network with the points snapped on.
+    origin_nodes, destination_nodes, stop_nodes : numpy.ndarray
+    max_access_walk_s, max_transfer_walk_s, max_walk_s : float
+        As :func:`walking_legs`.
+
+    Returns
+    -------
+    Legs
+    """
+    walks = sp.coo_matrix(times_between(graph, stop_nodes, stop_nodes, cutoff=max_transfer_walk_s))
+    other = walks.row != walks.col  # a stop to itself is no walk; two stops 0 s apart are
+    transfers = sp.csr_matrix(
+        (walks.data[other], (walks.row[other], walks.col[other])), shape=walks.shape
+    )
     return Legs(
-        access=times_between(snapped_graph, o_nodes, s_nodes, cutoff=max_access_walk_s),
-        egress=times_between(snapped_graph, s_nodes, d_nodes, cutoff=max_access_walk_s),
+        access=times_between(graph, origin_nodes, stop_nodes, cutoff=max_access_walk_s),
+        egress=times_between(graph, stop_nodes, destination_nodes, cutoff=max_access_walk_s),
         transfers=transfers,
-        direct=times_between(snapped_graph, o_nodes, d_nodes, cutoff=max_walk_s),
+        direct=times_between(graph, origin_nodes, destination_nodes, cutoff=max_walk_s),
     )
 
 

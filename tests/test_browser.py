@@ -139,7 +139,26 @@ def check_map(browser, out: Path, hubs: int, label: str) -> Page:  # type: ignor
 
 
 def test_demo_map_in_a_browser(browser, demo_outputs: Path, demo_scenario) -> None:  # type: ignore[no-untyped-def]
-    check_map(browser, demo_outputs, demo_scenario.selection.hubs, "demo")
+    page = check_map(browser, demo_outputs, demo_scenario.selection.hubs, "demo")
+    # public transport: a catchment layer of the places the buses reach from the hubs
+    labels = page.page.locator(".leaflet-control-layers-overlays label")
+    transit = labels.filter(has_text="Chosen hubs: transit 20 min")
+    assert transit.count() == 1
+    transit.locator("input").check()
+    page.page.wait_for_timeout(300)
+    paths = page.page.locator("path.leaflet-interactive[stroke='#984ea3']")
+    assert paths.count() >= demo_scenario.selection.hubs
+    page.shot("demo-map-transit.png")
+    assert page.errors == []
+
+
+def test_demo_report_shows_transit_beside_walk_and_drive(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+    page = Page(browser, demo_outputs / "report.html")
+    text = page.page.locator("body").inner_text()
+    for mode in ("walk", "drive", "transit"):
+        assert f"{mode}\t" in text or f"{mode} " in text, mode
+    assert "bus_gtfs.zip" in text  # the timetable is credited among the inputs
+    assert page.errors == []
 
 
 def test_demo_report_in_a_browser(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]

@@ -324,3 +324,37 @@ def without_trip(table: Timetable, trip: int) -> Timetable:
         call_arrival=table.call_arrival[keep],
         call_departure=table.call_departure[keep],
     )
+
+
+# --------------------------------------------------------------------------------------
+# In a scenario
+
+
+def test_transit_needs_a_timetable_and_a_day(demo_scenario) -> None:  # type: ignore[no-untyped-def]
+    from estate_planner import ScenarioError
+
+    data = demo_scenario.model_dump(mode="json")
+    data["network"]["gtfs"] = []
+    from estate_planner.scenario import scenario_from_dict
+
+    with pytest.raises(ScenarioError, match="needs a timetable"):
+        scenario_from_dict(data)
+    data = demo_scenario.model_dump(mode="json")
+    data["transit"]["date"] = None
+    with pytest.raises(ScenarioError, match=r"\[transit\] date"):
+        scenario_from_dict(data)
+
+
+def test_the_demo_measures_access_by_bus(demo_result) -> None:  # type: ignore[no-untyped-def]
+    demand = demo_result.demand
+    transit, walk = demand["minutes_to_service_transit"], demand["minutes_to_service_walk"]
+    both = transit.notna() & walk.notna()
+    # walking all the way is one of the journeys public transport is compared with
+    assert (transit[both] <= walk[both] + 1e-9).all()
+    # and the buses bring far places nearer: villages reach the town's services
+    assert (transit[both] < walk[both] - 5).sum() > 40
+    assert (transit.notna() & walk.isna()).sum() > 50
+    shapes = demo_result.catchments
+    assert (shapes["mode"] == "transit").sum() == len(demo_result.selection.chosen)
+    record = next(p for p in demo_result.inputs.provenance if p.key == "network.gtfs[0]")
+    assert record.counts["repaired: frequency-based trips expanded"] == 144

@@ -44,7 +44,7 @@ SERVICE_SYMBOLS = {
     "pharmacy": ("℞", "#2166ac"),
     "hospital": ("H", "#762a83"),
 }
-MODE_COLOURS = {"walk": "#1a9850", "cycle": "#fdae61", "drive": "#4575b4"}
+MODE_COLOURS = {"walk": "#1a9850", "cycle": "#fdae61", "drive": "#4575b4", "transit": "#984ea3"}
 
 
 def _esc(value: object) -> str:

@@ -237,7 +237,10 @@ def read_gtfs(paths: Sequence[Path], *, date: dt.date) -> Timetable:
         As the module docstring says.
     """
     several = len(paths) > 1
-    parts = [_read_one(Path(p), date, f"f{i}:" if several else "") for i, p in enumerate(paths)]
+    parts = [
+        _read_one(Path(p), date, f"f{i}:" if several else "", f"network.gtfs[{i}]")
+        for i, p in enumerate(paths)
+    ]
     stops = pd.concat([p[0] for p in parts], ignore_index=True)
     calls = pd.concat([p[1] for p in parts], ignore_index=True)
     records = [p[2] for p in parts]
@@ -267,10 +270,9 @@ def read_gtfs(paths: Sequence[Path], *, date: dt.date) -> Timetable:
 
 
 def _read_one(
-    path: Path, date: dt.date, prefix: str
+    path: Path, date: dt.date, prefix: str, key: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, Provenance]:
     feed = _Feed(path)
-    key = "network.gtfs"
     record = provenance(key, path) if path.is_file() else Provenance(key, str(path))
     record.layout = "GTFS"
     for name in ("routes.txt", "agency.txt"):

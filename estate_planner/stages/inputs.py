@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -22,7 +23,8 @@ from estate_planner._errors import InputDataError
 from estate_planner.cache import Cache
 from estate_planner.scenario import Scenario
 from estate_planner.sources import areas as area_sources
-from estate_planner.sources import estate, osm, raster
+from estate_planner.sources import estate, gtfs, osm, raster
+from estate_planner.sources.gtfs import Timetable
 from estate_planner.sources.tables import BNG, Provenance, provenance, read_vector, require_file
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class Inputs:
     services: gpd.GeoDataFrame
     candidates: gpd.GeoDataFrame
     provenance: list[Provenance]
+    #: the public transport timetable of the scenario's day (mode "transit")
+    timetable: Timetable | None = None
 
 
 def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Reader]:
@@ -99,7 +103,15 @@ def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Rea
             _boundary, scenario.candidates.town_centres, key="candidates.town_centres"
         )
     readers["network.osm"] = partial(_streets, scenario, streets)
+    if "transit" in scenario.network.modes and scenario.transit.date is not None:
+        day = scenario.transit.date
+        readers["network.gtfs"] = lambda _: _timetable(scenario.network.gtfs, day)
     return readers
+
+
+def _timetable(feeds: list[Path], day: Any) -> tuple[Timetable, Provenance]:
+    timetable = gtfs.read_gtfs(feeds, date=day)
+    return timetable, timetable.records[0]
 
 
 def _boundary(path: Any, _: dict[str, Any], key: str = "area.boundary") -> tuple[Any, Provenance]:
@@ -225,6 +237,8 @@ def read_each(
             problems.append(f"{key}: {exc}")
             continue
         records.append(record)
+        if isinstance(found[key], Timetable):  # one record per feed
+            records.extend(found[key].records[1:])
     return found, records, problems
 
 
@@ -305,6 +319,7 @@ def assemble_inputs(
         services,
         candidates,
         records,
+        timetable=found.get("network.gtfs"),
     )
 
 
@@ -427,6 +442,7 @@ def load_inputs(scenario: Scenario, cache: Cache) -> tuple[Inputs, str]:
         [config.model_dump(mode="json") for config in (scenario.area, scenario.demand)],
         [config.model_dump(mode="json") for config in scenario.services],
         scenario.candidates.model_dump(mode="json"),
+        [scenario.transit.model_dump(mode="json"), scenario.network.modes],
         [(str(path), provenance("", path).sha256) for path in files],
     ]
 

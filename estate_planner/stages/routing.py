@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from estate_planner import access, network, travel
 from estate_planner._errors import InfeasibleError
@@ -93,8 +94,9 @@ def build_networks(
     )
     ways: list[osm.OsmWays] = []  # the extract is read once for all modes, if at all
     for mode in scenario.network.modes:
-        build = partial(_street_graph, scenario, mode, ways)
-        key = _network_key(scenario, inputs, mode)
+        street = "walk" if mode == "transit" else mode  # transit walks between its rides
+        build = partial(_street_graph, scenario, street, ways)
+        key = _network_key(scenario, inputs, street)
         built, status[mode] = cache.get_or_build("network", key, build)
         routing, n_nodes, n_edges, ways_read, used_ids = built
         snapped_graph, snapped = travel.snap_points(
@@ -226,6 +228,17 @@ def travel_times(
     for mode, net in nets.items():
         threshold = scenario.access.minutes(mode) * 60
         horizon = threshold * access.HORIZON_FACTOR
+        if mode == "transit":
+            feeds = [(p.key, p.sha256) for p in inputs.provenance if p.key[:12] == "network.gtfs"]
+            config = scenario.transit.model_dump(mode="json")
+            key = [*_network_key(scenario, inputs, "walk"), *where, horizon,
+                   scenario.network.max_snap_m, config, feeds]  # fmt: skip
+            build = partial(_transit_times, scenario, inputs, net, horizon)
+            (services, candidates), status[mode] = cache.get_or_build(
+                "times", key, build, built="computed"
+            )
+            out[mode] = access.ModeTimes(mode, threshold, services, candidates)
+            continue
 
         def compute(mode: str = mode, net: ModeNetwork = net, horizon: float = horizon) -> Any:
             _check_memory(len(inputs.services) + len(inputs.candidates), len(demand), mode, net)
@@ -243,6 +256,54 @@ def travel_times(
         )
         out[mode] = access.ModeTimes(mode, threshold, services, candidates)
     return out, status
+
+
+#: radius of the disc drawn round each demand point a hub reaches by public transport
+TRANSIT_DISC_M = 250.0
+
+
+def _reached_places(
+    times: access.ModeTimes, site: int, demand: gpd.GeoDataFrame, seconds: float
+) -> Any:
+    row = sp.csr_matrix(times.candidates)[site]
+    reached = row.indices[row.data <= seconds]
+    points = demand.geometry.iloc[reached]
+    return points.buffer(TRANSIT_DISC_M, resolution=8).union_all() if len(points) else (
+        demand.geometry.iloc[:0].buffer(1).union_all()
+    )  # fmt: skip
+
+
+def _transit_times(
+    scenario: Scenario, inputs: Inputs, net: ModeNetwork, horizon: float
+) -> tuple[Any, Any]:
+    """Demand -> site times by public transport, at the scenario's percentile of its
+    departure window, out to ``horizon`` (as sites x demand, like the street modes)."""
+    from estate_planner import transit
+
+    timetable = inputs.timetable
+    if timetable is None:  # the scenario was validated: a transit mode has a timetable
+        raise InfeasibleError('mode "transit" has no timetable; add [network] gtfs')
+    config = scenario.transit
+    stops = gpd.GeoSeries(gpd.points_from_xy(timetable.stop_x, timetable.stop_y), crs=travel.BNG)
+    graph, snapped = travel.snap_points(
+        net.graph, stops, walk_kmh=scenario.network.walk_kmh, max_snap_m=scenario.network.max_snap_m
+    )
+    sites = np.concatenate([net.services.node, net.candidates.node])
+    legs = transit.legs_between(
+        graph, net.demand.node, sites, snapped.node,
+        max_access_walk_s=config.max_access_walk_minutes * 60,
+        max_transfer_walk_s=config.max_transfer_walk_minutes * 60, max_walk_s=horizon,
+    )  # fmt: skip
+    start = transit.clock_seconds(config.start)
+    departures = np.arange(start, transit.clock_seconds(config.end), config.step_minutes * 60)
+    dense = transit.window_times(
+        transit.build_patterns(timetable), legs, departures=departures,
+        max_transfers=config.max_transfers, percentile=config.percentile, cutoff=horizon,
+    )  # fmt: skip
+    rows, cols = np.nonzero(np.isfinite(dense))
+    by_site = sp.csr_matrix((dense[rows, cols], (cols, rows)), shape=dense.shape[::-1])
+    n_services = len(net.services.node)
+    return by_site[:n_services], by_site[n_services:]
 
 
 def mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) -> gpd.GeoDataFrame:
@@ -273,11 +334,14 @@ def catchments(
     candidates: gpd.GeoDataFrame,
     nets: dict[str, ModeNetwork],
     cache: Cache,
+    times: dict[str, access.ModeTimes] | None = None,
 ) -> gpd.GeoDataFrame:
     """The streets within the threshold of each chosen hub, per mode, buffered.
 
     Each shape is cached by the snapped graph and the site's node, so a what-if that
-    keeps a site reuses its catchment.
+    keeps a site reuses its catchment. By public transport a catchment is not a patch
+    of streets but the places the buses reach: the demand points within the threshold
+    of the hub, each drawn as a disc of :data:`TRANSIT_DISC_M`.
 
     Parameters
     ----------
@@ -289,6 +353,8 @@ def catchments(
     nets : dict
         Mode -> :class:`~estate_planner.results.ModeNetwork`.
     cache : Cache
+    times : dict, optional
+        Mode -> :class:`~estate_planner.access.ModeTimes` (needed for transit).
 
     Returns
     -------
@@ -302,12 +368,18 @@ def catchments(
         minutes = scenario.access.minutes(mode)
         graph_key = [*_network_key(scenario, inputs, mode), *where]
         for idx, site in chosen.iterrows():
-            node = int(net.candidates.node[candidates.index.get_loc(idx)])
-            shape, _ = cache.get_or_build(
-                "catchment",
-                [*graph_key, node, minutes],
-                partial(travel.isochrone, net.graph, node, minutes * 60),
-            )
+            position = candidates.index.get_loc(idx)
+            node = int(net.candidates.node[position])
+            if mode == "transit":
+                if times is None or mode not in times:
+                    continue
+                shape = _reached_places(times[mode], position, demand, minutes * 60)
+            else:
+                shape, _ = cache.get_or_build(
+                    "catchment",
+                    [*graph_key, node, minutes],
+                    partial(travel.isochrone, net.graph, node, minutes * 60),
+                )
             rows.append(
                 {
                     "site_id": site["site_id"],
