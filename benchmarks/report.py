@@ -181,6 +181,32 @@ def _batch(r: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _transit(r: dict[str, Any] | None) -> list[str]:
+    if r is None:
+        return ["## Public transport", "", "Skipped: ../shared/data is absent."]
+    q = r["diff_quantiles_s"]
+    return [
+        "## Public transport: ours against ferrobus on the Newport feed (issue 14)",
+        "",
+        f"{r['points']} points x {r['points']} points, departures every minute 07:00-10:00 "
+        f"({r['departures']}), 3 transfers, 15 min access walk, 10 min transfer walk.",
+        "",
+        "| engine | build (network, timetable, points) | the 3-hour window | ratio |",
+        "|---|---|---|---|",
+        f"| **ours** (range RAPTOR, numba, median over the window) | {r['ours_build_s']:.1f} s | "
+        f"**{r['ours_window_s']:.2f} s** | **{r['theirs_window_s'] / r['ours_window_s']:.1f}x** |",
+        f"| ferrobus 0.2.1 (RAPTOR, Rust; one call per departure) | {r['theirs_build_s']:.1f} s "
+        f"| {r['theirs_window_s']:.2f} s | 1 |",
+        "",
+        f"Agreement on {r['pairs_compared']:,} origin-destination-departure triples both reach "
+        f"(every 30th minute): ours minus ferrobus, 5/25/50/75/95%: "
+        f"{q['0.05']:.0f} / {q['0.25']:.0f} / {q['0.5']:.0f} / {q['0.75']:.0f} / "
+        f"{q['0.95']:.0f} s; {r['within_60s']:.0%} within a minute, {r['within_300s']:.0%} "
+        f"within 5 minutes. Reached by ours only: {r['only_ours']:,}; by ferrobus only: "
+        f"{r['only_theirs']:,}.",
+    ]
+
+
 def write_results(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmark results",
@@ -196,6 +222,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         ("selection", _selection),
         ("registers", _registers),
         ("batch", _batch),
+        ("transit", _transit),
     )
     for name, render in renders:
         if name in results:
