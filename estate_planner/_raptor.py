@@ -54,39 +54,53 @@ def _one_origin(
     board_best = np.full(n_stops, INF)
     ride_best = np.full(n_stops, INF)  # earliest arrival at s on a vehicle, any round
     ride = np.full(n_stops, INF)  # arrivals on a vehicle in this round
-    marked = np.zeros(n_stops, np.bool_)
-    rode = np.zeros(n_stops, np.bool_)
+    # stops and patterns touched are kept in lists: a round costs what it touches,
+    # not the size of the feed
+    is_marked = np.zeros(n_stops, np.bool_)
+    marked = np.empty(n_stops, np.int64)
+    n_marked = 0
+    has_rode = np.zeros(n_stops, np.bool_)
+    rode = np.empty(n_stops, np.int64)
     queue = np.full(n_pat, -1, np.int64)
+    queued = np.empty(n_pat, np.int64)
+    reached = np.empty(n_stops, np.int64)  # stops ever reached on a vehicle
+    n_reached = 0
     walk = np.full(n_dest, INF)
     for k in range(dir_ptr[origin], dir_ptr[origin + 1]):
         walk[dir_dest[k]] = min(walk[dir_dest[k]], dir_time[k])
     arrival = np.empty(n_dest)
     for m in range(len(departures) - 1, -1, -1):  # latest first: labels carry over
         tau = departures[m]
-        marked[:] = False
+        n_marked = 0
         for k in range(acc_ptr[origin], acc_ptr[origin + 1]):
             s = acc_stop[k]
             t = tau + acc_time[k]
             if t < board[0, s]:
                 board[0, s] = t
                 board_best[s] = min(board_best[s], t)
-                marked[s] = True
+                if not is_marked[s]:
+                    is_marked[s] = True
+                    marked[n_marked] = s
+                    n_marked += 1
         for r in range(1, rounds + 1):
-            queue[:] = -1
-            any_route = False
-            for s in range(n_stops):
-                if marked[s]:
-                    for k in range(sp_ptr[s], sp_ptr[s + 1]):
-                        p = sp_pat[k]
-                        if queue[p] < 0 or sp_pos[k] < queue[p]:
-                            queue[p] = sp_pos[k]
-                            any_route = True
-            if not any_route:
+            if n_marked == 0:
                 break
-            rode[:] = False
-            for p in range(n_pat):
-                if queue[p] < 0:
-                    continue
+            n_queued = 0
+            for i in range(n_marked):
+                s = marked[i]
+                is_marked[s] = False
+                for k in range(sp_ptr[s], sp_ptr[s + 1]):
+                    p = sp_pat[k]
+                    if queue[p] < 0:
+                        queued[n_queued] = p
+                        n_queued += 1
+                        queue[p] = sp_pos[k]
+                    elif sp_pos[k] < queue[p]:
+                        queue[p] = sp_pos[k]
+            n_marked = 0
+            n_rode = 0
+            for i in range(n_queued):
+                p = queued[i]
                 start = pat_ptr[p]
                 length = pat_ptr[p + 1] - start
                 base = times_ptr[p]
@@ -97,36 +111,51 @@ def _one_origin(
                     if trip >= 0:
                         a = arr[base + trip * length + pos]
                         if a < ride_best[s]:
+                            if ride_best[s] == INF:
+                                reached[n_reached] = s
+                                n_reached += 1
                             ride_best[s] = a
                             ride[s] = a
-                            rode[s] = True
+                            if not has_rode[s]:
+                                has_rode[s] = True
+                                rode[n_rode] = s
+                                n_rode += 1
                     ready = board[r - 1, s]
                     if ready < INF and (trip < 0 or ready <= dep[base + trip * length + pos]):
                         earlier = _board(dep, base, length, trips, pos, ready)
                         if earlier >= 0 and (trip < 0 or earlier < trip):
                             trip = earlier
-            marked[:] = False
-            for s in range(n_stops):
-                if rode[s]:
-                    t0 = ride[s]
-                    if t0 < board[r, s] and t0 < board_best[s]:  # change at the same stop
-                        board[r, s] = t0
-                        board_best[s] = t0
-                        marked[s] = True
-                    for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
-                        n = tr_to[k]
-                        t = t0 + tr_time[k]
-                        if t < board[r, n] and t < board_best[n]:
-                            board[r, n] = t
-                            board_best[n] = t
-                            marked[n] = True
+                queue[p] = -1
+            for i in range(n_rode):
+                s = rode[i]
+                has_rode[s] = False
+                t0 = ride[s]
+                if t0 < board[r, s] and t0 < board_best[s]:  # change at the same stop
+                    board[r, s] = t0
+                    board_best[s] = t0
+                    if not is_marked[s]:
+                        is_marked[s] = True
+                        marked[n_marked] = s
+                        n_marked += 1
+                for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
+                    n = tr_to[k]
+                    t = t0 + tr_time[k]
+                    if t < board[r, n] and t < board_best[n]:
+                        board[r, n] = t
+                        board_best[n] = t
+                        if not is_marked[n]:
+                            is_marked[n] = True
+                            marked[n_marked] = n
+                            n_marked += 1
+        for i in range(n_marked):  # left over when the rounds ran out
+            is_marked[marked[i]] = False
         arrival[:] = INF
-        for s in range(n_stops):
-            if ride_best[s] < INF:
-                for k in range(egr_ptr[s], egr_ptr[s + 1]):
-                    t = ride_best[s] + egr_time[k]
-                    if t < arrival[egr_dest[k]]:
-                        arrival[egr_dest[k]] = t
+        for i in range(n_reached):
+            s = reached[i]
+            for k in range(egr_ptr[s], egr_ptr[s + 1]):
+                t = ride_best[s] + egr_time[k]
+                if t < arrival[egr_dest[k]]:
+                    arrival[egr_dest[k]] = t
         for d in range(n_dest):
             out[d, m] = min(arrival[d] - tau, walk[d])
 
