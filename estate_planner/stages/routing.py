@@ -93,11 +93,14 @@ def build_networks(
         crs=travel.BNG,
     )
     ways: list[osm.OsmWays] = []  # the extract is read once for all modes, if at all
+    graphs: dict[str, tuple[Any, str]] = {}
     for mode in scenario.network.modes:
         street = "walk" if mode == "transit" else mode  # transit walks between its rides
-        build = partial(_street_graph, scenario, street, ways)
-        key = _network_key(scenario, inputs, street)
-        built, status[mode] = cache.get_or_build("network", key, build)
+        if street not in graphs:
+            build = partial(_street_graph, scenario, street, ways)
+            key = _network_key(scenario, inputs, street)
+            graphs[street] = cache.get_or_build("network", key, build)
+        built, status[mode] = graphs[street]
         routing, n_nodes, n_edges, ways_read, used_ids = built
         snapped_graph, snapped = travel.snap_points(
             routing,
