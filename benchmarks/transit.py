@@ -122,3 +122,109 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
         "median_reachable_ours": int(np.isfinite(median).sum()),
         "median_reachable_theirs": int(np.isfinite(theirs_median).sum()),
     }
+
+
+def _scaled_feed(folder: Path, copies: int, spread_s: float) -> Path:
+    """The Newport feed with each trip copied ``copies`` times, shifted in time across
+    ``spread_s`` (a dense timetable of about 50,000 trips on the same stops), as a GTFS
+    folder both engines read."""
+    import pandas as pd
+
+    with zipfile.ZipFile(DATA / "newport-20230613_gtfs.zip") as archive:
+        archive.extractall(folder)
+    trips = pd.read_csv(folder / "trips.txt", dtype=str)
+    times = pd.read_csv(folder / "stop_times.txt", dtype=str)
+
+    def seconds(text: pd.Series) -> np.ndarray:
+        parts = text.str.split(":", expand=True).astype(int)
+        return (parts[0] * 3600 + parts[1] * 60 + parts[2]).to_numpy()
+
+    def clock(values: np.ndarray) -> list[str]:
+        v = np.maximum(values, 0).astype(int)
+        return [f"{a // 3600:02d}:{a % 3600 // 60:02d}:{a % 60:02d}" for a in v]
+
+    arrive, depart = seconds(times["arrival_time"]), seconds(times["departure_time"])
+    copies_t, copies_s = [], []
+    for c in range(copies):
+        shift = round((c / copies - 0.5) * spread_s)
+        t = trips.copy()
+        t["trip_id"] = t["trip_id"] + f"_{c}"
+        copies_t.append(t)
+        s = times.copy()
+        s["trip_id"] = s["trip_id"] + f"_{c}"
+        s["arrival_time"] = clock(arrive + shift)
+        s["departure_time"] = clock(depart + shift)
+        copies_s.append(s)
+    pd.concat(copies_t).to_csv(folder / "trips.txt", index=False)
+    pd.concat(copies_s).to_csv(folder / "stop_times.txt", index=False)
+    return folder
+
+
+def scaled(copies: int = 284, n_sites: int = 2000, n_demand: int = 35_000,
+           sample: int = 100, ferrobus_departures: int = 6) -> dict[str, Any]:  # fmt: skip
+    """Ours and ferrobus on a ~50,000-trip timetable: 2,000 sites from a sample of the
+    35,000 demand points over a 3-hour window, extrapolated to all demand points from
+    the sample's time per origin (both engines the same way)."""
+    import geopandas as gpd
+
+    from estate_planner.network import graph_from_ways
+    from estate_planner.sources.gtfs import read_gtfs
+    from estate_planner.sources.osm import read_highways
+    from estate_planner.transit import build_patterns, walking_legs
+    from estate_planner.transit import window_times as ours_window
+    from estate_planner.travel import routing_graph
+
+    pbf = DATA / "newport-2023-06-13.osm.pbf"
+    folder = Path(tempfile.mkdtemp(prefix="ep-scaled-"))
+    try:
+        _scaled_feed(folder, copies, 3 * 3600)
+        graph = routing_graph(graph_from_ways(read_highways(pbf), "walk"), "walk")
+        table = read_gtfs([folder], date=DAY)
+        patterns = build_patterns(table)
+        xmin, ymin, xmax, ymax = graph.edges.total_bounds
+        rng = np.random.default_rng(11)
+        def random_points(n: int) -> gpd.GeoSeries:
+            return gpd.GeoSeries(gpd.points_from_xy(
+                rng.uniform(xmin + 500, xmax - 500, n), rng.uniform(ymin + 500, ymax - 500, n)
+            ), crs=27700)  # fmt: skip
+        sites, origins = random_points(n_sites), random_points(sample)
+        stops = gpd.GeoSeries(gpd.points_from_xy(table.stop_x, table.stop_y), crs=27700)
+        departures = np.arange(*WINDOW, 60.0)
+        start = time.perf_counter()
+        walking_legs(graph, stops, origins[:1], sites, max_walk_s=900)
+        legs_fixed_s = time.perf_counter() - start  # stops to sites and between stops
+        start = time.perf_counter()
+        legs = walking_legs(graph, stops, origins, sites, max_walk_s=900)
+        legs_s = time.perf_counter() - start
+        legs_per_origin = max(legs_s - legs_fixed_s, 0.0) / (sample - 1)
+        start = time.perf_counter()
+        result = ours_window(patterns, legs, departures=departures, max_transfers=3)
+        ours_s = time.perf_counter() - start
+
+        import ferrobus
+
+        model = ferrobus.create_transit_model(str(pbf), [str(folder)], DAY, 600)
+        lonlat = gpd.GeoSeries(list(origins) + list(sites), crs=27700).to_crs(4326)
+        points = [ferrobus.create_transit_point(lat, lon, model, 900, 10)
+                  for lon, lat in zip(lonlat.x, lonlat.y, strict=True)]  # fmt: skip
+        start = time.perf_counter()
+        for t in departures[:: len(departures) // ferrobus_departures][:ferrobus_departures]:
+            ferrobus.travel_time_matrix(model, points, int(t), 3)
+        theirs_per_departure = (time.perf_counter() - start) / ferrobus_departures
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    per_origin = ours_s / sample
+    return {
+        "trips": table.n_trips,
+        "stops": table.n_stops,
+        "patterns": patterns.n_patterns,
+        "sample_origins": sample,
+        "ours_sample_s": ours_s,
+        "ours_legs_s": legs_s,
+        "ours_all_s_estimate": per_origin * n_demand + legs_fixed_s + legs_per_origin * n_demand,
+        "theirs_per_departure_s": theirs_per_departure,
+        # ferrobus's matrix is square over all points: one search per point, linear in them
+        "theirs_all_s_estimate": theirs_per_departure * len(departures)
+        * (n_demand + n_sites) / (sample + n_sites),
+        "reachable_share": float(np.isfinite(result).mean()),
+    }

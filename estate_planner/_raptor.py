@@ -63,15 +63,18 @@ def _one_origin(
     rode = np.empty(n_stops, np.int64)
     queue = np.full(n_pat, -1, np.int64)
     queued = np.empty(n_pat, np.int64)
-    reached = np.empty(n_stops, np.int64)  # stops ever reached on a vehicle
-    n_reached = 0
+    changed = np.empty(n_stops, np.int64)  # stops reached earlier for this departure
+    is_changed = np.zeros(n_stops, np.bool_)
     walk = np.full(n_dest, INF)
     for k in range(dir_ptr[origin], dir_ptr[origin + 1]):
         walk[dir_dest[k]] = min(walk[dir_dest[k]], dir_time[k])
-    arrival = np.empty(n_dest)
+    # the earliest arrival at each destination only falls as departures get earlier, so
+    # it carries over too, and each departure relaxes only the stops it improved
+    arrival = np.full(n_dest, INF)
     for m in range(len(departures) - 1, -1, -1):  # latest first: labels carry over
         tau = departures[m]
         n_marked = 0
+        n_changed = 0
         for k in range(acc_ptr[origin], acc_ptr[origin + 1]):
             s = acc_stop[k]
             t = tau + acc_time[k]
@@ -111,9 +114,10 @@ def _one_origin(
                     if trip >= 0:
                         a = arr[base + trip * length + pos]
                         if a < ride_best[s]:
-                            if ride_best[s] == INF:
-                                reached[n_reached] = s
-                                n_reached += 1
+                            if not is_changed[s]:
+                                is_changed[s] = True
+                                changed[n_changed] = s
+                                n_changed += 1
                             ride_best[s] = a
                             ride[s] = a
                             if not has_rode[s]:
@@ -149,9 +153,9 @@ def _one_origin(
                             n_marked += 1
         for i in range(n_marked):  # left over when the rounds ran out
             is_marked[marked[i]] = False
-        arrival[:] = INF
-        for i in range(n_reached):
-            s = reached[i]
+        for i in range(n_changed):
+            s = changed[i]
+            is_changed[s] = False
             for k in range(egr_ptr[s], egr_ptr[s + 1]):
                 t = ride_best[s] + egr_time[k]
                 if t < arrival[egr_dest[k]]:
