@@ -121,6 +121,7 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
         "only_theirs": only_theirs,
         "median_reachable_ours": int(np.isfinite(median).sum()),
         "median_reachable_theirs": int(np.isfinite(theirs_median).sum()),
+        "scaled": scaled(sample=60),
     }
 
 

@@ -189,8 +189,7 @@ def window_times(
             dir_ptr, dir_dest, dir_time, out,
         )  # fmt: skip
         for d in range(n_dest):
-            row = np.sort(out[d])
-            value = row[percentile_rank]
+            value = np.partition(out[d], percentile_rank)[percentile_rank]  # no full sort
             if value <= cutoff:
                 result[i, d] = value
     return result
