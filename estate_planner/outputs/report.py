@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
 LICENCES = {
     "area.boundary": "ONS, Open Government Licence v3.0; contains OS data © Crown copyright",
     "network.osm": "© OpenStreetMap contributors, Open Database Licence (ODbL) 1.0",
+    "network.gtfs": "the timetable's publisher (Bus Open Data Service and operators: "
+    "Open Government Licence v3.0)",
     "candidates.from_osm": "© OpenStreetMap contributors, Open Database Licence (ODbL) 1.0",
     "candidates.town_centres": "as its publisher states (MHCLG town centre boundaries: OGL v3.0)",
     "demand.areas": "ONS, Open Government Licence v3.0; contains OS data © Crown copyright",
@@ -371,6 +373,7 @@ def context(result: RunResult) -> dict[str, Any]:
             f"{k} {v:g}"
             for k, v in {**UK_DRIVE_SPEEDS_KMH, **scenario.network.drive_speeds_kmh}.items()
         ),
+        "transit": _transit_text(scenario),
         "thresholds": ", ".join(
             f"{m} {scenario.access.minutes(m):g} min" for m in scenario.network.modes
         ),
@@ -388,6 +391,21 @@ def _weights_text(weights: dict[str, float]) -> str:
     """Weights as a person reads them: "population 1, aged 65+ 0.5"."""
     names = {"age_65_plus": "aged 65+", "imd_decile_1_2": "IMD deciles 1-2"}
     return ", ".join(f"{names.get(k, k.replace('_', ' '))} {v:g}" for k, v in weights.items())
+
+
+def _transit_text(scenario: Any) -> str:
+    """How public transport times were measured, in a sentence ("" without transit)."""
+    if "transit" not in scenario.network.modes:
+        return ""
+    t = scenario.transit
+    share = "the median" if t.percentile == 50 else f"the {t.percentile:g}th percentile"
+    return (
+        f"Public transport: the timetable of {t.date:%A %d %B %Y}, a departure every "
+        f"{t.step_minutes:g} min from {t.start} to {t.end}, {share} of the door-to-door "
+        f"times over those departures, up to {t.max_transfers} changes, "
+        f"walks of up to {t.max_access_walk_minutes:g} min to and from stops and "
+        f"{t.max_transfer_walk_minutes:g} min at a change, or walking all the way if quicker."
+    )
 
 
 def write_report(result: RunResult, path: Path) -> None:

@@ -302,7 +302,6 @@ def _read_one(
     times["stop_sequence"] = pd.to_numeric(times["stop_sequence"], errors="coerce")
     times = _fill_times(times, record)
     times = times.merge(today[["trip_id", "route_id"]], on="trip_id")
-    times = _expand_frequencies(feed, times, record)
     located = pd.to_numeric(stops["stop_lat"], errors="coerce").notna() & pd.to_numeric(
         stops["stop_lon"], errors="coerce"
     ).notna()
@@ -311,10 +310,12 @@ def _read_one(
     if len(missing):
         record.drop("no coordinates", missing, what="stops (their calls are left out)")
         times = times[~times["stop_id"].isin(set(missing))]
+    used = len(times)  # rows of the file used (frequencies then make more calls of them)
+    times = _expand_frequencies(feed, times, record)
     if "stop_name" not in stops.columns:
         stops["stop_name"] = stops["stop_id"]
     stops = stops.loc[located, ["stop_id", "stop_name", "stop_lat", "stop_lon"]].copy()
-    record.rows_used = len(times)
+    record.rows_used = used
     for frame, column in ((stops, "stop_id"), (times, "stop_id"), (times, "trip_id")):
         frame[column] = prefix + frame[column].astype(str)
     times["route_id"] = prefix + times["route_id"].astype(str)
