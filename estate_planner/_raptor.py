@@ -43,9 +43,14 @@ def _one_origin(
     pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
     sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
     acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-    dir_ptr, dir_dest, dir_time, out,
+    dir_ptr, dir_dest, dir_time, out, reached,
 ):  # fmt: skip
-    """Fill ``out[d, m]`` with door-to-door seconds for departure ``departures[m]``."""
+    """Door-to-door seconds for every departure to the destinations reached at all.
+
+    Row ``i`` of ``out`` holds destination ``reached[i]``, column ``m`` departure
+    ``departures[m]``; returns how many rows are filled. Most destinations are out of
+    reach of most origins, so only the reached are written and ranked.
+    """
     n_pat = len(pat_ptr) - 1
     # board[r, s]: earliest time at stop s ready to board after r rides (round 0: the
     # walk from the origin); a walk only follows a ride, as a journey has no two walks
@@ -65,13 +70,21 @@ def _one_origin(
     queued = np.empty(n_pat, np.int64)
     changed = np.empty(n_stops, np.int64)  # stops reached earlier for this departure
     is_changed = np.zeros(n_stops, np.bool_)
+    n_dep = len(departures)
+    slot = np.full(n_dest, -1, np.int64)
+    n_reached = 0
     walk = np.full(n_dest, INF)
     for k in range(dir_ptr[origin], dir_ptr[origin + 1]):
-        walk[dir_dest[k]] = min(walk[dir_dest[k]], dir_time[k])
+        d = dir_dest[k]
+        walk[d] = min(walk[d], dir_time[k])
+        if slot[d] < 0:
+            slot[d] = n_reached
+            reached[n_reached] = d
+            n_reached += 1
     # the earliest arrival at each destination only falls as departures get earlier, so
     # it carries over too, and each departure relaxes only the stops it improved
     arrival = np.full(n_dest, INF)
-    for m in range(len(departures) - 1, -1, -1):  # latest first: labels carry over
+    for m in range(n_dep - 1, -1, -1):  # latest first: labels carry over
         tau = departures[m]
         n_marked = 0
         n_changed = 0
@@ -157,11 +170,20 @@ def _one_origin(
             s = changed[i]
             is_changed[s] = False
             for k in range(egr_ptr[s], egr_ptr[s + 1]):
+                d = egr_dest[k]
                 t = ride_best[s] + egr_time[k]
-                if t < arrival[egr_dest[k]]:
-                    arrival[egr_dest[k]] = t
-        for d in range(n_dest):
-            out[d, m] = min(arrival[d] - tau, walk[d])
+                if t < arrival[d]:
+                    arrival[d] = t
+                    if slot[d] < 0:  # first reached: later departures only walk
+                        slot[d] = n_reached
+                        reached[n_reached] = d
+                        n_reached += 1
+                        for later in range(m + 1, n_dep):
+                            out[slot[d], later] = walk[d]
+        for i in range(n_reached):
+            d = reached[i]
+            out[i, m] = min(arrival[d] - tau, walk[d])
+    return n_reached
 
 
 @njit(cache=True, parallel=True)
@@ -181,17 +203,18 @@ def window_times(
     result = np.full((n, n_dest), INF)
     for i in prange(n):
         out = np.empty((n_dest, len(departures)))
-        _one_origin(
+        reached = np.empty(n_dest, np.int64)
+        count = _one_origin(
             origins[i], departures, rounds, n_stops, n_dest,
             pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
             sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
             acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-            dir_ptr, dir_dest, dir_time, out,
+            dir_ptr, dir_dest, dir_time, out, reached,
         )  # fmt: skip
-        for d in range(n_dest):
-            value = np.partition(out[d], percentile_rank)[percentile_rank]  # no full sort
+        for j in range(count):
+            value = np.partition(out[j], percentile_rank)[percentile_rank]  # no full sort
             if value <= cutoff:
-                result[i, d] = value
+                result[i, reached[j]] = value
     return result
 
 
@@ -204,12 +227,15 @@ def all_departures(
     dir_ptr, dir_dest, dir_time,
 ):  # fmt: skip
     """Door-to-door seconds from one origin for every departure (destinations x departures)."""
-    out = np.empty((n_dest, len(departures)))
-    _one_origin(
+    rows = np.empty((n_dest, len(departures)))
+    reached = np.empty(n_dest, np.int64)
+    count = _one_origin(
         origin, departures, rounds, n_stops, n_dest,
         pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
         sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
         acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-        dir_ptr, dir_dest, dir_time, out,
+        dir_ptr, dir_dest, dir_time, rows, reached,
     )  # fmt: skip
+    out = np.full((n_dest, len(departures)), INF)
+    out[reached[:count]] = rows[:count]
     return out
