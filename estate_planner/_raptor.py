@@ -38,6 +38,28 @@ def _board(dep, base, length, n_trips, pos, t):
 
 
 @njit(cache=True)
+def _board_earlier(dep, base, length, trip, pos, t):
+    """The earliest trip before ``trip`` (which leaves ``pos`` at or after ``t``) that
+    also does: galloping back from ``trip``, as the better trip is mostly a few back."""
+    top, step = trip, 1
+    lo = 0
+    while top - step >= 0:
+        if dep[base + (top - step) * length + pos] < t:
+            lo = top - step + 1
+            break
+        top -= step
+        step *= 2
+    hi = top
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if dep[base + mid * length + pos] < t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
 def _one_origin(
     origin, departures, rounds, n_stops, n_dest,
     pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
@@ -138,10 +160,11 @@ def _one_origin(
                                 rode[n_rode] = s
                                 n_rode += 1
                     ready = board[r - 1, s]
-                    if ready < INF and (trip < 0 or ready <= dep[base + trip * length + pos]):
-                        earlier = _board(dep, base, length, trips, pos, ready)
-                        if earlier >= 0 and (trip < 0 or earlier < trip):
-                            trip = earlier
+                    if ready < INF:
+                        if trip < 0:
+                            trip = _board(dep, base, length, trips, pos, ready)
+                        elif ready <= dep[base + trip * length + pos]:
+                            trip = _board_earlier(dep, base, length, trip, pos, ready)
                 queue[p] = -1
             for i in range(n_rode):
                 s = rode[i]
