@@ -63,11 +63,14 @@ def _board_earlier(dep, base, length, trip, pos, t):
 def _one_origin(
     origin, departures, rounds, n_stops, n_dest,
     pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-    sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
+    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
     acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-    dir_ptr, dir_dest, dir_time, out, reached,
+    dir_ptr, dir_dest, dir_time, cutoff, out, reached,
 ):  # fmt: skip
     """Door-to-door seconds for every departure to the destinations reached at all.
+
+    No label later than ``cutoff`` seconds after the departure is made: journeys
+    longer than that are not wanted, and the search stays within them.
 
     Row ``i`` of ``out`` holds destination ``reached[i]``, column ``m`` departure
     ``departures[m]``; returns how many rows are filled. Most destinations are out of
@@ -106,16 +109,27 @@ def _one_origin(
     # the earliest arrival at each destination only falls as departures get earlier, so
     # it carries over too, and each departure relaxes only the stops it improved
     arrival = np.full(n_dest, INF)
+    # per access walk, the first of its stop's departures caught so far: a departure
+    # that catches nothing new only waits longer for the same vehicles, so its stop
+    # is not scanned again
+    first = acc_ptr[origin]
+    caught = sd_ptr[acc_stop[first : acc_ptr[origin + 1]] + 1].copy()
     for m in range(n_dep - 1, -1, -1):  # latest first: labels carry over
         tau = departures[m]
+        latest = tau + cutoff
         n_marked = 0
         n_changed = 0
-        for k in range(acc_ptr[origin], acc_ptr[origin + 1]):
+        for k in range(first, acc_ptr[origin + 1]):
             s = acc_stop[k]
             t = tau + acc_time[k]
-            if t < board[0, s]:
+            if t < board[0, s] and t <= latest:
                 board[0, s] = t
                 board_best[s] = min(board_best[s], t)
+                lo = sd_ptr[s]
+                now = lo + np.searchsorted(sd_time[lo : caught[k - first]], t)
+                if now == caught[k - first]:
+                    continue
+                caught[k - first] = now
                 if not is_marked[s]:
                     is_marked[s] = True
                     marked[n_marked] = s
@@ -148,7 +162,7 @@ def _one_origin(
                     s = pat_stops[start + pos]
                     if trip >= 0:
                         a = arr[base + trip * length + pos]
-                        if a < ride_best[s]:
+                        if a < ride_best[s] and a <= latest:
                             if not is_changed[s]:
                                 is_changed[s] = True
                                 changed[n_changed] = s
@@ -180,7 +194,7 @@ def _one_origin(
                 for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
                     n = tr_to[k]
                     t = t0 + tr_time[k]
-                    if t < board[r, n] and t < board_best[n]:
+                    if t < board[r, n] and t < board_best[n] and t <= latest:
                         board[r, n] = t
                         board_best[n] = t
                         if not is_marked[n]:
@@ -213,7 +227,7 @@ def _one_origin(
 def window_times(
     origins, departures, rounds, n_stops, n_dest,
     pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-    sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
+    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
     acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
     dir_ptr, dir_dest, dir_time, percentile_rank, cutoff,
 ):  # fmt: skip
@@ -230,9 +244,9 @@ def window_times(
         count = _one_origin(
             origins[i], departures, rounds, n_stops, n_dest,
             pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-            sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
+            sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
             acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-            dir_ptr, dir_dest, dir_time, out, reached,
+            dir_ptr, dir_dest, dir_time, cutoff, out, reached,
         )  # fmt: skip
         for j in range(count):
             value = np.partition(out[j], percentile_rank)[percentile_rank]  # no full sort
@@ -245,9 +259,9 @@ def window_times(
 def all_departures(
     origin, departures, rounds, n_stops, n_dest,
     pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-    sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
+    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
     acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-    dir_ptr, dir_dest, dir_time,
+    dir_ptr, dir_dest, dir_time, cutoff=INF,
 ):  # fmt: skip
     """Door-to-door seconds from one origin for every departure (destinations x departures)."""
     rows = np.empty((n_dest, len(departures)))
@@ -255,9 +269,9 @@ def all_departures(
     count = _one_origin(
         origin, departures, rounds, n_stops, n_dest,
         pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-        sp_ptr, sp_pat, sp_pos, tr_ptr, tr_to, tr_time,
+        sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
         acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-        dir_ptr, dir_dest, dir_time, rows, reached,
+        dir_ptr, dir_dest, dir_time, cutoff, rows, reached,
     )  # fmt: skip
     out = np.full((n_dest, len(departures)), INF)
     out[reached[:count]] = rows[:count]

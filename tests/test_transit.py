@@ -156,14 +156,17 @@ def newport(shared_data: Path) -> dict[str, Any]:
             "destinations": destinations}  # fmt: skip
 
 
-def ours(table: Timetable, legs: Legs, origin: int, departures: list[float], rounds: int) -> np.ndarray:
+def ours(
+    table: Timetable, legs: Legs, origin: int, departures: list[float], rounds: int,
+    cutoff: float = np.inf,
+) -> np.ndarray:  # fmt: skip
     from estate_planner.transit import _csr, _pattern_arrays
 
     patterns = build_patterns(table)
     return all_departures(
         origin, np.sort(np.asarray(departures, float)), rounds, table.n_stops,
         legs.egress.shape[1], *_pattern_arrays(patterns), *_csr(legs.transfers),
-        *_csr(legs.access), *_csr(legs.egress), *_csr(legs.direct),
+        *_csr(legs.access), *_csr(legs.egress), *_csr(legs.direct), cutoff,
     )  # fmt: skip
 
 
@@ -292,6 +295,29 @@ def test_the_percentile_lies_within_the_windows_times(newport: dict[str, Any], p
             np.testing.assert_allclose(result[origin], low)
         if percentile == 100:
             np.testing.assert_allclose(result[origin], high)
+
+
+@pytest.mark.parametrize("cutoff", [600.0, 1800.0, 3600.0])
+def test_a_cutoff_prunes_the_search_but_keeps_every_time_within_it(
+    newport: dict[str, Any], cutoff: float
+) -> None:
+    # the search stops making labels past the cutoff; every departure's time within
+    # the cutoff must still be the unbounded search's
+    table, legs = newport["table"], newport["legs"]
+    departures = list(np.arange(7 * 3600.0, 8 * 3600.0, 60.0))
+    kept = 0
+    for origin in range(30):
+        free = ours(table, legs, origin, departures, rounds=4)
+        bounded = ours(table, legs, origin, departures, rounds=4, cutoff=cutoff)
+        within = lambda t: np.where(t <= cutoff, t, np.inf)  # noqa: E731
+        assert np.array_equal(within(bounded), within(free))
+        kept += int(np.isfinite(within(free)).sum())
+    assert kept > 500
+    medians = window_times(build_patterns(table), legs, departures=np.array(departures),
+                           max_transfers=3, cutoff=cutoff)  # fmt: skip
+    free = window_times(build_patterns(table), legs, departures=np.array(departures),
+                        max_transfers=3)  # fmt: skip
+    assert np.array_equal(medians, np.where(free <= cutoff, free, np.inf))
 
 
 def test_the_public_function_matches_the_kernel(newport: dict[str, Any]) -> None:
