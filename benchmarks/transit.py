@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks import transit_scale
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "transit_newport"
 DAY = dt.date(2023, 6, 13)
@@ -65,12 +67,30 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
     ours_window_s = time.perf_counter() - start
     # per departure, for the comparison
     sample = departures[::30]
-    per_departure = np.stack([
-        all_departures(o, sample, 4, table.n_stops, len(points), *_pattern_arrays(patterns),
-                       *_csr(legs.transfers), *_csr(legs.access), *_csr(legs.egress),
-                       *_csr(legs.direct))
-        for o in range(len(points))
-    ])  # fmt: skip  # origins x destinations x departures
+
+    def per_point(legs: Any, rides: int) -> np.ndarray:  # origins x destinations x departures
+        return np.stack([
+            all_departures(o, sample, rides, table.n_stops, len(points),
+                           *_pattern_arrays(patterns), *_csr(legs.transfers),
+                           *_csr(legs.access), *_csr(legs.egress), *_csr(legs.direct))
+            for o in range(len(points))
+        ])  # fmt: skip
+
+    per_departure = per_point(legs, 4)
+    # ours with ferrobus's rules (read in its source), one at a time: what is left over
+    # after each is what the rules so far do not explain
+    ways = read_highways(pbf)
+    fast = routing_graph(graph_from_ways(ways, "walk", walk_kmh=FERROBUS_WALK_KMH), "walk")
+    fast_legs = walking_legs(fast, stops, points, points, max_walk_s=900,
+                             walk_kmh=FERROBUS_WALK_KMH)  # fmt: skip
+    aligned = {
+        "ours (15 min walks to any stop, 4 rides, 4.8 km/h)": per_departure,
+        "+ its walking speed (1.4 m/s)": per_point(fast_legs, 4),
+        "+ its rides (max_transfers=3 is 3 rides)": per_point(fast_legs, 3),
+        "+ its stops (the nearest stop and its transfers; 10 at the end)": per_point(
+            ferrobus_stops(fast_legs), 3
+        ),
+    }
 
     import ferrobus
 
@@ -104,6 +124,8 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
     only_ours = int((ours_ok & ~theirs_ok & off_diagonal).sum())
     only_theirs = int((~ours_ok & theirs_ok & off_diagonal).sum())
     theirs_median = np.sort(theirs, axis=0)[len(departures) // 2 - 1]
+    steps = {name: _agreement(times, theirs_sample, off_diagonal)
+             for name, times in aligned.items()}  # fmt: skip
     return {
         "points": len(points),
         "departures": len(departures),
@@ -121,7 +143,62 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
         "only_theirs": only_theirs,
         "median_reachable_ours": int(np.isfinite(median).sum()),
         "median_reachable_theirs": int(np.isfinite(theirs_median).sum()),
+        "aligned": steps,
         "scaled": scaled(sample=60),
+        "scale": transit_scale.run(),
+    }
+
+
+#: ferrobus 0.2.1's walking speed (``WALKING_SPEED = 1.4`` m/s in ferrobus-core).
+FERROBUS_WALK_KMH = 1.4 * 3.6
+
+
+def ferrobus_stops(legs: Any) -> Any:
+    """The walks ferrobus 0.2.1 allows (``MAX_CANDIDATE_STOPS = 1``): a journey boards
+    at the origin's nearest stop or at a stop one transfer walk from it, and leaves
+    the last vehicle at one of the destination's 10 nearest stops."""
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    access, transfers = sp.csr_matrix(legs.access), sp.csr_matrix(legs.transfers)
+    rows, cols, vals = [], [], []
+    for o in range(access.shape[0]):
+        row = access[o]
+        if not row.nnz:
+            continue
+        nearest, walk = row.indices[row.data.argmin()], row.data.min()
+        onward = transfers[nearest]
+        stops = np.concatenate([[nearest], onward.indices])
+        times = np.concatenate([[walk], walk + onward.data])
+        rows += [o] * len(stops)
+        cols += list(stops)
+        vals += list(times)
+    egress = sp.csc_matrix(legs.egress)
+    e_rows, e_cols, e_vals = [], [], []
+    for d in range(egress.shape[1]):
+        col = egress[:, d]
+        keep = np.argsort(col.data, kind="stable")[:10]
+        e_rows += list(col.indices[keep])
+        e_cols += [d] * len(keep)
+        e_vals += list(col.data[keep])
+    return dataclasses.replace(
+        legs,
+        access=sp.csr_matrix((vals, (rows, cols)), shape=access.shape),
+        egress=sp.csr_matrix((e_vals, (e_rows, e_cols)), shape=egress.shape),
+    )
+
+
+def _agreement(ours: np.ndarray, theirs: np.ndarray, off_diagonal: np.ndarray) -> dict[str, Any]:
+    both = np.isfinite(ours) & np.isfinite(theirs) & off_diagonal
+    diff = (ours - theirs)[both]
+    return {
+        "pairs": int(both.sum()),
+        "quantiles_s": {str(q): float(np.quantile(diff, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)},
+        "within_60s": float(np.mean(np.abs(diff) <= 60)),
+        "within_300s": float(np.mean(np.abs(diff) <= 300)),
+        "only_ours": int((np.isfinite(ours) & ~np.isfinite(theirs) & off_diagonal).sum()),
+        "only_theirs": int((~np.isfinite(ours) & np.isfinite(theirs) & off_diagonal).sum()),
     }
 
 
