@@ -184,7 +184,7 @@ def _one_origin(
                 s = rode[i]
                 has_rode[s] = False
                 t0 = ride[s]
-                if t0 < board[r, s] and t0 < board_best[s]:  # change at the same stop
+                if t0 < board_best[s]:  # change at the same stop (board_best <= board[r])
                     board[r, s] = t0
                     board_best[s] = t0
                     if not is_marked[s]:
@@ -194,7 +194,7 @@ def _one_origin(
                 for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
                     n = tr_to[k]
                     t = t0 + tr_time[k]
-                    if t < board[r, n] and t < board_best[n] and t <= latest:
+                    if t < board_best[n] and t <= latest:
                         board[r, n] = t
                         board_best[n] = t
                         if not is_marked[n]:
