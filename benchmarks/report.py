@@ -232,7 +232,15 @@ def _aligned(steps: dict[str, Any] | None) -> list[str]:
             f"{q['0.75']:.0f} / {q['0.95']:.0f} | {a['within_60s']:.0%} | "
             f"{a['within_300s']:.0%} | {a['only_ours']:,} | {a['only_theirs']:,} |"
         )
-    return lines
+    return [
+        *lines,
+        "",
+        "With its rules the two engines reach nearly the same pairs; the tails left are not "
+        "traced one by one. Each engine builds its own walk network and snaps points its "
+        "own way (ferrobus to the nearest node, times in whole seconds), so the two can "
+        "disagree on which stop is a point's nearest, and under ferrobus's one-stop rule "
+        "that is a different journey.",
+    ]
 
 
 def _scale(r: dict[str, Any] | None) -> list[str]:
