@@ -25,16 +25,23 @@ INF = np.inf
 
 
 @njit(cache=True)
-def _board(dep, base, length, n_trips, pos, t):
-    """The earliest trip of a pattern leaving position ``pos`` at or after ``t`` (-1: none)."""
-    lo, hi = 0, n_trips
+def _first_leaving(dep, base, length, pos, t, lo, hi):
+    """The first trip in ``lo..hi`` leaving position ``pos`` at or after ``t`` (``hi``:
+    none), by bisection: trips leave every stop in order."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if dep[base + mid * length + pos] < t:
             lo = mid + 1
         else:
             hi = mid
-    return lo if lo < n_trips else -1
+    return lo
+
+
+@njit(cache=True)
+def _board(dep, base, length, n_trips, pos, t):
+    """The earliest trip of a pattern leaving position ``pos`` at or after ``t`` (-1: none)."""
+    trip = _first_leaving(dep, base, length, pos, t, 0, n_trips)
+    return trip if trip < n_trips else -1
 
 
 @njit(cache=True)
@@ -49,14 +56,7 @@ def _board_earlier(dep, base, length, trip, pos, t):
             break
         top -= step
         step *= 2
-    hi = top
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if dep[base + mid * length + pos] < t:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    return _first_leaving(dep, base, length, pos, t, lo, top)
 
 
 @njit(cache=True)
