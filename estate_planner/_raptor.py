@@ -12,6 +12,7 @@ Layout (all flat arrays, built by :mod:`estate_planner.transit`): pattern ``p`` 
 at ``pat_stops[pat_ptr[p]:pat_ptr[p+1]]``; its ``n`` trips' times are the row-major
 block ``times_ptr[p] + trip * len + pos`` of ``arr``/``dep``, trips in departure order
 at every stop (no overtaking). ``sp_*`` lists each stop's (pattern, position);
+``sd_*`` each stop's departures, all patterns, sorted;
 ``tr_*`` the walks between stops; ``acc_*`` origin -> stop walks, ``egr_*`` stop ->
 destination walks, ``dir_*`` origin -> destination walks (all CSR).
 """
