@@ -226,42 +226,6 @@ def _agreement(ours: np.ndarray, theirs: np.ndarray, off_diagonal: np.ndarray) -
     }
 
 
-def _scaled_feed(folder: Path, copies: int, spread_s: float) -> Path:
-    """The Newport feed with each trip copied ``copies`` times, shifted in time across
-    ``spread_s`` (a dense timetable of about 50,000 trips on the same stops), as a GTFS
-    folder both engines read."""
-    import pandas as pd
-
-    with zipfile.ZipFile(DATA / "newport-20230613_gtfs.zip") as archive:
-        archive.extractall(folder)
-    trips = pd.read_csv(folder / "trips.txt", dtype=str)
-    times = pd.read_csv(folder / "stop_times.txt", dtype=str)
-
-    def seconds(text: pd.Series) -> np.ndarray:
-        parts = text.str.split(":", expand=True).astype(int)
-        return (parts[0] * 3600 + parts[1] * 60 + parts[2]).to_numpy()
-
-    def clock(values: np.ndarray) -> list[str]:
-        v = np.maximum(values, 0).astype(int)
-        return [f"{a // 3600:02d}:{a % 3600 // 60:02d}:{a % 60:02d}" for a in v]
-
-    arrive, depart = seconds(times["arrival_time"]), seconds(times["departure_time"])
-    copies_t, copies_s = [], []
-    for c in range(copies):
-        shift = round((c / copies - 0.5) * spread_s)
-        t = trips.copy()
-        t["trip_id"] = t["trip_id"] + f"_{c}"
-        copies_t.append(t)
-        s = times.copy()
-        s["trip_id"] = s["trip_id"] + f"_{c}"
-        s["arrival_time"] = clock(arrive + shift)
-        s["departure_time"] = clock(depart + shift)
-        copies_s.append(s)
-    pd.concat(copies_t).to_csv(folder / "trips.txt", index=False)
-    pd.concat(copies_s).to_csv(folder / "stop_times.txt", index=False)
-    return folder
-
-
 def scaled(copies: int = 284, n_sites: int = 2000, n_demand: int = 35_000,
            sample: int = 100, ferrobus_departures: int = 6) -> dict[str, Any]:  # fmt: skip
     """Ours and ferrobus on a ~50,000-trip timetable: 2,000 sites from a sample of the
@@ -279,7 +243,8 @@ def scaled(copies: int = 284, n_sites: int = 2000, n_demand: int = 35_000,
     pbf = DATA / "newport-2023-06-13.osm.pbf"
     folder = Path(tempfile.mkdtemp(prefix="ep-scaled-"))
     try:
-        _scaled_feed(folder, copies, 3 * 3600)
+        # every copy on the same stops: the tiling of transit_scale with one tile
+        transit_scale.tile_feed(folder, 1, 1, (0.0, 0.0), copies)
         graph = routing_graph(graph_from_ways(read_highways(pbf), "walk"), "walk")
         table = read_gtfs([folder], date=DAY)
         patterns = build_patterns(table)
