@@ -60,6 +60,17 @@ def _board_earlier(dep, base, length, trip, pos, t):
     return _first_leaving(dep, base, length, pos, t, lo, top)
 
 
+@njit(cache=True, inline="always")
+def _lower(labels, r, s, t):
+    """Makes ``t`` the best time at stop ``s`` with at most ``r`` rides, and with more
+    where it is better there too; returns whether it is the best with any number."""
+    q = r
+    while q < labels.shape[0] and t < labels[q, s]:
+        labels[q, s] = t
+        q += 1
+    return q == labels.shape[0]
+
+
 @njit(cache=True)
 def _one_origin(
     origin, departures, rounds, n_stops, n_dest,
@@ -78,12 +89,14 @@ def _one_origin(
     reach of most origins, so only the reached are written and ranked.
     """
     n_pat = len(pat_ptr) - 1
-    # board[r, s]: earliest time at stop s ready to board after r rides (round 0: the
-    # walk from the origin); a walk only follows a ride, as a journey has no two walks
-    # in a row, so rides and the walks after them are kept apart
+    # board[r, s]: earliest time at stop s ready to board with at most r rides (round
+    # 0: the walk from the origin); ride[r, s]: earliest arrival at s on a vehicle with
+    # at most r rides. A label is bounded by its own round's, never by one with more
+    # rides: labels carried from a later departure may have used more vehicles, and
+    # would cut short a journey that has rides to spare. A walk only follows a ride (a
+    # journey has no two walks in a row), so rides and the walks after them are apart.
     board = np.full((rounds + 1, n_stops), INF)
-    board_best = np.full(n_stops, INF)
-    ride_best = np.full(n_stops, INF)  # earliest arrival at s on a vehicle, any round
+    ride_le = np.full((rounds + 1, n_stops), INF)
     ride = np.full(n_stops, INF)  # arrivals on a vehicle in this round
     # stops and patterns touched are kept in lists: a round costs what it touches,
     # not the size of the feed
@@ -124,8 +137,7 @@ def _one_origin(
             s = acc_stop[k]
             t = tau + acc_time[k]
             if t < board[0, s] and t <= latest:
-                board[0, s] = t
-                board_best[s] = min(board_best[s], t)
+                _lower(board, 0, s, t)
                 lo = sd_ptr[s]
                 now = lo + np.searchsorted(sd_time[lo : caught[k - first]], t)
                 if now == caught[k - first]:
@@ -163,12 +175,11 @@ def _one_origin(
                     s = pat_stops[start + pos]
                     if trip >= 0:
                         a = arr[base + trip * length + pos]
-                        if a < ride_best[s] and a <= latest:
-                            if not is_changed[s]:
+                        if a < ride_le[r, s] and a <= latest:
+                            if _lower(ride_le, r, s, a) and not is_changed[s]:
                                 is_changed[s] = True
                                 changed[n_changed] = s
                                 n_changed += 1
-                            ride_best[s] = a
                             ride[s] = a
                             if not has_rode[s]:
                                 has_rode[s] = True
@@ -185,9 +196,8 @@ def _one_origin(
                 s = rode[i]
                 has_rode[s] = False
                 t0 = ride[s]
-                if t0 < board_best[s]:  # change at the same stop (board_best <= board[r])
-                    board[r, s] = t0
-                    board_best[s] = t0
+                if t0 < board[r, s]:  # change at the same stop
+                    _lower(board, r, s, t0)
                     if not is_marked[s]:
                         is_marked[s] = True
                         marked[n_marked] = s
@@ -195,9 +205,8 @@ def _one_origin(
                 for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
                     n = tr_to[k]
                     t = t0 + tr_time[k]
-                    if t < board_best[n] and t <= latest:
-                        board[r, n] = t
-                        board_best[n] = t
+                    if t < board[r, n] and t <= latest:
+                        _lower(board, r, n, t)
                         if not is_marked[n]:
                             is_marked[n] = True
                             marked[n_marked] = n
@@ -209,7 +218,7 @@ def _one_origin(
             is_changed[s] = False
             for k in range(egr_ptr[s], egr_ptr[s + 1]):
                 d = egr_dest[k]
-                t = ride_best[s] + egr_time[k]
+                t = ride_le[rounds, s] + egr_time[k]
                 if t < arrival[d]:
                     arrival[d] = t
                     if slot[d] < 0:  # first reached: later departures only walk

@@ -172,54 +172,69 @@ def ours(
 
 class TimeExpanded:
     """Every departure and arrival of every trip as a node; riding, staying on board,
-    waiting at a stop and walking between stops as edges; searched with networkx."""
+    waiting at a stop, boarding and walking between stops as edges; searched with
+    networkx. With ``rides``, the graph is layered by vehicles boarded so far and
+    boarding climbs a layer, so no journey takes more than ``rides`` vehicles."""
 
-    def __init__(self, table: Timetable, legs: Legs) -> None:
+    def __init__(self, table: Timetable, legs: Legs, rides: int | None = None) -> None:
         self.graph = nx.DiGraph()
+        self.rides = rides
+        aboard = [0] if rides is None else range(1, rides + 1)
         events: dict[int, list[tuple[float, int]]] = {}
         ptr = table.trip_ptr
         for trip in range(table.n_trips):
             for i in range(ptr[trip], ptr[trip + 1]):
                 a, d = table.call_arrival[i], table.call_departure[i]
-                self.graph.add_edge(("arr", i), ("dep", i), weight=d - a)  # stay on board
                 events.setdefault(int(table.call_stop[i]), []).append((d, i))
-                if i + 1 < ptr[trip + 1]:
-                    self.graph.add_edge(("dep", i), ("arr", i + 1),
-                                        weight=table.call_arrival[i + 1] - d)  # fmt: skip
+                for k in aboard:
+                    self.graph.add_edge(("arr", i, k), ("dep", i, k), weight=d - a)  # stay on
+                    if i + 1 < ptr[trip + 1]:
+                        self.graph.add_edge(("dep", i, k), ("arr", i + 1, k),
+                                            weight=table.call_arrival[i + 1] - d)  # fmt: skip
         self.times_at = {s: [t for t, _ in sorted(e)] for s, e in events.items()}
-        self.nodes_at = {s: [("dep", i) for _, i in sorted(e)] for s, e in events.items()}
-        for stop, nodes in self.nodes_at.items():
-            times = self.times_at[stop]
-            for j in range(len(nodes) - 1):  # wait at the stop for a later vehicle
-                self.graph.add_edge(nodes[j], nodes[j + 1], weight=times[j + 1] - times[j])
+        for stop, calls in events.items():
+            calls.sort()
+            for k in self._waiting():
+                for j, (time, call) in enumerate(calls):
+                    up = k if rides is None else k + 1
+                    self.graph.add_edge(("wait", stop, j, k), ("dep", call, up), weight=0.0)
+                    if j + 1 < len(calls):  # wait at the stop for a later vehicle
+                        self.graph.add_edge(("wait", stop, j, k), ("wait", stop, j + 1, k),
+                                            weight=calls[j + 1][0] - time)  # fmt: skip
         transfers, egress = sp.csr_matrix(legs.transfers), sp.csr_matrix(legs.egress)
         for i in range(len(table.call_stop)):
             stop, arrive = int(table.call_stop[i]), table.call_arrival[i]
-            self._board(("arr", i), stop, arrive, arrive)  # change at the same stop
-            for k in range(transfers.indptr[stop], transfers.indptr[stop + 1]):
-                self._board(("arr", i), int(transfers.indices[k]), arrive,
-                            arrive + transfers.data[k])  # fmt: skip
-            for k in range(egress.indptr[stop], egress.indptr[stop + 1]):
-                self.graph.add_edge(("arr", i), ("to", int(egress.indices[k])),
-                                    weight=egress.data[k])  # fmt: skip
+            for k in aboard:
+                node = ("arr", i, k)
+                if k in self._waiting():
+                    self._wait(node, stop, arrive, arrive, k)  # change at the same stop
+                    for j in range(transfers.indptr[stop], transfers.indptr[stop + 1]):
+                        self._wait(node, int(transfers.indices[j]), arrive,
+                                   arrive + transfers.data[j], k)  # fmt: skip
+                for j in range(egress.indptr[stop], egress.indptr[stop + 1]):
+                    self.graph.add_edge(node, ("to", int(egress.indices[j])), weight=egress.data[j])
         self.access = sp.csr_matrix(legs.access)
         self.direct = sp.csr_matrix(legs.direct)
 
-    def _board(self, node: tuple, stop: int, now: float, ready: float) -> None:
-        """An edge from ``node`` (at time ``now``) to the first departure from ``stop``
-        at or after ``ready``."""
+    def _waiting(self) -> range:
+        """The layers a rider waits at a stop in: after 0 .. rides - 1 vehicles."""
+        return range(1) if self.rides is None else range(self.rides)
+
+    def _wait(self, node: tuple, stop: int, now: float, ready: float, layer: int) -> None:
+        """An edge from ``node`` (at time ``now``) to waiting at ``stop`` for its first
+        departure at or after ``ready``."""
         times = self.times_at.get(stop, [])
         j = bisect.bisect_left(times, ready)
         if j < len(times):
-            self.graph.add_edge(node, self.nodes_at[stop][j], weight=times[j] - now)
+            self.graph.add_edge(node, ("wait", stop, j, layer), weight=times[j] - now)
 
     def times(self, origin: int, departure: float) -> dict[int, float]:
         """Door-to-door seconds to each destination leaving ``origin`` at ``departure``."""
         source = ("from", origin, departure)
         self.graph.add_node(source)
         for k in range(self.access.indptr[origin], self.access.indptr[origin + 1]):
-            self._board(source, int(self.access.indices[k]), departure,
-                        departure + self.access.data[k])  # fmt: skip
+            self._wait(source, int(self.access.indices[k]), departure,
+                       departure + self.access.data[k], 0)  # fmt: skip
         dist = nx.single_source_dijkstra_path_length(self.graph, source, weight="weight")
         if source in self.graph:
             self.graph.remove_node(source)
@@ -248,6 +263,38 @@ def test_times_equal_a_time_expanded_search_on_the_newport_feed(newport: dict[st
                 walk = legs.direct[origin, d] or np.inf
                 by_transit += bool(expected < walk - 1)
     assert compared == 30 * 20 * 5 and by_transit > 100  # many answers ride a bus
+
+
+def test_a_window_with_few_changes_equals_a_layered_time_expanded_search(
+    newport: dict[str, Any],
+) -> None:
+    # labels carried from a later departure may have used more vehicles: they must not
+    # stop an earlier departure's journey with fewer from going on (origin 28 at two
+    # rides lost 15 times in this window when they did)
+    table, legs = newport["table"], newport["legs"]
+    reference = TimeExpanded(table, legs, rides=2)
+    departures = list(np.arange(7 * 3600 + 20 * 60, 7 * 3600 + 50 * 60, 60.0))
+    by_transit = 0
+    for origin in (28, 5):
+        got = ours(table, legs, origin, departures, rounds=2)
+        for m, departure in enumerate(departures):
+            want = reference.times(origin, departure)
+            expected = np.array([want.get(d, np.inf) for d in range(got.shape[0])])
+            np.testing.assert_allclose(got[:, m], expected, atol=1e-6, err_msg=f"{origin} {departure}")
+            by_transit += int((expected < legs.direct[origin].toarray().ravel() - 1).sum())
+    assert by_transit > 50
+
+
+@settings(max_examples=25, deadline=None)
+@given(origin=st.integers(0, 29), start=st.integers(6 * 60, 10 * 60), rounds=st.integers(1, 4))
+def test_a_window_equals_each_departure_searched_alone(
+    newport: dict[str, Any], origin: int, start: int, rounds: int
+) -> None:
+    table, legs = newport["table"], newport["legs"]
+    departures = list(np.arange(start * 60.0, start * 60.0 + 60 * 60, 60.0))
+    window = ours(table, legs, origin, departures, rounds=rounds)
+    alone = np.column_stack([ours(table, legs, origin, [t], rounds=rounds)[:, 0] for t in departures])
+    assert np.array_equal(window, alone)
 
 
 @settings(max_examples=25, deadline=None)
