@@ -77,9 +77,10 @@ def _one_origin(
     pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
     sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
     acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-    dir_ptr, dir_dest, dir_time, cutoff, out, reached,
+    dir_ptr, dir_dest, dir_time, cutoff, out, reached, arrivals=False,
 ):  # fmt: skip
-    """Door-to-door seconds for every departure to the destinations reached at all.
+    """Door-to-door seconds for every departure to the destinations reached at all
+    (with ``arrivals``, the times of arrival by transit instead).
 
     No label later than ``cutoff`` seconds after the departure is made: journeys
     longer than that are not wanted, and the search stays within them.
@@ -229,8 +230,19 @@ def _one_origin(
                             out[slot[d], later] = walk[d]
         for i in range(n_reached):
             d = reached[i]
-            out[i, m] = min(arrival[d] - tau, walk[d])
+            out[i, m] = arrival[d] if arrivals else min(arrival[d] - tau, walk[d])
     return n_reached
+
+
+@njit(cache=True)
+def _percentile(row, rank, cutoff):
+    """The ``rank``-th smallest of ``row`` if it is within ``cutoff``, else ``inf``."""
+    within = 0
+    for v in row:
+        within += v <= cutoff
+    if within <= rank:  # no partition needed: the rank lies past the cutoff
+        return INF
+    return np.partition(row, rank)[rank]
 
 
 @njit(cache=True, parallel=True)
@@ -259,9 +271,131 @@ def window_times(
             dir_ptr, dir_dest, dir_time, cutoff, out, reached,
         )  # fmt: skip
         for j in range(count):
-            value = np.partition(out[j], percentile_rank)[percentile_rank]  # no full sort
-            if value <= cutoff:
-                result[i, reached[j]] = value
+            result[i, reached[j]] = _percentile(out[j], percentile_rank, cutoff)
+    return result
+
+
+@njit(cache=True, parallel=True)
+def stop_profiles(
+    stops, ev_ptr, ev_time, horizon, rounds, n_stops, n_dest,
+    pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
+    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
+    egr_ptr, egr_dest, egr_time, cap,
+):  # fmt: skip
+    """From each of ``stops``, the earliest arrival at every destination for each of
+    its departure events ``ev_time[ev_ptr[i]:ev_ptr[i+1]]`` (ascending), as profiles.
+
+    A profile is the pairs (departure, arrival) where leaving earlier arrives earlier,
+    latest first: leaving the stop at ``t`` arrives at the arrival of the last pair
+    leaving at or after ``t``. No label is made later than ``horizon[i]`` after an
+    event. Stop ``i``'s destinations are ``dest[i, :n_dest_of[i]]`` with ``size[i, j]``
+    pairs each, the pairs in ``pair_dep[i]``/``pair_arr[i]``; ``n_pairs[i]`` counts them
+    even past ``cap`` (then only the first ``cap`` are kept, and the caller asks again).
+    """
+    n = len(stops)
+    n_dest_of = np.zeros(n, np.int64)
+    n_pairs = np.zeros(n, np.int64)
+    dest = np.empty((n, n_dest), np.int64)
+    size = np.empty((n, n_dest), np.int64)
+    pair_dep = np.empty((n, cap))
+    pair_arr = np.empty((n, cap))
+    # each stop is an origin with one access walk of no length and no walk all the way
+    acc_ptr = np.arange(n + 1)
+    acc_time = np.zeros(n)
+    no_walk_ptr = np.zeros(n + 1, np.int64)
+    no_walk_dest = np.empty(0, np.int64)
+    for i in prange(n):
+        events = ev_time[ev_ptr[i] : ev_ptr[i + 1]]
+        out = np.empty((n_dest, len(events)))
+        reached = np.empty(n_dest, np.int64)
+        count = _one_origin(
+            i, events, rounds, n_stops, n_dest,
+            pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
+            sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
+            acc_ptr, stops, acc_time, egr_ptr, egr_dest, egr_time,
+            no_walk_ptr, no_walk_dest, acc_time[:0], horizon[i], out, reached, True,
+        )  # fmt: skip
+        k = 0
+        for j in range(count):
+            dest[i, j] = reached[j]
+            best = INF
+            first = k
+            for m in range(len(events) - 1, -1, -1):
+                a = out[j, m]
+                if a < best:
+                    best = a
+                    if k < cap:
+                        pair_dep[i, k] = events[m]
+                        pair_arr[i, k] = a
+                    k += 1
+            size[i, j] = k - first
+        n_dest_of[i] = count
+        n_pairs[i] = k
+    return n_dest_of, dest, size, n_pairs, pair_dep, pair_arr
+
+
+@njit(cache=True, parallel=True)
+def profile_window_times(
+    origins, departures, n_dest, acc_ptr, acc_stop, acc_time, dir_ptr, dir_dest, dir_time,
+    profile_of, group_ptr, group_dest, group_fastest, pair_ptr, pair_dep, pair_arr,
+    percentile_rank, cutoff,
+):  # fmt: skip
+    """As :func:`window_times`, from the stops' profiles (:func:`stop_profiles`).
+
+    An origin's journey starts with one walk to one stop, so its time for a departure
+    is the best over its stops of the walk and the stop's profile at the time it gets
+    there, or walking all the way. ``profile_of[s]`` is stop ``s``'s row in the packed
+    profiles: destinations ``group_dest[group_ptr[q]:group_ptr[q+1]]``, each with its
+    pairs ``pair_ptr[g]:pair_ptr[g+1]`` and its quickest ride ``group_fastest[g]``.
+    """
+    n = len(origins)
+    n_dep = len(departures)
+    result = np.full((n, n_dest), INF)
+    for i in prange(n):
+        o = origins[i]
+        out = np.empty((n_dest, n_dep))
+        reached = np.empty(n_dest, np.int64)
+        slot = np.full(n_dest, -1, np.int64)
+        walk = np.full(n_dest, INF)
+        n_reached = 0
+        for k in range(dir_ptr[o], dir_ptr[o + 1]):
+            walk[dir_dest[k]] = min(walk[dir_dest[k]], dir_time[k])
+        for k in range(dir_ptr[o], dir_ptr[o + 1]):
+            d = dir_dest[k]
+            if slot[d] < 0:
+                slot[d] = n_reached
+                reached[n_reached] = d
+                out[n_reached, :] = walk[d]
+                n_reached += 1
+        for k in range(acc_ptr[o], acc_ptr[o + 1]):
+            q = profile_of[acc_stop[k]]
+            a = acc_time[k]
+            for g in range(group_ptr[q], group_ptr[q + 1]):
+                if a + group_fastest[g] > cutoff + 1e-6:  # never within the cutoff from here
+                    continue
+                d = group_dest[g]
+                if slot[d] < 0:
+                    slot[d] = n_reached
+                    reached[n_reached] = d
+                    out[n_reached, :] = walk[d]
+                    n_reached += 1
+                row = slot[d]
+                j = pair_ptr[g]
+                end = pair_ptr[g + 1]
+                # departures arriving at the stop after its last pair catch nothing;
+                # one more than the bisection says, as it rounds differently
+                top = min(np.searchsorted(departures, pair_dep[j] - a, side="right") + 1, n_dep)
+                for m in range(top - 1, -1, -1):  # later departures first: pairs in step
+                    t = departures[m] + a  # as the origin's own search reaches the stop
+                    if pair_dep[j] < t:
+                        continue
+                    while j + 1 < end and pair_dep[j + 1] >= t:
+                        j += 1
+                    v = pair_arr[j] - departures[m]
+                    if v < out[row, m]:
+                        out[row, m] = v
+        for j in range(n_reached):
+            result[i, reached[j]] = _percentile(out[j], percentile_rank, cutoff)
     return result
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,10 @@ from estate_planner.sources.tables import BNG
 from estate_planner.travel import RoutingGraph, routing_graph, snap_points, times_between
 
 logger = logging.getLogger(__name__)
+
+# room for each stop's profile pairs in a batch of stop searches; a stop with more is
+# searched again on its own
+PAIRS_ROOM = 16_384
 
 
 @dataclass
@@ -302,6 +307,7 @@ def window_times(
     max_transfers: int = 3,
     percentile: float = 50.0,
     cutoff: float | None = None,
+    method: str = "auto",
 ) -> np.ndarray:
     """Door-to-door seconds per origin and destination at the window's percentile.
 
@@ -317,6 +323,13 @@ def window_times(
         0 to 100 over the window's departures (nearest rank).
     cutoff : float, optional
         Longer times count as unreachable.
+    method : {"auto", "origins", "stops"}
+        ``"origins"``: a range search from each origin. ``"stops"``: a range search
+        from each stop some origin walks to, kept as profiles (arrival for each
+        departure from the stop), then each origin's times read from its stops'
+        profiles; far fewer searches when origins outnumber their stops, as homes do.
+        ``"auto"`` takes stops when origins are over three times as many. Both give
+        the same times.
 
     Returns
     -------
@@ -325,18 +338,112 @@ def window_times(
     """
     from estate_planner import _raptor
 
-    kernel: Any = _raptor.window_times  # a numba dispatcher: its arguments go untyped
-
     departures = np.sort(np.asarray(departures, dtype=float))
     n_stops = len(patterns.sp_ptr) - 1
     acc, egr, tr, direct = (sp.csr_matrix(m) for m in (legs.access, legs.egress,
                                                        legs.transfers, legs.direct))  # fmt: skip
-    return kernel(
-        np.arange(acc.shape[0], dtype=np.int64), departures, max_transfers + 1, n_stops,
-        egr.shape[1], *_pattern_arrays(patterns), *_csr(tr), *_csr(acc), *_csr(egr),
-        *_csr(direct), percentile_rank(percentile, len(departures)),
-        np.inf if cutoff is None else float(cutoff),
-    )  # fmt: skip
+    horizon = np.inf if cutoff is None else float(cutoff)
+    rank = percentile_rank(percentile, len(departures))
+    origins = np.arange(acc.shape[0], dtype=np.int64)
+    used = np.unique(acc.indices).astype(np.int64)
+    if method not in ("auto", "origins", "stops"):
+        raise ValueError(f"method must be 'auto', 'origins' or 'stops', not {method!r}")
+    if method == "origins" or (method == "auto" and 3 * len(used) >= len(origins)):
+        kernel: Any = _raptor.window_times  # a numba dispatcher: its arguments go untyped
+        return kernel(
+            origins, departures, max_transfers + 1, n_stops, egr.shape[1],
+            *_pattern_arrays(patterns), *_csr(tr), *_csr(acc), *_csr(egr), *_csr(direct),
+            rank, horizon,
+        )  # fmt: skip
+    started = time.perf_counter()
+    profiles = _stop_profiles(patterns, acc, egr, tr, used, departures, max_transfers, horizon)
+    logger.info("stop profiles in %.1f s", time.perf_counter() - started)
+    combine: Any = _raptor.profile_window_times
+    started = time.perf_counter()
+    result = combine(
+        origins, departures, egr.shape[1], *_csr(acc), *_csr(direct), *profiles, rank, horizon
+    )
+    logger.info("origins' times from the profiles in %.1f s", time.perf_counter() - started)
+    return result
+
+
+def _stop_profiles(
+    patterns: Patterns, acc: sp.csr_matrix, egr: sp.csr_matrix, tr: sp.csr_matrix,
+    used: np.ndarray, departures: np.ndarray, max_transfers: int, horizon: float,
+) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """Each used stop's profile to every destination, packed for
+    :func:`estate_planner._raptor.profile_window_times`."""
+    from estate_planner import _raptor
+
+    kernel: Any = _raptor.stop_profiles
+    n_stops, n_dest = len(patterns.sp_ptr) - 1, egr.shape[1]
+    # a stop's events: its departures between the first origin's arrival there and the
+    # last's, and the last arrival itself (for whatever leaves after the window)
+    first = np.full(n_stops, np.inf)
+    last = np.full(n_stops, -np.inf)
+    np.minimum.at(first, acc.indices, departures[0] + acc.data)
+    np.maximum.at(last, acc.indices, departures[-1] + acc.data)
+    nearest = np.full(n_stops, np.inf)
+    np.minimum.at(nearest, acc.indices, acc.data)
+    events = []
+    for s in used:
+        leaving = np.unique(patterns.sd_time[patterns.sd_ptr[s] : patterns.sd_ptr[s + 1]])
+        leaving = leaving.astype(float)
+        events.append(np.append(leaving[(leaving >= first[s]) & (leaving < last[s])], last[s]))
+    ev_ptr = np.concatenate([[0], np.cumsum([len(e) for e in events])]).astype(np.int64)
+    ev_time = np.concatenate(events) if events else np.zeros(0)
+    # a journey from the stop is wanted only while the origin nearest it is within
+    # the cutoff: it reached the stop that much after leaving
+    horizons = horizon - nearest[used]
+    arrays = (*_pattern_arrays(patterns), *_csr(tr), *_csr(egr))
+
+    def search(which: np.ndarray, cap: int) -> tuple[np.ndarray, ...]:
+        lengths = ev_ptr[which + 1] - ev_ptr[which]
+        return kernel(
+            used[which], np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            np.concatenate([ev_time[ev_ptr[i] : ev_ptr[i + 1]] for i in which]),
+            horizons[which], max_transfers + 1, n_stops, n_dest, *arrays, cap,
+        )  # fmt: skip
+
+    rows: list[tuple[np.ndarray, ...]] = [()] * len(used)
+    chunk = int(max(16, min(512, 4_000_000 // max(n_dest, 1))))
+    for lo in range(0, len(used), chunk):
+        which = np.arange(lo, min(lo + chunk, len(used)))
+        cap = PAIRS_ROOM
+        while len(which):
+            count, dest, size, n_pairs, pair_dep, pair_arr = search(which, cap)
+            for j, i in enumerate(which):
+                if n_pairs[j] <= cap:  # copies: a view would hold the chunk's buffers
+                    n, k = count[j], n_pairs[j]
+                    rows[i] = (dest[j, :n].copy(), size[j, :n].copy(),
+                               pair_dep[j, :k].copy(), pair_arr[j, :k].copy())  # fmt: skip
+            # a stop with more pairs than room is searched again, with room for all
+            which, cap = which[n_pairs > cap], int(n_pairs.max())
+    return _pack_profiles(rows, used, n_stops)
+
+
+def _pack_profiles(
+    rows: list[tuple[np.ndarray, ...]], used: np.ndarray, n_stops: int
+) -> tuple[np.ndarray, ...]:
+    """Each stop's profiles (destinations, pairs per destination, departures,
+    arrivals) as the flat arrays :func:`estate_planner._raptor.profile_window_times`
+    reads."""
+    join = lambda k, dtype: (  # noqa: E731
+        np.concatenate([r[k] for r in rows]).astype(dtype) if rows else np.zeros(0, dtype)
+    )
+    group_dest, size = join(0, np.int64), join(1, np.int64)
+    pair_dep, pair_arr = join(2, float), join(3, float)
+    group_ptr = np.concatenate([[0], np.cumsum([len(r[0]) for r in rows])]).astype(np.int64)
+    pair_ptr = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
+    fastest = (
+        np.minimum.reduceat(pair_arr - pair_dep, pair_ptr[:-1]) if len(size) else np.zeros(0)
+    )
+    profile_of = np.full(n_stops, -1, np.int64)
+    profile_of[used] = np.arange(len(used))
+    megabytes = (pair_dep.nbytes + pair_arr.nbytes) / 1e6
+    logger.info("stop profiles: %d stops, %d destinations, %d pairs (%.0f MB)",
+                len(used), len(group_dest), len(pair_dep), megabytes)  # fmt: skip
+    return profile_of, group_ptr, group_dest, fastest, pair_ptr, pair_dep, pair_arr
 
 
 def _pattern_arrays(p: Patterns) -> tuple[np.ndarray, ...]:

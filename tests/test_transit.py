@@ -25,6 +25,7 @@ from estate_planner.sources.gtfs import Timetable, read_gtfs
 from estate_planner.transit import (
     Legs,
     build_patterns,
+    percentile_rank,
     transit_time_matrix,
     walking_legs,
     window_times,
@@ -275,6 +276,7 @@ def test_a_window_with_few_changes_equals_a_layered_time_expanded_search(
     reference = TimeExpanded(table, legs, rides=2)
     departures = list(np.arange(7 * 3600 + 20 * 60, 7 * 3600 + 50 * 60, 60.0))
     by_transit = 0
+    every: dict[int, list[np.ndarray]] = {}
     for origin in (28, 5):
         got = ours(table, legs, origin, departures, rounds=2)
         for m, departure in enumerate(departures):
@@ -282,7 +284,46 @@ def test_a_window_with_few_changes_equals_a_layered_time_expanded_search(
             expected = np.array([want.get(d, np.inf) for d in range(got.shape[0])])
             np.testing.assert_allclose(got[:, m], expected, atol=1e-6, err_msg=f"{origin} {departure}")
             by_transit += int((expected < legs.direct[origin].toarray().ravel() - 1).sum())
+            every.setdefault(origin, []).append(expected)
     assert by_transit > 50
+    # and the window's percentiles, by either method, are the reference's
+    for percentile in (0, 50, 100):
+        for method in ("origins", "stops"):
+            result = window_times(build_patterns(table), legs, departures=np.array(departures),
+                                  max_transfers=1, percentile=percentile, method=method)  # fmt: skip
+            for origin, columns in every.items():
+                times = np.sort(np.column_stack(columns), axis=1)
+                want = times[:, percentile_rank(percentile, len(departures))]
+                np.testing.assert_allclose(result[origin], want, atol=1e-6)
+
+
+@pytest.mark.parametrize("cutoff", [None, 1800.0])
+@pytest.mark.parametrize("max_transfers", [0, 1, 3])
+def test_searching_from_stops_gives_the_times_of_searching_from_origins(
+    newport: dict[str, Any], cutoff: float | None, max_transfers: int
+) -> None:
+    table, legs = newport["table"], newport["legs"]
+    patterns = build_patterns(table)
+    departures = np.arange(7 * 3600.0, 8 * 3600.0, 60.0)
+    for percentile in (0, 50, 90):
+        found = [window_times(patterns, legs, departures=departures, max_transfers=max_transfers,
+                              percentile=percentile, cutoff=cutoff, method=method)
+                 for method in ("origins", "stops")]  # fmt: skip
+        assert np.array_equal(found[0], found[1])
+        assert np.isfinite(found[0]).sum() > 100
+
+
+def test_a_stop_with_more_profile_than_room_is_searched_again(
+    newport: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import estate_planner.transit as transit
+
+    table, legs = newport["table"], newport["legs"]
+    departures = np.arange(7 * 3600.0, 8 * 3600.0, 60.0)
+    roomy = window_times(build_patterns(table), legs, departures=departures, method="stops")
+    monkeypatch.setattr(transit, "PAIRS_ROOM", 8)
+    cramped = window_times(build_patterns(table), legs, departures=departures, method="stops")
+    assert np.array_equal(roomy, cramped) and np.isfinite(roomy).sum() > 100
 
 
 @settings(max_examples=25, deadline=None)
