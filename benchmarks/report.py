@@ -261,7 +261,8 @@ def _scale(r: dict[str, Any] | None) -> list[str]:
         f"{r['nodes']:,} walk nodes. {r['homes']:,} demand points and {r['sites']:,} sites at "
         f"random; every minute of 07:00-10:00 ({r['departures']}), 3 transfers, 15 min "
         "walks to and from stops, 10 min at a change. Ours runs the whole question in a "
-        "process of its own (peak memory from VmHWM, reset after loading); ferrobus is timed "
+        "process of its own (peak memory from VmHWM, reset after loading; numba compiles "
+        "once per install, before the timing); ferrobus is timed "
         f"on {r['ferrobus_sample_points']} of the points and 6 departures and scaled per point "
         "and departure (its matrix is square over all points).",
         "",
@@ -272,9 +273,13 @@ def _scale(r: dict[str, Any] | None) -> list[str]:
         f"{r['ferrobus_build_s']:.0f} s |",
         f"| walking legs (to and from stops, changes, walking all the way) | "
         f"{r['legs_s']:.1f} s | in the points |",
-        f"| window, journeys up to 2 hours (r5's default longest trip) | "
+        f"| window, journeys up to 2 hours (r5's default longest trip), from the profiles "
+        f"of the {r['access_stops']:,} stops the homes walk to (`method=\"auto\"` chooses it) | "
         f"**{r['window_s']:.1f} s**; legs + window **{question:.1f} s**, peak "
         f"**{r['peak_gb']:.2f} GB** | |",
+        f"| the same, one range search per home (`method=\"origins\"`) | "
+        f"{r['window_origins_s']:.1f} s; the same times: "
+        f"**{'yes' if r['same_as_origins'] else 'NO'}** | |",
         f"| window, no longest trip (ferrobus has none) | {r['window_free_s']:.1f} s; legs + "
         f"window {free:.1f} s | ~{theirs:.0f} s (estimate) |",
         "",
@@ -298,8 +303,9 @@ def _scaled(r: dict[str, Any] | None) -> list[str]:
         f"{r['trips']:,} trips a day ({r['patterns']} patterns): every route about every "
         "40 seconds, so every departure minute catches new vehicles everywhere and range "
         "RAPTOR can reuse little. 2,000 sites and 35,000 demand points, every minute of "
-        f"07:00-10:00, 3 transfers, no longest trip. Timed on {r['sample_origins']} "
-        "origins and extrapolated to 35,000 in the same way for both (per origin; ferrobus "
+        f"07:00-10:00, 3 transfers, no longest trip. Ours searches from each origin here (stop "
+        "profiles would hold every destination for every few seconds of every stop); timed "
+        f"on {r['sample_origins']} origins and extrapolated to 35,000 in the same way for both (per origin; ferrobus "
         "per point of its square matrix, for a sample of departures):",
         "",
         "| engine | sample | all 35,000 origins (estimate) |",

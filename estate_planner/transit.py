@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 # room for each stop's profile pairs in a batch of stop searches; a stop with more is
 # searched again on its own
 PAIRS_ROOM = 16_384
+# "auto" leaves stop profiles for searches from origins past this size: on a dense
+# town network every stop reaches every destination, every minute
+PROFILE_BUDGET_BYTES = 1.5e9
 
 
 @dataclass
@@ -348,7 +351,14 @@ def window_times(
     used = np.unique(acc.indices).astype(np.int64)
     if method not in ("auto", "origins", "stops"):
         raise ValueError(f"method must be 'auto', 'origins' or 'stops', not {method!r}")
-    if method == "origins" or (method == "auto" and 3 * len(used) >= len(origins)):
+    search = None
+    if method == "stops" or (method == "auto" and 3 * len(used) < len(origins)):
+        search = _stop_searches(patterns, acc, egr, tr, used, departures, max_transfers, horizon)
+        if method == "auto" and _profile_bytes(search, len(used)) > PROFILE_BUDGET_BYTES:
+            logger.info("stop profiles would outgrow %.1f GB: searching from each origin",
+                        PROFILE_BUDGET_BYTES / 1e9)  # fmt: skip
+            search = None
+    if search is None:
         kernel: Any = _raptor.window_times  # a numba dispatcher: its arguments go untyped
         return kernel(
             origins, departures, max_transfers + 1, n_stops, egr.shape[1],
@@ -356,7 +366,7 @@ def window_times(
             rank, horizon,
         )  # fmt: skip
     started = time.perf_counter()
-    profiles = _stop_profiles(patterns, acc, egr, tr, used, departures, max_transfers, horizon)
+    profiles = _stop_profiles(search, used, n_stops, egr.shape[1])
     logger.info("stop profiles in %.1f s", time.perf_counter() - started)
     combine: Any = _raptor.profile_window_times
     started = time.perf_counter()
@@ -367,12 +377,12 @@ def window_times(
     return result
 
 
-def _stop_profiles(
+def _stop_searches(
     patterns: Patterns, acc: sp.csr_matrix, egr: sp.csr_matrix, tr: sp.csr_matrix,
     used: np.ndarray, departures: np.ndarray, max_transfers: int, horizon: float,
-) -> tuple[np.ndarray, ...]:  # fmt: skip
-    """Each used stop's profile to every destination, packed for
-    :func:`estate_planner._raptor.profile_window_times`."""
+) -> Callable[[np.ndarray, int], tuple[np.ndarray, ...]]:  # fmt: skip
+    """A function searching from ``used[which]`` with room for ``cap`` pairs each
+    (:func:`estate_planner._raptor.stop_profiles`)."""
     from estate_planner import _raptor
 
     kernel: Any = _raptor.stop_profiles
@@ -390,21 +400,33 @@ def _stop_profiles(
         leaving = np.unique(patterns.sd_time[patterns.sd_ptr[s] : patterns.sd_ptr[s + 1]])
         leaving = leaving.astype(float)
         events.append(np.append(leaving[(leaving >= first[s]) & (leaving < last[s])], last[s]))
-    ev_ptr = np.concatenate([[0], np.cumsum([len(e) for e in events])]).astype(np.int64)
-    ev_time = np.concatenate(events) if events else np.zeros(0)
     # a journey from the stop is wanted only while the origin nearest it is within
     # the cutoff: it reached the stop that much after leaving
     horizons = horizon - nearest[used]
     arrays = (*_pattern_arrays(patterns), *_csr(tr), *_csr(egr))
 
     def search(which: np.ndarray, cap: int) -> tuple[np.ndarray, ...]:
-        lengths = ev_ptr[which + 1] - ev_ptr[which]
         return kernel(
-            used[which], np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-            np.concatenate([ev_time[ev_ptr[i] : ev_ptr[i + 1]] for i in which]),
-            horizons[which], max_transfers + 1, n_stops, n_dest, *arrays, cap,
+            used[which], np.concatenate([[0], np.cumsum([len(events[i]) for i in which])]),
+            np.concatenate([events[i] for i in which]), horizons[which],
+            max_transfers + 1, n_stops, n_dest, *arrays, cap,
         )  # fmt: skip
 
+    return search
+
+
+def _profile_bytes(search: Callable[..., tuple[np.ndarray, ...]], n_used: int) -> float:
+    """The memory all the stops' profiles would take, from a sample of the stops."""
+    sample = np.unique(np.linspace(0, n_used - 1, min(n_used, 48)).astype(np.int64))
+    count, _, _, n_pairs, _, _ = search(sample, 1)  # counts, keeping no pairs
+    return float(count.sum() * 24 + n_pairs.sum() * 16) * n_used / len(sample)
+
+
+def _stop_profiles(
+    search: Callable[..., tuple[np.ndarray, ...]], used: np.ndarray, n_stops: int, n_dest: int
+) -> tuple[np.ndarray, ...]:
+    """Each used stop's profile to every destination, packed for
+    :func:`estate_planner._raptor.profile_window_times`."""
     rows: list[tuple[np.ndarray, ...]] = [()] * len(used)
     chunk = int(max(16, min(512, 4_000_000 // max(n_dest, 1))))
     for lo in range(0, len(used), chunk):
