@@ -496,6 +496,7 @@ def transit_time_matrix(
     max_transfer_walk_s: float = 600.0,
     cutoff: float | None = None,
     walk_kmh: float = 4.8,
+    method: str = "auto",
 ) -> sp.csr_matrix:
     """Door-to-door public transport times, origins x destinations, over a window.
 
@@ -524,6 +525,9 @@ def transit_time_matrix(
         Longest time kept (seconds); longer pairs are left out.
     walk_kmh : float
         Walking speed of the leg from a point to its street.
+    method : {"auto", "origins", "stops"}
+        How the window is searched (the same times either way); see
+        :func:`window_times`.
 
     Returns
     -------
@@ -556,7 +560,7 @@ def transit_time_matrix(
     )  # fmt: skip
     dense = window_times(
         build_patterns(timetable), legs, departures=departures, max_transfers=max_transfers,
-        percentile=percentile, cutoff=cutoff,
+        percentile=percentile, cutoff=cutoff, method=method,
     )  # fmt: skip
     rows, cols = np.nonzero(np.isfinite(dense))
     return sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
