@@ -352,7 +352,7 @@ def window_times(
     if method not in ("auto", "origins", "stops"):
         raise ValueError(f"method must be 'auto', 'origins' or 'stops', not {method!r}")
     search = None
-    if method == "stops" or (method == "auto" and 3 * len(used) < len(origins)):
+    if method == "stops" or (method == "auto" and 0 < 3 * len(used) < len(origins)):
         search = _stop_searches(patterns, acc, egr, tr, used, departures, max_transfers, horizon)
         if method == "auto" and _profile_bytes(search, len(used)) > PROFILE_BUDGET_BYTES:
             logger.info("stop profiles would outgrow %.1f GB: searching from each origin",

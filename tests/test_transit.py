@@ -313,6 +313,16 @@ def test_searching_from_stops_gives_the_times_of_searching_from_origins(
         assert np.isfinite(found[0]).sum() > 100
 
 
+@pytest.mark.parametrize("method", ["auto", "origins", "stops"])
+def test_origins_near_no_stop_only_walk(newport: dict[str, Any], method: str) -> None:
+    table, legs = newport["table"], newport["legs"]
+    nowhere = dataclasses.replace(legs, access=sp.csr_matrix(legs.access.shape))
+    times = window_times(build_patterns(table), nowhere, departures=np.array([25_200.0, 25_260.0]),
+                         method=method)  # fmt: skip
+    walk = legs.direct.toarray()
+    np.testing.assert_array_equal(times, np.where(walk > 0, walk, np.inf))
+
+
 def test_a_stop_with_more_profile_than_room_is_searched_again(
     newport: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
