@@ -12,6 +12,7 @@ every pair and departure both reach: the distribution of ours minus ferrobus.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import tempfile
 import time
@@ -140,6 +141,7 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
     paired = np.isfinite(last) & np.isfinite(theirs_sample) & off_diagonal
     gap = np.where(paired, last - theirs_sample, -np.inf)
     tail = paired & (gap >= np.quantile(gap[paired], 0.95))
+    chains = _walk_chains(model, theirs_points, sample, theirs_sample, tail & (theirs_sample > 900))
     return {
         "points": len(points),
         "departures": len(departures),
@@ -160,6 +162,7 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
         "aligned": steps,
         "upper_tail_pairs": int(tail.sum()),
         "upper_tail_they_walk": float(np.mean(theirs_sample[tail] <= 900)),
+        "upper_tail_bus_journeys": chains,
         "scaled": scaled(sample=60),
         "scale": transit_scale.run(),
     }
@@ -206,6 +209,34 @@ def ferrobus_stops(legs: Any) -> Any:
         access=sp.csr_matrix((vals, (rows, cols)), shape=access.shape),
         egress=_min_plus(transfers, nearest10, nearest10),
     )
+
+
+def _walk_chains(model: Any, points: list[Any], departures: np.ndarray, theirs: np.ndarray,
+                 tail: np.ndarray, n: int = 200) -> dict[str, int]:  # fmt: skip
+    """ferrobus's own journeys (``detailed_journey``) for ``n`` of the ``tail`` triples
+    (origin, destination, departure): how many walk twice in a row between rides."""
+    import json
+
+    import ferrobus
+
+    picked = np.argwhere(tail)
+    rng = np.random.default_rng(1)
+    picked = picked[rng.choice(len(picked), min(n, len(picked)), replace=False)]
+    counts = {"sampled": len(picked), "same_time": 0, "walks_chained": 0}
+    for o, d, m in picked:
+        raw = ferrobus.detailed_journey(model, points[o], points[d], int(departures[m]), 3)
+        if raw is None:
+            continue
+        legs = [f["properties"] for f in json.loads(raw)["features"]]
+        if abs(legs[-1]["arrival_time"] - departures[m] - theirs[o, d, m]) > 1:
+            continue  # one egress stop there, ten in its matrix: another journey
+        counts["same_time"] += 1
+        kinds = [leg["leg_type"] for leg in legs if leg["leg_type"] != "waiting"]
+        after_ride = kinds[kinds.index("transit") + 1 :] if "transit" in kinds else []
+        counts["walks_chained"] += any(
+            a == b == "transfer" for a, b in itertools.pairwise(after_ride)
+        )
+    return counts
 
 
 def ferrobus_snapped(legs: Any, nearest: list[list[int]]) -> Any:
