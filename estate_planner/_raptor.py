@@ -5,8 +5,10 @@ arrival at every stop using k vehicles, by scanning each route pattern once from
 first stop improved in the round before, then walking transfers. Range RAPTOR runs
 the departures of a window from the latest to the earliest and keeps the labels
 between them: a journey leaving later is also a journey for an earlier departure
-(waiting at the start), so each earlier departure only scans what it improves. One
-origin is one task; origins run in parallel on every core.
+(waiting at the start), so each earlier departure only scans what it improves.
+Labels are kept per number of rides, as one carried from a later departure may have
+used more vehicles. One origin (or one stop, for stop profiles) is one task; tasks
+run in parallel on every core.
 
 Layout (all flat arrays, built by :mod:`estate_planner.transit`): pattern ``p`` calls
 at ``pat_stops[pat_ptr[p]:pat_ptr[p+1]]``; its ``n`` trips' times are the row-major

@@ -11,8 +11,9 @@ timetable than about access.
 
 The timetable is grouped into route patterns (trips calling at the same stops in the
 same order, split where one trip would overtake another) in flat arrays; the rounds
-run in a compiled range RAPTOR (:mod:`estate_planner._raptor`), one origin per task
-on every core.
+run in a compiled range RAPTOR (:mod:`estate_planner._raptor`) on every core, either
+from each origin or, when origins far outnumber the stops they walk to, from each of
+those stops (profiles each origin then reads; the same times).
 """
 
 from __future__ import annotations
