@@ -19,6 +19,7 @@ from estate_planner._errors import (
 if TYPE_CHECKING:
     from estate_planner.cache import Cache
     from estate_planner.compare import Comparison
+    from estate_planner.explorer import Explorer, explore
     from estate_planner.optimise import Selection, fewest_sites, select_sites
     from estate_planner.results import RunResult
     from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
@@ -35,6 +36,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # heavy modules (geopandas, scipy, pydantic) load, so that both cores load them.
 _LAZY = {
     "travel_time_matrix": "estate_planner.travel",
+    "explore": "estate_planner.explorer",
+    "Explorer": "estate_planner.explorer",
     "Cache": "estate_planner.cache",
     "RunResult": "estate_planner.results",
     "Selection": "estate_planner.optimise",
@@ -115,6 +118,7 @@ __all__ = [
     "Cache",
     "EstatePlannerError",
     "EstatePlannerWarning",
+    "Explorer",
     "InfeasibleError",
     "InputDataError",
     "NetworkError",
@@ -124,6 +128,7 @@ __all__ = [
     "Selection",
     "__version__",
     "compare_runs",
+    "explore",
     "fewest_sites",
     "load_scenario",
     "run_scenario",
