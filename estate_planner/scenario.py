@@ -1,8 +1,11 @@
 """The typed scenario model: what to read, how to weigh it and what to choose.
 
 A scenario is loaded from TOML with :func:`load_scenario` or built in Python with
-``Scenario(...)``. Relative paths resolve against the scenario file's folder (or
-``base_dir`` when built in Python). Every problem found is reported at once, each
+``Scenario(...)``. Relative input paths resolve against the scenario's ``data_dir``
+when it names one (itself relative to the scenario file; the environment variable
+:data:`DATA_DIR_ENV` overrides it, so a test or another machine points a scenario at
+its own copy of the data without editing it), else against the scenario file's folder
+(or ``base_dir`` when built in Python). Every problem found is reported at once, each
 naming the file, the key and what was expected.
 
 Over 400 lines of code because it is one schema: every section model sits beside
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -33,8 +37,24 @@ from estate_planner._vocabulary import CANDIDATE_KINDS, CRITERIA, NEED_FACTORS, 
 
 DEFAULT_MODES: tuple[Mode, ...] = ("walk", "drive")
 
+#: Names the folder a scenario's ``data_dir`` points at, overriding the scenario's own.
+DATA_DIR_ENV = "ESTATE_PLANNER_DATA_DIR"
+
 
 def _resolve(value: Path | None, info: ValidationInfo) -> Path | None:
+    """An input path: relative ones start from the data folder, else the file's folder."""
+    if value is None:
+        return None
+    context = info.context or {}
+    base = context.get("data_dir") or context.get("base_dir")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    return path
+
+
+def _resolve_here(value: Path | None, info: ValidationInfo) -> Path | None:
+    """A path that starts from the scenario file's folder (``data_dir``, ``extends``)."""
     if value is None:
         return None
     base = (info.context or {}).get("base_dir")
@@ -42,6 +62,21 @@ def _resolve(value: Path | None, info: ValidationInfo) -> Path | None:
     if not path.is_absolute() and base is not None:
         path = Path(base) / path
     return path
+
+
+def _context(data: dict[str, Any], base_dir: Path | str | None) -> dict[str, Any]:
+    """How the scenario's paths resolve: its file's folder and its data folder (the
+    environment's :data:`DATA_DIR_ENV` in place of the scenario's ``data_dir``)."""
+    named = data.get("data_dir") if isinstance(data, dict) else None
+    if named is not None and os.environ.get(DATA_DIR_ENV):
+        named = os.environ[DATA_DIR_ENV]
+        data["data_dir"] = named
+    data_dir = None
+    if isinstance(named, str | Path):
+        data_dir = Path(named).expanduser()
+        if not data_dir.is_absolute() and base_dir is not None:
+            data_dir = Path(base_dir) / data_dir
+    return {"base_dir": base_dir, "data_dir": data_dir}
 
 
 class _Model(BaseModel):
@@ -390,8 +425,11 @@ class Scenario(_Model):
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     edits: list[EditConfig] = Field(default_factory=list)
     extends: Path | None = None
+    #: the folder relative input paths start from (relative to the scenario file);
+    #: the environment's ESTATE_PLANNER_DATA_DIR takes its place where set
+    data_dir: Path | None = None
 
-    _extends = field_validator("extends")(_resolve)
+    _extends = field_validator("extends", "data_dir")(_resolve_here)
 
     @model_validator(mode="after")
     def _transit_has_a_day(self) -> Scenario:
@@ -541,7 +579,8 @@ def scenario_from_dict(
     data : dict
         As the TOML file would hold it.
     base_dir : path, optional
-        Folder relative paths start from (default the working folder).
+        Folder relative paths start from (default the working folder); relative input
+        paths start from the scenario's ``data_dir`` where it names one.
     source : str
         Named in error messages.
 
@@ -554,8 +593,9 @@ def scenario_from_dict(
     ScenarioError
         Listing every problem found.
     """
+    data = dict(data)
     try:
-        return Scenario.model_validate(data, context={"base_dir": base_dir})
+        return Scenario.model_validate(data, context=_context(data, base_dir))
     except ValidationError as exc:
         raise ScenarioError("\n".join(describe_validation_error(exc, source))) from None
 
@@ -640,7 +680,9 @@ def _scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if base_path in seen:
         raise ScenarioError(f"{path}: extends {base_path}, which extends it back; remove the loop")
     base = load_scenario_from(base_path, (*seen, path.resolve()))
-    merged = merge(base.model_dump(mode="json", exclude_none=True), data)
+    # the base's paths come resolved; its data folder is its own, not this file's
+    inherited = base.model_dump(mode="json", exclude_none=True, exclude={"data_dir"})
+    merged = merge(inherited, data)
     merged["extends"] = str(base_path)
     return merged
 
@@ -691,7 +733,8 @@ def check_scenario(path: Path | str) -> tuple[Scenario | None, list[str]]:
     problems: list[str] = []
     for _ in range(5):  # leaving a bad key out may show one more below it
         try:
-            scenario = Scenario.model_validate(data, context={"base_dir": path.resolve().parent})
+            context = _context(data, path.resolve().parent)
+            scenario = Scenario.model_validate(data, context=context)
         except ValidationError as exc:
             problems += [p for p in describe_validation_error(exc, str(path)) if p not in problems]
             errors = sorted(exc.errors(), key=lambda e: [str(x) for x in e["loc"]], reverse=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,51 @@ settings.register_profile("dev", print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parent.parent
-# tests (and the CLI runs they start) cache networks here, never in the user's home
-os.environ["ESTATE_PLANNER_CACHE"] = tempfile.mkdtemp(prefix="estate-planner-test-cache-")
-SHARED_DATA = Path(os.environ.get("ESTATE_PLANNER_SHARED_DATA", REPO.parent / "shared" / "data"))
+#: the distributions whose versions a failure on a fresh install most often comes down to
+KEY_DEPENDENCIES = (
+    "numpy", "pandas", "scipy", "geopandas", "shapely", "pyogrio", "pyproj", "networkx",
+    "osmnx", "osmium", "numba", "pydantic", "rasterio", "folium", "hypothesis",
+)  # fmt: skip
+
+
+def pytest_report_header() -> list[str]:
+    """The versions this run resolved (scipy brings HiGHS), at the top of the output:
+    a failure on a new machine then names what changed."""
+    return [_versions()]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The versions again at the end, where ``-q`` (which drops the header) shows them."""
+    terminalreporter.write_line(_versions())
+
+
+def _versions() -> str:
+    import shapely
+
+    found = []
+    for name in KEY_DEPENDENCIES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return "versions: " + ", ".join(found) + f", GEOS {shapely.geos_version_string}"
+
+
+def _shared_data() -> Path:
+    """The real data folder: ``ESTATE_PLANNER_SHARED_DATA`` or ../shared/data."""
+    default = REPO.parent / "shared" / "data"
+    return Path(os.environ.get("ESTATE_PLANNER_SHARED_DATA", default))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What every test (and every CLI run a test starts) sees, set for the session and
+    undone after it: a cache folder of its own, never the user's, and the data folder
+    scenarios name as ``data_dir`` (scenarios/rutland.toml) pointed at the real data."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ESTATE_PLANNER_CACHE", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("ESTATE_PLANNER_DATA_DIR", str(_shared_data()))
+        yield
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,9 +81,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real Rutland data in ../shared/data, or a skip saying it is absent."""
-    if not (SHARED_DATA / "osm_rutland").is_dir():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent (CI has it)")
-    return SHARED_DATA
+    folder = _shared_data()
+    if not (folder / "osm_rutland").is_dir():
+        pytest.skip(f"real data folder {folder} is absent (CI has it)")
+    return folder
 
 
 @pytest.fixture(scope="session")

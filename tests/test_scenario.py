@@ -126,3 +126,40 @@ def test_digest_changes_with_settings_only() -> None:
     b = scenario_from_dict(MINIMAL, base_dir="/x")
     c = scenario_from_dict({**MINIMAL, "selection": {"hubs": 4}}, base_dir="/x")
     assert a.digest() == b.digest() != c.digest()
+
+
+def test_a_scenario_names_its_data_folder_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ESTATE_PLANNER_DATA_DIR", raising=False)
+    (tmp_path / "scenarios").mkdir()
+    path = tmp_path / "scenarios" / "town.toml"
+    path.write_text(
+        'name = "t"\ndata_dir = "../data"\n[network]\nosm = "streets/town.osm"\n'
+        '[demand]\nareas = "areas.gpkg"\n[candidates]\npath = "/elsewhere/c.csv"\n'
+    )
+    scenario = load_scenario(path)
+    data = (tmp_path / "scenarios" / "../data").resolve()
+    assert scenario.data_dir is not None and scenario.data_dir.resolve() == data
+    assert scenario.network.osm.resolve() == data / "streets" / "town.osm"
+    assert scenario.demand.areas.resolve() == data / "areas.gpkg"
+    assert scenario.candidates.path == Path("/elsewhere/c.csv")  # absolute stays
+    # another machine (or the tests) points it elsewhere without editing it
+    monkeypatch.setenv("ESTATE_PLANNER_DATA_DIR", str(tmp_path / "copy"))
+    moved = load_scenario(path)
+    assert moved.network.osm == tmp_path / "copy" / "streets" / "town.osm"
+    assert moved.updated(selection={"hubs": 2}).network.osm == moved.network.osm
+    # a scenario extending it keeps the base's files; its own paths start from its folder
+    child = tmp_path / "scenarios" / "what-if.toml"
+    child.write_text('extends = "town.toml"\n[candidates]\npath = "mine.csv"\n')
+    extended = load_scenario(child)
+    assert extended.network.osm == moved.network.osm
+    assert extended.candidates.path == tmp_path / "scenarios" / "mine.csv"
+
+
+def test_without_a_data_folder_the_environment_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ESTATE_PLANNER_DATA_DIR", str(tmp_path / "copy"))
+    scenario = scenario_from_dict(MINIMAL, base_dir=tmp_path)
+    assert scenario.network.osm == tmp_path / "streets.osm" and scenario.data_dir is None
