@@ -55,6 +55,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'estate_planner' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The module's names and the lazy ones, so ``dir(estate_planner)`` shows them all."""
+    return sorted(set(globals()) | set(_LAZY))
+
+
 def compare_runs(base: RunResult, whatif: RunResult, out_dir: str | None = None) -> Comparison:
     """Compare two runs of (usually) the same area.
 
