@@ -178,3 +178,35 @@ def _walk(value: object):  # type: ignore[no-untyped-def]
         for k, v in value.items():
             yield k, v
             yield from _walk(v)
+
+
+def test_the_panel_turns_controls_into_set_calls(demo_scenario, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("ipyleaflet")
+    from estate_planner.explorer.widget import ExplorerPanel
+
+    explorer = explore(demo_scenario, cache=Cache(tmp_path))
+    panel = ExplorerPanel(explorer, tiles=False)
+    panel.hubs.value = 4
+    assert explorer.history[-1]["change"] == "hubs=4"
+    assert len(explorer.summary.chosen) == 4
+    icons = [getattr(getattr(m, "icon", None), "html", "") for m in panel._layers.layers[3].layers]
+    hubs = [html for html in icons if "ep-hub-icon" in html]
+    assert len(hubs) == 4  # the map shows the new hubs
+    panel.closed.value = ("D99001",)
+    assert explorer.history[-1]["change"] == "+ close_service D99001"
+    panel.place.value = True
+    panel._clicked(type="click", coordinates=[52.5715, -0.6720])
+    edit = explorer.scenario.edits[-1]
+    assert (edit.action, edit.homes, edit.longitude, edit.latitude) == (
+        "add_development",
+        2000,
+        -0.672,
+        52.5715,
+    )
+    assert not panel.place.value
+    panel._set(hubs=500)  # more than there are eligible sites: said, and nothing changes
+    assert "eligible" in panel.status.value
+    assert panel.hubs.value == 4
+    panel.undo_button.click()
+    assert [e.action for e in explorer.scenario.edits] == ["close_service"]
+    assert panel.closed.value == ("D99001",)

@@ -40,3 +40,9 @@ def test_notebook_runs(path: Path) -> None:
         if "text/html" in o.get("data", {})
     ]
     assert any("leaflet" in html.lower() and "ep-hub-icon" in html for html in shown)
+    if path.stem == "04_explorer":  # the explorer's panel is built (a kernel has no screen)
+        views = [o for c in code for o in c.get("outputs", []) if WIDGET in o.get("data", {})]
+        assert views, "the explorer notebook shows explorer.widget"
+
+
+WIDGET = "application/vnd.jupyter.widget-view+json"

@@ -78,12 +78,12 @@ class Explorer:
         """Each change since the start, with the hubs it led to and its time."""
         return [
             {
-                "change": describe(step.changes) if step.changes else "(start)",
+                "change": _described(step, self.steps[n - 1] if n else None),
                 "chosen": list(step.summary.chosen),
                 "brought_within_reach": step.summary.brought_within_reach,
                 "seconds": round(step.seconds, 3),
             }
-            for step in self.steps
+            for n, step in enumerate(self.steps)
         ]
 
     # ------------------------------------------------------------------ changes
@@ -201,6 +201,33 @@ class Explorer:
 
     def _repr_html_(self) -> str:
         return self.summary._repr_html_()
+
+
+def _described(step: Step, before: Step | None) -> str:
+    """The step's changes as typed; a new list of edits as the edits added and removed."""
+    if before is None:
+        return "(start)"
+    changes = dict(step.changes)
+    if "edits" not in changes:
+        return describe(changes)
+    del changes["edits"]
+    old = [e.model_dump(mode="json", exclude_none=True) for e in before.scenario.edits]
+    new = [e.model_dump(mode="json", exclude_none=True) for e in step.scenario.edits]
+    words = [describe(changes)] if changes else []
+    words += [f"+ {_edit_words(e)}" for e in new if e not in old]
+    words += [f"- {_edit_words(e)}" for e in old if e not in new]
+    return ", ".join(words) or "edits unchanged"
+
+
+def _edit_words(edit: dict[str, Any]) -> str:
+    if edit.get("ids"):
+        return f"{edit['action']} {', '.join(edit['ids'])}"
+    if edit["action"] == "add_development":
+        return (
+            f"add_development {edit['homes']} homes at "
+            f"({edit['longitude']:.4f}, {edit['latitude']:.4f})"
+        )
+    return describe({edit["action"]: {k: v for k, v in edit.items() if k != "action"}})
 
 
 def explore(source: Scenario | RunResult | Path | str, *, cache: Cache | None = None) -> Explorer:
