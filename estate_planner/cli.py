@@ -232,6 +232,11 @@ def _run(scenario_path: Path, out: Path, progress: _Progress, drawing: Drawing |
     chosen = ", ".join(f"{r.site_id} {r.name}" for r in result.selected.itertuples())
     if chosen:
         print(f"Chosen hubs ({result.selection.method}): {chosen}")
+    elif result.scenario.selection.hubs == 0:
+        print(
+            "No hub is chosen: an access analysis of the existing services only "
+            f"(selection.hubs = 0; {len(result.candidates):,} candidates in the study area)."
+        )
     else:
         print("No hub is chosen: no candidate brings anyone new within reach.")
     if result.decision is not None and result.decision.fewer:

@@ -210,6 +210,9 @@ class RegisterConfig(_Model):
     uses: list[str] | None = None
     #: keep council land holdings that are not buildings (bare land, car parks...)
     include_land: bool = False
+    #: the year the register describes ("2016/17"), where its file name does not say;
+    #: one publisher's registers of several years are merged by site id, latest first
+    year: str | None = None
 
     _paths = field_validator("path")(_resolve)
 
@@ -242,15 +245,10 @@ class CandidatesConfig(_Model):
 
     _paths = field_validator("path", "town_centres")(_resolve)
 
-    @model_validator(mode="after")
-    def _some_source(self) -> CandidatesConfig:
-        if self.path is None and not self.from_osm and not self.registers:
-            raise ValueError(
-                "give a property list in candidates.path, property registers in "
-                "[[candidates.registers]], or set candidates.from_osm = true to use vacant "
-                "shops, civic and health buildings from the OSM extract"
-            )
-        return self
+    @property
+    def sources(self) -> bool:
+        """Whether any candidate source is given."""
+        return self.path is not None or self.from_osm or bool(self.registers)
 
 
 class TransitConfig(_Model):
@@ -331,7 +329,8 @@ class ScoringConfig(_Model):
 class SelectionConfig(_Model):
     """How many hubs to choose, by which objective, on which mode."""
 
-    hubs: int = Field(3, ge=1)
+    #: 0: an access analysis only (no candidate is needed, none is chosen)
+    hubs: int = Field(3, ge=0)
     objective: Literal["coverage", "median"] = "coverage"
     mode: Mode | None = None
     budget_gbp: float | None = Field(None, gt=0)
@@ -418,7 +417,7 @@ class Scenario(_Model):
     demand: DemandConfig
     need: NeedConfig = Field(default_factory=NeedConfig)
     services: list[ServiceConfig] = Field(default_factory=list)
-    candidates: CandidatesConfig
+    candidates: CandidatesConfig = Field(default_factory=CandidatesConfig)
     access: AccessConfig = Field(default_factory=AccessConfig)
     transit: TransitConfig = Field(default_factory=TransitConfig)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
@@ -437,6 +436,17 @@ class Scenario(_Model):
             raise ValueError(
                 'mode "transit" needs the day to route on: add [transit] date = '
                 '"YYYY-MM-DD" (a weekday the feeds run)'
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _some_candidates(self) -> Scenario:
+        if self.selection.hubs and not self.candidates.sources:
+            raise ValueError(
+                "give a property list in candidates.path, property registers in "
+                "[[candidates.registers]], or set candidates.from_osm = true to use vacant "
+                "shops, civic and health buildings from the OSM extract (or set "
+                "selection.hubs = 0 for an access analysis that chooses no hub)"
             )
         return self
 

@@ -62,6 +62,9 @@ SIGNATURES: dict[str, list[set[str]]] = {
 SERVICE_ROLES = ("gp", "pharmacy", "hospital")
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
 RASTER_SUFFIXES = (".tif", ".tiff")
+WORKBOOK_SUFFIXES = (".xls", ".xlsx")
+#: columns that mark NHS ERIC site data (every English trust's sites, one file a year)
+ERIC_COLUMNS = {"site code", "site name", "site type"}
 
 
 @dataclass
@@ -76,6 +79,8 @@ class NationalFiles:
     pharmacy: Path | None = None
     hospital: Path | None = None
     raster: Path | None = None
+    #: NHS ERIC site data, one file per year (national registers: every trust's sites)
+    eric: list[Path] = field(default_factory=list)
     #: per role, how good the file found is (its layout's rank, then its size)
     ranks: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
@@ -101,6 +106,22 @@ def _header(path: Path) -> set[str]:
         value = str(frame[kind].iloc[0]).lower()
         names.add("type:gp" if "gp" in value else f"type:{value.split()[0]}")
     return names
+
+
+def _is_eric_workbook(path: Path) -> bool:
+    """An ERIC workbook: a sheet named like "Site Data" whose header (on one of its
+    first rows) has the site columns."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = next((n for n in book.sheet_names if "site" in n.lower()), None)
+        if sheet is None:
+            return False
+        rows = book.get_sheet_by_name(sheet).to_python(nrows=4)
+    except Exception:  # calamine raises its own error types; not a workbook we read
+        return False
+    return any({plain_name(c) for c in row} >= ERIC_COLUMNS for row in rows)
 
 
 def find_national_files(folder: Path) -> NationalFiles:
@@ -133,9 +154,16 @@ def find_national_files(folder: Path) -> NationalFiles:
         if name.endswith(RASTER_SUFFIXES) and found.raster is None:
             found.raster = path
             continue
+        if name.endswith(WORKBOOK_SUFFIXES):
+            if _is_eric_workbook(path):
+                found.eric.append(path)
+            continue
         if not name.endswith(TABLE_SUFFIXES):
             continue
         columns = _header(path)
+        if columns >= ERIC_COLUMNS:
+            found.eric.append(path)
+            continue
         size = path.stat().st_size
         for role, layouts in SIGNATURES.items():
             # services: the largest list (national over a local extract); the rest are
@@ -341,15 +369,107 @@ def write_area_scenario(
     if use_raster is not None and boundaries is None:
         notes.append("no population raster: it needs area polygons (--boundaries)")
         use_raster = None
+    sources = candidate_sources(
+        Path(osm), [*files.eric, *(registers or [])], outline.iloc[0].buffer(buffer_m),
+        hospitals=files.hospital,
+    )  # fmt: skip
+    notes += sources.notes
+    if 0 < sources.total < hubs:
+        notes.append(
+            f"hubs: {sources.total} asked for instead of {hubs}: the area has only "
+            f"{sources.total} candidate sites"
+        )
+    hubs = min(hubs, sources.total)
     text = _scenario_text(
         out, files, area, osm=Path(osm),
         raster=use_raster if isinstance(use_raster, Path) else None,
-        registers=registers or [], hubs=hubs, buffer_m=buffer_m, name=name,
+        sources=sources, hubs=hubs, buffer_m=buffer_m, name=name,
     )  # fmt: skip
     (out / "scenario.toml").write_text(text, encoding="utf-8")
     written = Written(out / "scenario.toml", len(areas), people, files, notes)
     (out / "README.md").write_text(_note(written, area, hubs, buffer_m), encoding="utf-8")
     return written
+
+
+@dataclass
+class CandidateSources:
+    """Where an area's candidate sites come from, as ``init`` found them."""
+
+    #: the OSM extract has candidate buildings in the area
+    from_osm: bool
+    #: registers with sites in the area, and for each how many
+    registers: dict[Path, int]
+    #: candidates in the area over every source (before merging the same building)
+    total: int
+    notes: list[str] = field(default_factory=list)
+
+
+def candidate_sources(
+    osm: Path, registers: list[Path], area: object, *, hospitals: Path | None = None
+) -> CandidateSources:
+    """The candidate sources that have sites in ``area``, counted.
+
+    Parameters
+    ----------
+    osm : pathlib.Path
+        The area's OSM extract (vacant shops, civic and health buildings).
+    registers : list of pathlib.Path
+        National registers found in the data folder (ERIC) and the user's registers.
+    area : shapely geometry
+        The study area plus the buffer, in BNG.
+    hospitals : pathlib.Path, optional
+        A located hospital list, to place ERIC sites (by code, or by name and trust).
+
+    Returns
+    -------
+    CandidateSources
+        A source with no site in the area is left out, and a note says so.
+    """
+    import shapely
+
+    from estate_planner.sources import estate
+    from estate_planner.sources.registers import read_register
+    from estate_planner.sources.tables import to_bng
+
+    notes: list[str] = []
+    try:
+        buildings, _ = estate.candidates_from_osm(osm)
+        in_osm = int(shapely.contains_xy(area, buildings.geometry.x, buildings.geometry.y).sum())
+    except InputDataError:  # an extract with no candidate buildings at all
+        in_osm = 0
+    notes.append(
+        f"candidates: {in_osm} vacant shops, civic or health buildings in the OSM extract"
+        + ("" if in_osm else " (none: the scenario does not read them)")
+    )
+    counts: dict[Path, int] = {}
+    for path in registers:
+        register = read_register(path, locations=[hospitals] if hospitals else [], area=area)
+        rows = register.frame[register.frame["located"].astype(bool)]
+        x, y = to_bng(rows["longitude"].to_numpy(float), rows["latitude"].to_numpy(float))
+        n = int(shapely.contains_xy(area, x, y).sum())
+        counts[Path(path)] = n
+        notes.append(
+            f"candidates: {n} sites of {Path(path).name} ({register.format}) placed in the "
+            "area" + ("" if n else "; left out of the scenario")
+        )
+    # one publisher's years go together: an earlier year fills the latest's gaps
+    eric = [p for p in counts if p in counts and _is_eric(p)]
+    kept = {p: n for p, n in counts.items() if n or (p in eric and any(counts[e] for e in eric))}
+    total = in_osm + sum(kept.values())
+    if not total:
+        notes.append(
+            "no candidate site in the area (none in the OSM extract or the registers): the "
+            "scenario is an access analysis (selection.hubs = 0) that chooses no hub; add "
+            "a register (--register) or a property list to choose hubs"
+        )
+    return CandidateSources(bool(in_osm), kept, total, notes)
+
+
+def _is_eric(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(WORKBOOK_SUFFIXES):
+        return _is_eric_workbook(path)
+    return _header(path) >= ERIC_COLUMNS
 
 
 def _polygons(path: Path, codes: list[str]) -> gpd.GeoDataFrame:
@@ -422,13 +542,15 @@ def _scenario_text(
     *,
     osm: Path,
     raster: Path | None,
-    registers: list[Path],
+    sources: CandidateSources,
     hubs: int,
     buffer_m: float,
     name: str | None,
 ) -> str:
     def rel(path: Path) -> str:
-        return Path(os.path.relpath(Path(path).resolve(), out.resolve())).as_posix()
+        # the paths as the user gave them (made absolute, symlinks kept): a data folder
+        # reached through a link is written through the link
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(out))).as_posix()
 
     lines = [
         f"# Written by `estate-planner init` for {area.name} ({', '.join(area.lads)}): "
@@ -461,9 +583,13 @@ def _scenario_text(
         path = getattr(files, kind)
         if path is not None:
             lines += ["", "[[services]]", f'path = "{rel(path)}"', f'kind = "{kind}"']
-    lines += ["", "[candidates]", "from_osm = true"]
-    for register in registers:
+    if sources.total:
+        lines += ["", "[candidates]", f"from_osm = {str(sources.from_osm).lower()}"]
+    for register in sources.registers:
         lines += ["", "[[candidates.registers]]", f'path = "{rel(register)}"']
+    selection = [f"hubs = {hubs}"]
+    if not hubs:
+        selection.insert(0, "# no candidate site in the area: an access analysis (see README.md)")
     lines += [
         "",
         "[access]",
@@ -475,7 +601,7 @@ def _scenario_text(
         "min_floor_area_m2 = 100",
         "",
         "[selection]",
-        f"hubs = {hubs}",
+        *selection,
         'objective = "coverage"',
         'mode = "walk"',
         "",
@@ -498,8 +624,10 @@ def _note(written: Written, area: Area, hubs: int, buffer_m: float) -> str:
 - Services: GP practices (active only, GP prescribing settings), pharmacies and
   hospitals from the national lists, counted up to {buffer_m:,.0f} m beyond the area's
   edge so services just over the border count.
-- Candidates: buildings in the OSM extract (vacant shops, community and NHS
-  buildings, offices) and any property registers given.
+- Candidates: the sources below with sites in the area: buildings in the OSM extract
+  (vacant shops, community and NHS buildings, offices), the national NHS ERIC site
+  data found in the data folder (placed by ODS code, or by name and trust) and any
+  property registers given.
 - Access: walk {DEFAULT_MINUTES["walk"]} minutes, drive {DEFAULT_MINUTES["drive"]} minutes
   (NHS community services' usual reach); {hubs} hubs chosen on walking access,
   maximal covering.

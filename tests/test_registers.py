@@ -26,6 +26,7 @@ from estate_planner.sources.registers import (
 )
 
 ALL_USES = list(REGISTER_KINDS)
+REPO = Path(__file__).resolve().parent.parent
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -206,10 +207,16 @@ def test_rutland_memorial_hospital_is_located_in_rutland(property_data: Path, sh
     hospitals = shared_data / "nhs_services" / "nhs_hospitals_england.csv.gz"
     register = read_register(path, locations=[hospitals], area=rutland.union_all())
     site = register.frame.set_index("source_id").loc["RT5PC"]
+    # ERIC's trust (RT5) is not NHS.UK's (RWE): a name alone does not place it
+    assert not site["located"] and site["name"] == "Rutland Memorial Hospital"
+    assert "another trust" in site["note"] and "RWELR lies in the study area" in site["note"]
+    # the scenario places it by hand (a located list naming its ERIC code)
+    places = REPO / "scenarios" / "rutland_eric_places.csv"
+    register = read_register(path, locations=[places, hospitals], area=rutland.union_all())
+    site = register.frame.set_index("source_id").loc["RT5PC"]
     point = gpd.GeoSeries(gpd.points_from_xy([site["longitude"]], [site["latitude"]]), crs=4326)
     assert rutland.union_all().contains(point.to_crs(27700).iloc[0])
     assert site["name"] == "Rutland Memorial Hospital" and site["floor_area_m2"] > 0
-    assert "located by name in the study area" in site["note"] and "RWELR" in site["note"]
 
 
 @pytest.mark.rutland
@@ -338,8 +345,8 @@ def test_eric_as_published_since_2017_csv(tmp_path: Path) -> None:
     path.write_bytes(text.encode("cp1252"))
     places = tmp_path / "places.csv"
     places.write_text(
-        "OrganisationCode,OrganisationName,Latitude,Longitude\n"
-        "RX101,St Elsewhere Hospital,52.6,-0.7\nZZ999,Mill Lane Clinic,52.61,-0.71\n"
+        "OrganisationCode,OrganisationName,Latitude,Longitude,ParentODSCode\n"
+        "RX101,St Elsewhere Hospital,52.6,-0.7,RX1\nZZ999,Mill Lane Clinic,52.61,-0.71,RX1\n"
     )
     register = read_register(path, locations=[places])
     rows = register.frame.set_index("source_id")
@@ -350,4 +357,112 @@ def test_eric_as_published_since_2017_csv(tmp_path: Path) -> None:
     assert rows.loc["RX101", "spare_floor_area_m2"] == round(10500 * 0.05)
     assert np.isnan(rows.loc["RX102", "floor_area_m2"]) and np.isnan(rows.loc["RX102", "spare_floor_area_m2"])
     assert rows.loc["RX101", "land_not_delivering_services_ha"] == 1.5
-    assert rows["located"].all() and "located by name" in rows.loc["RX102", "note"]
+    assert rows["located"].all() and "located by name and trust" in rows.loc["RX102", "note"]
+
+
+# NHS.UK's hospital list as published (its header; real rows of the St Mary's Hospitals)
+HOSPITALS = (
+    "OrganisationID,OrganisationCode,OrganisationType,SubType,Sector,OrganisationStatus,"
+    "IsPimsManaged,OrganisationName,Address1,Address2,Address3,City,County,Postcode,Latitude,"
+    "Longitude,ParentODSCode,ParentName,Phone,Email,Website,Fax\n"
+    "60338,R1F01,Hospital,Hospital,NHS Sector,Visible,True,St Mary's Hospital,St. Mary's "
+    "Hospital,Parkhurst Road,,Newport,Isle of Wight,PO30 5TG,50.71084594726562,"
+    "-1.3013159036636353,R1F,Isle Of Wight NHS Trust,0300 300 2016,,https://www.iow.nhs.uk,\n"
+    "40646,RGD17,Hospital,Hospital,NHS Sector,Visible,True,St Mary's Hospital,Green Hill Road,,,"
+    "Leeds,West Yorkshire,LS12 3QE,53.79990768432617,-1.61238431930542,RGD,Leeds and York "
+    "Partnership NHS Foundation Trust,0113 855 5000,pals.lypft@nhs.net,,\n"
+    "42679,RWE10,Hospital,Hospital,NHS Sector,Visible,True,St Mary's Hospital,Leicestershire "
+    "County and Rutland PCT,Thorpe Road,,Melton Mowbray,Leicestershire,LE13 1SJ,"
+    "52.76593780517578,-0.8772811889648438,RWE,University Hospitals Of Leicester NHS Trust,"
+    "01664 854800,,,\n"
+)
+# ERIC's CSV layout; the site rows of 2016/17 whose codes the list above lacks, and an
+# island site whose code changed (R1F01 -> R1F0X) but whose trust did not
+ERIC_ST_MARYS = (
+    "Trust Code,Trust Name,Site Code,Site Name,Site Type,Gross internal floor area (m²),"
+    "Floor area - empty (%),Floor area - under used (%)\r\n"
+    "RHU,PORTSMOUTH HOSPITALS NHS TRUST,RHU02,ST MARY'S HOSPITAL,"
+    '7. Community hospital (with inpatient beds),"3,292",0,0\r\n'
+    "RJ8,CORNWALL PARTNERSHIP NHS FOUNDATION TRUST,RJ809,ST MARY'S HOSPITAL,"
+    "7. Community hospital (with inpatient beds),993,0,0\r\n"
+    "RYJ,IMPERIAL COLLEGE HEALTHCARE NHS TRUST,RYJ0Z,ST MARY'S HOSPITAL,"
+    '1. General acute hospital,"87,975",1.5,0\r\n'
+    "R1F,ISLE OF WIGHT NHS TRUST,R1F0X,ST MARY'S HOSPITAL,1. General acute hospital,"
+    '"52,882",0,0\r\n'
+)
+
+
+def test_eric_sites_are_placed_by_name_only_on_their_own_trusts_place(tmp_path: Path) -> None:
+    """Issue 28 item 1: three mainland St Mary's Hospitals were put on the island's."""
+    import shapely
+
+    eric = tmp_path / "ERIC - 2016_17 - Site data.csv"
+    eric.write_bytes(ERIC_ST_MARYS.encode("cp1252"))
+    hospitals = tmp_path / "Hospital.csv"
+    hospitals.write_text(HOSPITALS, encoding="utf-8")
+    island = shapely.box(428_000, 75_000, 462_000, 97_000)  # the Isle of Wight in BNG
+    register = read_register(eric, locations=[hospitals], area=island)
+    rows = register.frame.set_index("source_id")
+    # the island's own trust's site is placed on its trust's St Mary's
+    assert rows.loc["R1F0X", "located"]
+    assert (rows.loc["R1F0X", "longitude"], rows.loc["R1F0X", "latitude"]) == pytest.approx(
+        (-1.3013159036636353, 50.71084594726562)
+    )
+    assert "R1F01" in rows.loc["R1F0X", "note"] and "trust R1F" in rows.loc["R1F0X", "note"]
+    # the mainland ones are left out, never guessed, and each says why
+    for code in ("RHU02", "RJ809", "RYJ0Z"):
+        assert not rows.loc[code, "located"], code
+        assert np.isnan(rows.loc[code, "longitude"])
+        assert "another trust" in rows.loc[code, "note"] and "R1F01" in rows.loc[code, "note"]
+    # names are title-cased as names are written
+    assert rows.loc["R1F0X", "name"] == "St Mary's Hospital"
+    assert rows.loc["RHU02", "address"] == "Portsmouth Hospitals NHS Trust"
+
+
+def _demo_copy(demo_dir: Path, folder: Path) -> Path:
+    import shutil
+
+    shutil.copytree(demo_dir, folder)
+    return folder / "scenario.toml"
+
+
+ERIC_CSV_HEADER = (
+    "Trust Code,Trust Name,Site Code,Site Name,Site Type,Gross internal floor area (m²),"
+    "Floor area - empty (%),Floor area - under used (%)\r\n"
+)
+
+
+def test_two_eric_years_merge_by_site_code_latest_first(demo_dir: Path, tmp_path: Path) -> None:
+    """Issue 28 item 4: two ERIC years failed with "site ids repeat"."""
+    from estate_planner import load_scenario
+    from estate_planner.stages.inputs import read_inputs
+
+    scenario = _demo_copy(demo_dir, tmp_path / "demo")
+    folder = scenario.parent
+    (folder / "ERIC - 2016_17 - Site data.csv").write_bytes((ERIC_CSV_HEADER + (
+        'RX1,A TRUST,RX101,EASTMERE COMMUNITY HOSPITAL,7. Community hospital,"2,100",5,5\r\n'
+        "RX1,A TRUST,RX102,MILL LANE CLINIC,5. Community hospital,800,10,0\r\n"
+    )).encode("cp1252"))  # fmt: skip
+    (folder / "ERIC - 2017_18 - Site data.csv").write_bytes((ERIC_CSV_HEADER + (
+        "RX1,A TRUST,RX101,EASTMERE COMMUNITY HOSPITAL,7. Community hospital,Not Applicable,"
+        "Not Applicable,Not Applicable\r\n"
+        'RX1,A TRUST,RX103,EASTMERE HEALTH CENTRE,5. Community hospital,"1,200",0,20\r\n'
+    )).encode("cp1252"))  # fmt: skip
+    (folder / "eric_places.csv").write_text(
+        "code,name,longitude,latitude\nRX101,Eastmere Community Hospital,-0.6913,52.5560\n"
+        "RX102,Mill Lane Clinic,-0.6950,52.5530\nRX103,Eastmere Health Centre,-0.6890,52.5545\n"
+    )
+    with scenario.open("a") as handle:  # the later year listed first: order must not matter
+        for name in ("ERIC - 2017_18 - Site data.csv", "ERIC - 2016_17 - Site data.csv"):
+            handle.write(f'\n[[candidates.registers]]\npath = "{name}"\n'
+                         'locations = ["eric_places.csv"]\n')  # fmt: skip
+    with pytest.warns(UserWarning, match="merged 1 sites listed in 2 years"):
+        inputs = read_inputs(load_scenario(scenario))
+    rows = inputs.candidates.set_index("site_id")
+    assert {"eric-RX101", "eric-RX102", "eric-RX103"} <= set(rows.index)
+    # 2017/18 wins; its blank floor area is filled from 2016/17, and the note says so
+    assert rows.loc["eric-RX101", "floor_area_m2"] == 2100
+    assert rows.loc["eric-RX101", "spare_floor_area_m2"] == 210
+    note = rows.loc["eric-RX101", "note"]
+    assert "fields from 2017/18" in note and "floor_area_m2" in note and "from 2016/17" in note
+    assert rows.loc["eric-RX102", "floor_area_m2"] == 800  # only in the earlier year

@@ -78,7 +78,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         'name="x"\n[network]\nosm="a.osm"\nmodes=["walk","boat"]\n[demand]\n'
-        'areas="a.gpkg"\n[candidates]\npath="c.csv"\n[selection]\nhubs = 0\n'
+        'areas="a.gpkg"\n[candidates]\npath="c.csv"\n[selection]\nhubs = -1\n'
         'objective = "cheapest"\n',
     )
     with pytest.raises(ScenarioError) as err:
@@ -86,7 +86,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     lines = str(err.value).splitlines()
     assert len(lines) == 3
     assert any("network.modes[1]" in line for line in lines)
-    assert any("selection.hubs" in line and "greater than or equal to 1" in line for line in lines)
+    assert any("selection.hubs" in line and "greater than or equal to 0" in line for line in lines)
     assert any("selection.objective" in line and "cheapest" in line for line in lines)
 
 

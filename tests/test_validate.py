@@ -55,7 +55,7 @@ def test_success_summarises_what_matched(demo_dir: Path) -> None:
 
 def test_a_missing_required_key_still_reports_the_other_problems(demo_dir: Path) -> None:
     text = (demo_dir / "scenario.toml").read_text().replace('osm = "streets.osm"\n', "")
-    text = text.replace("hubs = 3", "hubs = 0")
+    text = text.replace("hubs = 3", "hubs = -1")
     bad = demo_dir / "bad_missing.toml"
     bad.write_text(text)
     found = validate_scenario(bad)

@@ -218,6 +218,8 @@ def headline(result: RunResult) -> dict[str, Any]:
     return {
         "mode": mode,
         "minutes": f"{minutes:g}",
+        "access_only": scenario.selection.hubs == 0,
+        "candidates": len(result.candidates),
         "population": total,
         "beyond": unmet,
         "beyond_share": unmet / total if total else 0.0,

@@ -101,9 +101,13 @@ def static_figure(result: MapSource) -> Figure:
         shapes.plot(ax=ax, color="#1a9850", alpha=0.25, edgecolor="#1a9850")
     result.services.plot(ax=ax, marker="P", color="#1b7837", markersize=60, zorder=3)
     others = result.candidates[~result.candidates["selected"]]
-    others.plot(ax=ax, color="#bbbbbb", edgecolor="#333", markersize=18, zorder=3)
+    if len(others):
+        others.plot(ax=ax, color="#bbbbbb", edgecolor="#333", markersize=18, zorder=3)
     chosen = result.selected
-    chosen.plot(ax=ax, color="#d7301f", edgecolor="white", markersize=_HUB_MARKER_SIZE, zorder=5)
+    if len(chosen):
+        chosen.plot(
+            ax=ax, color="#d7301f", edgecolor="white", markersize=_HUB_MARKER_SIZE, zorder=5
+        )
     _frame(ax, areas, result.inputs.boundary)
     _place_labels(ax, chosen)
     handles: list[Artist] = [

@@ -19,6 +19,9 @@ from estate_planner.stages.assess import counting, demand_points, only_services
 from estate_planner.stages.inputs import Inputs
 from estate_planner.stages.routing import build_networks, points_key, travel_times
 
+#: the method of an access analysis's (empty) selection
+NO_HUBS = "access analysis only: selection.hubs = 0, no hub chosen"
+
 
 def _check_eligible(
     scenario: Scenario, candidates: gpd.GeoDataFrame
@@ -81,6 +84,8 @@ def select(
         excluded (and as the optimiser raises).
     """
     config = scenario.selection
+    if config.hubs == 0:  # an access analysis: nothing to choose
+        return Selection([], 0.0, 0.0, NO_HUBS, objective=config.objective), "not asked"
     eligible, forced = _check_eligible(scenario, candidates)
     costs = candidates["annual_cost_gbp"].to_numpy(dtype=float)
     need_values = np.asarray(need_values, dtype=float)
@@ -268,7 +273,14 @@ def _check_choice(
     )
     if coarse:
         found.warnings.append(coarse)
-    if config.stability_runs:
+    if not config.hubs:
+        said = "" if len(candidates) else " and no candidate site lies in the study area"
+        found.warnings.append(
+            f"no hub chosen: selection.hubs is 0{said}, so this run is an access analysis "
+            "of the existing services only; add candidates (a property list or register) "
+            "and set selection.hubs to choose hubs"
+        )
+    if config.stability_runs and config.hubs:
         base = decision.Question("as chosen", t.candidates, t.services, need_values, t.threshold_s)
         variants = [
             *decision.weight_variants(

@@ -93,7 +93,9 @@ def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Rea
     if scenario.candidates.path is not None:
         readers["candidates.path"] = lambda _: estate.read_candidates(scenario.candidates)
     for i, register in enumerate(scenario.candidates.registers):
-        readers[f"candidates.registers[{i}]"] = partial(_register, register, i)
+        readers[f"candidates.registers[{i}]"] = partial(
+            _register, register, i, [service.path for service in scenario.services]
+        )
     if scenario.candidates.from_osm:
         readers["candidates.from_osm"] = lambda _: estate.candidates_from_osm(
             scenario.network.osm
@@ -125,12 +127,31 @@ def _services_file(config: Any, key: str, _: dict[str, Any]) -> tuple[Any, Prove
     return estate.read_services(config, key)
 
 
-def _register(config: Any, i: int, found: dict[str, Any]) -> tuple[Any, Provenance]:
+def _register(
+    config: Any, i: int, service_paths: list[Path], found: dict[str, Any]
+) -> tuple[Any, Provenance]:
     """A property register's located rows as candidates; ERIC sites are placed by the
-    register's ``locations`` and the services already read (hospital lists)."""
-    from estate_planner.sources.registers import read_register, register_candidates
+    register's ``locations`` and the scenario's service files (hospital lists, with
+    each hospital's trust), then the services as read."""
+    from estate_planner.sources.registers import (
+        read_locations,
+        read_register,
+        register_candidates,
+    )
 
     services = [v for k, v in found.items() if k.startswith("services[") and v is not None]
+
+    def places() -> pd.DataFrame | None:
+        frames = []
+        for path in service_paths:
+            try:
+                frames.append(read_locations(path))
+            except InputDataError:  # a service file without ODS codes places nothing
+                continue
+        as_read = _services_as_places(services)
+        frames += [as_read] if as_read is not None else []
+        return pd.concat(frames, ignore_index=True) if frames else None
+
     boundary = found.get("area.boundary")
     shapes = boundary if boundary is not None else found.get("demand.areas")
     register = read_register(
@@ -138,7 +159,7 @@ def _register(config: Any, i: int, found: dict[str, Any]) -> tuple[Any, Provenan
         format=config.format,
         columns=config.columns,
         locations=config.locations,
-        located=_services_as_places(services),
+        located=places,
         uses=config.uses,
         include_land=config.include_land,
         area=shapes.geometry.union_all() if shapes is not None else None,
@@ -302,7 +323,7 @@ def assemble_inputs(
     services = _clip(
         services, area, "services", "service_id", [r for r in records if r.key[:9] == "services["]
     )
-    candidates = _candidates(found, records)
+    candidates = _candidates(found, records, scenario)
     from_lists = [r for r in records if _is_candidate_source(r.key)]
     candidates = _clip(candidates, area, "candidates", "site_id", from_lists)
     centres = found.get("candidates.town_centres")
@@ -334,14 +355,21 @@ def _services(found: dict[str, Any], scenario: Scenario) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=BNG)
 
 
-def _candidates(found: dict[str, Any], records: list[Provenance]) -> gpd.GeoDataFrame:
-    """Every candidate source in one frame; the same building in two registers (or a
-    register and the list or OSM) becomes one candidate, each merge recorded."""
+def _candidates(
+    found: dict[str, Any], records: list[Provenance], scenario: Scenario
+) -> gpd.GeoDataFrame:
+    """Every candidate source in one frame: one publisher's registers of several years
+    merged by site id (latest year first); then the same building in two registers (or
+    a register and the list or OSM) becomes one candidate, each merge recorded."""
     from estate_planner.sources.registers import merge_candidates
 
     keys = [k for k in found if _is_candidate_source(k)]
-    frames = [_with_register_columns(found[k], k) for k in keys]
-    both = pd.concat(frames, ignore_index=True)
+    if not keys:  # an access analysis (selection.hubs = 0) names no candidate source
+        return _no_candidates()
+    frames = {k: _with_register_columns(found[k], k) for k in keys}
+    frames = _merge_years(frames, records, scenario)
+    keys = list(frames)
+    both = pd.concat(list(frames.values()), ignore_index=True)
     if any(k.startswith("candidates.registers[") for k in keys):
         both, merged = merge_candidates(both)
         if merged:
@@ -362,6 +390,61 @@ def _candidates(found: dict[str, Any], records: list[Provenance]) -> gpd.GeoData
             "list's properties ids that do not start with 'osm-', 'rates-', 'asset-' or 'eric-'"
         )
     return gpd.GeoDataFrame(both, geometry="geometry", crs=BNG)
+
+
+def _no_candidates() -> gpd.GeoDataFrame:
+    """An empty candidate table with the columns every source gives."""
+    text = ["site_id", "name", "kind", "use", "source", "source_id", "uprn", "address",
+            "postcode", "note"]  # fmt: skip
+    numbers = ["floor_area_m2", "spare_floor_area_m2", "annual_cost_gbp", "available"]
+    frame = pd.DataFrame({**{c: pd.Series([], dtype=object) for c in text},
+                          **{c: pd.Series([], dtype=float) for c in numbers}})  # fmt: skip
+    frame["_key"] = pd.Series([], dtype=object)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
+
+
+def _merge_years(
+    frames: dict[str, gpd.GeoDataFrame], records: list[Provenance], scenario: Scenario
+) -> dict[str, gpd.GeoDataFrame]:
+    """Registers of one layout sharing site ids (one publisher's files of several
+    years) as one frame under the first one's key, merged by site id."""
+    from estate_planner.sources.registers import merge_years, register_year
+
+    layout = {r.key: r.layout for r in records}
+    configs = scenario.candidates.registers
+    keys = [k for k in frames if k.startswith("candidates.registers[")]
+    out = dict(frames)
+    for kind in dict.fromkeys(layout.get(k) for k in keys):
+        same = [k for k in keys if layout.get(k) == kind]
+        ids = [set(frames[k]["site_id"]) for k in same]
+        if len(same) < 2 or not any(a & b for i, a in enumerate(ids) for b in ids[i + 1 :]):
+            continue
+        index = [int(k.split("[")[1].rstrip("]")) for k in same]
+        years = [register_year(configs[i].path, configs[i].year) for i in index]
+        names = [configs[i].path.name for i in index]
+        merged, count = merge_years([frames[k] for k in same], years, names)
+        merged["_key"] = same[0]
+        for k in same:
+            del out[k]
+        out[same[0]] = merged
+        for record in records:
+            if record.key in same:
+                record.counts["merged: the same site in another year's register"] = count
+        known = ", ".join(
+            f"{n} ({y or 'year not known'})" for n, y in zip(names, years, strict=True)
+        )
+        unknown = (
+            " (a file whose year is not known ranks first: set year for it)"
+            if None in years
+            else ""
+        )
+        warnings.warn(
+            f"merged {count} sites listed in {len(same)} years' registers by site id, the "
+            f"latest year's fields first, earlier years filling its gaps: {known}{unknown}",
+            UserWarning,
+            stacklevel=2,
+        )
+    return out
 
 
 def _is_candidate_source(key: str) -> bool:
@@ -412,8 +495,8 @@ def _clip(
         record.rows_used = int(used.get(record.key, 0))
         if left_out.get(record.key, 0):
             record.counts["dropped: outside the study area"] = int(left_out[record.key])
-    kept = frame[inside].drop(columns="_key").reset_index(drop=True)
-    if kept.empty:
+    kept = frame[inside].drop(columns="_key", errors="ignore").reset_index(drop=True)
+    if kept.empty and what == "services":
         raise InputDataError(
             f"no {what} lie inside the study area (plus area.buffer_m); check the files "
             "cover the same place as the demand areas and their coordinates are right"

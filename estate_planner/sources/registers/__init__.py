@@ -10,8 +10,9 @@ the same building listed in two registers.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -55,7 +56,7 @@ def read_register(
     format: RegisterFormat = "auto",
     columns: Mapping[str, str] | None = None,
     locations: Sequence[Path] = (),
-    located: pd.DataFrame | None = None,
+    located: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
     uses: Iterable[str] | None = None,
     include_land: bool = False,
     area: object | None = None,
@@ -73,15 +74,17 @@ def read_register(
         Our names -> the file's, for headers not recognised (e.g.
         ``{"rateable value": "RV 2023"}``).
     locations, located
-        Files (or a table: ``code, name, longitude, latitude``) that place ERIC sites
-        by ODS code or name.
+        Files (or a table: ``code, name, parent, longitude, latitude``, or a function
+        returning one, called only for ERIC) that place ERIC sites by ODS code, or by
+        name and trust.
     uses
         Kinds to keep from a business-rates list (default retail, office, health,
         community); industrial and other uses are dropped and counted.
     include_land
         Keep council land holdings that are not buildings (bare land, car parks...).
     area
-        The study area (BNG shapely geometry): ERIC names are matched there first.
+        The study area (BNG shapely geometry): an ERIC site left out whose name matches
+        another trust's place there says so.
 
     Returns
     -------
@@ -102,8 +105,9 @@ def read_register(
         return assets.read_council_assets(table, path, include_land=include_land)
     if found == "eric":
         places = [read_locations(p) for p in locations]
-        if located is not None:
-            places.append(located)
+        extra = located() if callable(located) else located
+        if extra is not None:
+            places.append(extra)
         return eric.read_eric(table, path, located=eric.located_places(places), area=area)
     return _read_table(table, path)
 
@@ -202,7 +206,9 @@ def read_locations(path: Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``code``, ``name``, ``longitude``, ``latitude``.
+        ``code``, ``name``, ``parent`` (the parent organisation's ODS code, e.g. the
+        trust running a hospital; '' where the list has none), ``longitude``,
+        ``latitude``.
 
     Raises
     ------
@@ -219,11 +225,14 @@ def read_locations(path: Path) -> pd.DataFrame:
             f"{path}: a locations file needs an ODS code column (OrganisationCode, ODS code, "
             f"site code) and a name column; found {', '.join(frame.columns[:20])}"
         )
+    parent = column(frame, path, ["parentodscode", "parent ods code", "parent code",
+                                  "parent organisation code", "trust code"])  # fmt: skip
     where = locate(frame, path, Counter())
     return pd.DataFrame(
         {
             "code": text(frame, code),
             "name": text(frame, name),
+            "parent": text(frame, parent).str.upper(),
             "longitude": where.lon,
             "latitude": where.lat,
         }
@@ -325,6 +334,93 @@ def _merge(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFr
 
         out = gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
     return out, sum(len(members) - 1 for members in groups.values())
+
+
+def register_year(path: Path, year: str | None = None) -> str | None:
+    """The year a register describes: as set, else from its file name.
+
+    ``ERIC - 2016_17 - Site data.csv`` is ``"2016/17"``; ``rates_2019.csv`` is
+    ``"2019"``; a name without a year (``..._13944.XLS``) gives None.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    year : str, optional
+        The register's ``year`` setting, which wins.
+
+    Returns
+    -------
+    str or None
+    """
+    if year:
+        return str(year)
+    name = path.name
+    financial = re.search(r"(?<!\d)(20\d\d)\s*[-_/]?\s*(\d\d)(?!\d)", name)
+    if financial and int(financial.group(2)) == (int(financial.group(1)) + 1) % 100:
+        return f"{financial.group(1)}/{financial.group(2)}"
+    single = re.search(r"(?<!\d)(20\d\d)(?!\d)", name)
+    return single.group(1) if single else None
+
+
+def merge_years(
+    frames: Sequence[pd.DataFrame], years: Sequence[str | None], names: Sequence[str]
+) -> tuple[pd.DataFrame, int]:
+    """One publisher's registers of several years as one, merged by site id.
+
+    The latest year's row wins; a field it leaves blank is filled from the latest
+    earlier year that has it, and the row's ``note`` says which fields came from which
+    year. Registers whose year is not known rank in the order given (the later given
+    wins), before those whose year is known.
+
+    Parameters
+    ----------
+    frames : sequence of pandas.DataFrame
+        Candidate rows of each register (``site_id`` and the register columns).
+    years : sequence of str or None
+        Each register's year (:func:`register_year`).
+    names : sequence of str
+        Each register's file name, for the note.
+
+    Returns
+    -------
+    rows : pandas.DataFrame
+        One row per site id.
+    merged : int
+        Rows folded into a later year's.
+    """
+    order = sorted(range(len(frames)), key=lambda i: (years[i] is not None, years[i] or "", i))
+    rank = {i: n for n, i in enumerate(order)}
+    label = [years[i] or f"{names[i]} (year not known)" for i in range(len(frames))]
+    tagged = [f.assign(_rank=rank[i], _year=label[i]) for i, f in enumerate(frames)]
+    rows = pd.concat(tagged, ignore_index=True).sort_values("_rank", kind="stable")
+    latest = rows.drop_duplicates("site_id", keep="last").set_index("site_id")
+    repeated = rows[rows.duplicated("site_id", keep=False)]
+    fields = [c for c in rows.columns if c not in ("site_id", "note", "_rank", "_year")]
+    for site, group in repeated.groupby("site_id", sort=False):
+        group = group.iloc[::-1]  # latest first
+        row = latest.loc[site].copy()
+        filled: dict[str, list[str]] = {}
+        for _, earlier in group.iloc[1:].iterrows():
+            for name in fields:
+                if _blank(row[name]) and not _blank(earlier[name]):
+                    row[name] = earlier[name]
+                    filled.setdefault(str(earlier["_year"]), []).append(name)
+        said = f"fields from {row['_year']}" + "".join(
+            f"; {', '.join(names_)} from {year}" for year, names_ in filled.items()
+        )
+        row["note"] = f"{row['note']}; {said}" if row["note"] else said
+        latest.loc[site] = row
+    merged = len(rows) - len(latest)
+    out = latest.reset_index().drop(columns=["_rank", "_year"])
+    if hasattr(frames[0], "geometry"):
+        import geopandas as gpd
+
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
+    return out[list(frames[0].columns)], merged
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
 
 
 def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Provenance]:
@@ -495,9 +591,11 @@ __all__ = [
     "detect_format",
     "merge_candidates",
     "merge_registers",
+    "merge_years",
     "not_located_reasons",
     "read_locations",
     "read_register",
     "register_candidates",
+    "register_year",
     "write_candidate_list",
 ]

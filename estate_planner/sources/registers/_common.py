@@ -211,8 +211,26 @@ def plain_name(value: str) -> str:
 
 
 def title(values: pd.Series) -> pd.Series:
-    """NAMES IN CAPITALS as Names In Capitals (mixed-case names are left alone)."""
-    return values.map(lambda v: v.title() if v and v.upper() == v else v).astype(object)
+    """NAMES IN CAPITALS as Names In Capitals (mixed-case names are left alone).
+
+    A letter after an apostrophe stays small ("ST MARY'S" is "St Mary's", not
+    :meth:`str.title`'s "St Mary'S") and the acronyms of :data:`_ACRONYMS` stay in
+    capitals ("NHS Trust", not "Nhs Trust").
+    """
+    return values.map(lambda v: _title(v) if v and v.upper() == v else v).astype(object)
+
+
+#: words kept in capitals when a name in capitals is title-cased
+_ACRONYMS = frozenset({"NHS", "GP", "GPS", "UK", "PCT", "CCG", "ICB", "HQ", "CIC", "YMCA",
+                       "II", "III", "IV", "PFI", "LIFT", "CAMHS", "A&E"})  # fmt: skip
+
+
+def _title(value: str) -> str:
+    def word(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return text if text in _ACRONYMS else text[:1] + text[1:].lower()
+
+    return re.sub(r"[A-Za-z&]+(?:['\u2019][A-Za-z]+)*", word, value)
 
 
 def finish(

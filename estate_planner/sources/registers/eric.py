@@ -6,8 +6,10 @@ CSV files published since 2017/18. ``AGGRE`` rows (a trust's aggregate) are drop
 ``Not Applicable`` is blank. Spare floor area = gross internal floor area x (empty % +
 under-used %), or x ``Un-utilised space (%)`` in the older returns. Sites carry no
 coordinates: they are located by ODS site code in a located list (hospital lists,
-the scenario's services, a ``locations`` file), then by name (within the study area
-first); every site left unlocated says why.
+the scenario's services, a ``locations`` file), else by name where the one place of
+that name belongs to the site's own trust (the list's parent organisation code is
+ERIC's organisation code). A name alone is never enough: England has nine "St Mary's
+Hospital"s. A site that cannot be placed so is left out, and its note says why.
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ def read_eric(
         Places with coordinates to find sites in: columns ``code``, ``name``,
         ``longitude``, ``latitude`` (see :func:`located_places`).
     area
-        The study area (a shapely geometry in BNG): a site's name is matched there
-        first.
+        The study area (a shapely geometry in BNG): a site left out whose name matches
+        another trust's place there says so in its note.
     """
     frame = table.frame
     dropped: Counter[str] = Counter(table.dropped)
@@ -108,49 +110,80 @@ def _spare(frame: pd.DataFrame, path: Path, gia: pd.Series) -> pd.Series:
 def _locate(
     sites: pd.DataFrame, located: pd.DataFrame | None, area: object | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each site's place: by its ODS site code; else by its name where the one place
+    of that name run by the site's own trust (the list's parent organisation code
+    against ERIC's organisation code) is found. Anything less is not placed, and the
+    note says why (and names a place of the same name in the study area, another
+    trust's, which a corrections file can confirm)."""
     n = len(sites)
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
     note = np.full(n, "", dtype=object)
     if located is None or located.empty:
         note[:] = "no located list to find sites in (give locations: a hospital list)"
         return lon, lat, note
-    by_code = located.drop_duplicates("code").set_index("code")[["longitude", "latitude"]]
-    places = located.assign(key=located["name"].map(plain_name))
-    pools = [(_by_name(places), "in the located list")]
+    if "parent" not in located.columns:
+        located = located.assign(parent="")
+    by_code = located.drop_duplicates("code").set_index("code")
+    places = located.drop_duplicates("code").assign(key=located["name"].map(plain_name))
+    in_area = np.zeros(len(places), dtype=bool)
     if area is not None:
         import shapely
 
         from estate_planner.sources.tables import to_bng
 
         x, y = to_bng(places["longitude"].to_numpy(), places["latitude"].to_numpy())
-        pools.insert(0, (_by_name(places[shapely.contains_xy(area, x, y)]), "in the study area"))
+        in_area = shapely.contains_xy(area, x, y)
+    places = places.assign(in_area=in_area)
+    named = {str(key): group for key, group in places.groupby("key")}
     for i, site in enumerate(sites.itertuples()):
         code = str(site.source_id).upper()
         if code in by_code.index:
-            lon[i], lat[i] = by_code.loc[code]
+            lon[i], lat[i] = by_code.loc[code, ["longitude", "latitude"]]
             continue
-        key = plain_name(str(site.name))
-        found = next(((pool[key], where) for pool, where in pools if key in pool), None)
-        if found is None:
-            note[i] = (
-                f"no place with its site code or name (site code {code} is not in the "
-                f"located list and no one place there is named {site.name!r})"
-            )
-            continue
-        place, where = found
-        lon[i], lat[i] = place["longitude"], place["latitude"]
-        note[i] = (
-            f"located by name {where} ({place['name']}, {place['code']}); code {code} not listed"
+        lon[i], lat[i], note[i] = _by_name_and_trust(
+            code, str(site.name), str(site.organisation_code).upper(), named
         )
     return lon, lat, note
 
 
-def _by_name(places: pd.DataFrame) -> dict[str, pd.Series]:
-    """Places by plain name, where one place (one code) has that name."""
-    unique = places.drop_duplicates("code")
-    counts = unique["key"].value_counts()
-    single = unique[unique["key"].isin(counts[counts == 1].index)]
-    return {row["key"]: row for _, row in single.iterrows()}
+def _by_name_and_trust(
+    code: str, name: str, trust: str, named: dict[str, pd.DataFrame]
+) -> tuple[float, float, str]:
+    same = named.get(plain_name(name))
+    if same is None:
+        return np.nan, np.nan, (
+            f"no place with its site code or name (site code {code} is not in the located "
+            f"list and no place there is named {name!r})"
+        )
+    ours = same[same["parent"] == trust] if trust else same.iloc[:0]
+    if len(ours) == 1:
+        place = ours.iloc[0]
+        return place["longitude"], place["latitude"], (
+            f"located by name and trust ({place['name']}, {place['code']} of trust "
+            f"{trust}); code {code} not listed"
+        )
+    if len(ours) > 1:
+        return np.nan, np.nan, (
+            f"several places of its trust have its name ({len(ours)} places of trust "
+            f"{trust} are named {name!r}: {', '.join(ours['code'][:5])}; site code {code} "
+            "is none of them)"
+        )
+    others = ", ".join(
+        f"{code} of {parent or 'no named trust'}"
+        for code, parent in zip(same["code"].astype(str), same["parent"].astype(str), strict=True)
+    )
+    local = same[same["in_area"]]
+    hint = (
+        f"; {', '.join(local['code'])} lies in the study area: if it is this site, "
+        "place it with a corrections file"
+        if len(local)
+        else ""
+    )
+    return np.nan, np.nan, (
+        f"its name is only another trust's place (site code {code} is not in the "
+        f"located list; places named {name!r}: {others}; this site's trust is "
+        f"{trust or 'not given'}{hint})"
+    )
 
 
 def located_places(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -166,8 +199,9 @@ def located_places(frames: list[pd.DataFrame]) -> pd.DataFrame:
     pandas.DataFrame
     """
     if not frames:
-        return pd.DataFrame(columns=["code", "name", "longitude", "latitude"])
+        return pd.DataFrame(columns=["code", "name", "parent", "longitude", "latitude"])
     places = pd.concat(frames, ignore_index=True)
+    places["parent"] = places.get("parent", pd.Series("", index=places.index)).fillna("")
     places["code"] = places["code"].astype(str).str.strip().str.upper()
     places = places.dropna(subset=["longitude", "latitude"])
     return places.drop_duplicates("code").reset_index(drop=True)
