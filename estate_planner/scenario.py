@@ -230,6 +230,36 @@ class RegisterConfig(_Model):
         return uses
 
 
+class CorrectionConfig(_Model):
+    """One correction a team makes to a candidate as read (a site placed by hand, its
+    kind, availability or floor area), with who made it and when. Applied after
+    reading, by site id, so it lasts when the register is republished."""
+
+    site_id: str = Field(min_length=1)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    kind: str | None = None
+    available: bool | None = None
+    floor_area_m2: float | None = Field(None, gt=0)
+    #: who made the correction, and when
+    by: str = ""
+    on: dt.date | None = None
+    note: str = ""
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str | None) -> str | None:
+        if kind is not None and kind not in CANDIDATE_KINDS:
+            raise ValueError(f"unknown kind {kind!r}{_hint(kind, CANDIDATE_KINDS)}")
+        return kind
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> CorrectionConfig:
+        if (self.longitude is None) != (self.latitude is None):
+            raise ValueError(f"correction of {self.site_id}: give longitude and latitude both")
+        return self
+
+
 class CandidatesConfig(_Model):
     """Candidate properties: a property list (``path``), property registers
     (``[[candidates.registers]]``), OSM buildings (``from_osm``), in any combination.
@@ -242,8 +272,13 @@ class CandidatesConfig(_Model):
     columns: dict[str, str] = Field(default_factory=dict)
     crs: str | None = None
     town_centres: Path | None = None
+    #: corrections to candidates as read, in the scenario ...
+    corrections: list[CorrectionConfig] = Field(default_factory=list)
+    #: ... or in a CSV a team keeps (``site_id, longitude, latitude, kind, available,
+    #: floor_area_m2, by, on, note``; blank cells change nothing)
+    corrections_file: Path | None = None
 
-    _paths = field_validator("path", "town_centres")(_resolve)
+    _paths = field_validator("path", "town_centres", "corrections_file")(_resolve)
 
     @property
     def sources(self) -> bool:
@@ -477,6 +512,7 @@ class Scenario(_Model):
             "demand.raster": self.demand.raster,
             "candidates.path": self.candidates.path,
             "candidates.town_centres": self.candidates.town_centres,
+            "candidates.corrections_file": self.candidates.corrections_file,
         }
         for i, feed in enumerate(self.network.gtfs):
             paths[f"network.gtfs[{i}]"] = feed

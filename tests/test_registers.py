@@ -26,7 +26,6 @@ from estate_planner.sources.registers import (
 )
 
 ALL_USES = list(REGISTER_KINDS)
-REPO = Path(__file__).resolve().parent.parent
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -201,7 +200,9 @@ def test_eric_both_vintages(
 
 
 @pytest.mark.rutland
-def test_rutland_memorial_hospital_is_located_in_rutland(property_data: Path, shared_data: Path) -> None:
+def test_rutland_memorial_hospital_is_located_in_rutland(
+    property_data: Path, shared_data: Path, tmp_path: Path
+) -> None:
     path = property_data / "eric" / "HospitalEstatesAndFacilitiesStatistics_13944.XLS"
     rutland = gpd.read_file(shared_data / "boundaries_rutland" / "rutland_lsoa21.geojson").to_crs(27700)
     hospitals = shared_data / "nhs_services" / "nhs_hospitals_england.csv.gz"
@@ -210,8 +211,9 @@ def test_rutland_memorial_hospital_is_located_in_rutland(property_data: Path, sh
     # ERIC's trust (RT5) is not NHS.UK's (RWE): a name alone does not place it
     assert not site["located"] and site["name"] == "Rutland Memorial Hospital"
     assert "another trust" in site["note"] and "RWELR lies in the study area" in site["note"]
-    # the scenario places it by hand (a located list naming its ERIC code)
-    places = REPO / "scenarios" / "rutland_eric_places.csv"
+    # a located list naming its ERIC code places it
+    places = Path(str(tmp_path)) / "places.csv"
+    places.write_text("code,name,longitude,latitude\nRT5PC,Rutland Memorial,-0.73752,52.6708\n")
     register = read_register(path, locations=[places, hospitals], area=rutland.union_all())
     site = register.frame.set_index("source_id").loc["RT5PC"]
     point = gpd.GeoSeries(gpd.points_from_xy([site["longitude"]], [site["latitude"]]), crs=4326)
@@ -466,3 +468,44 @@ def test_two_eric_years_merge_by_site_code_latest_first(demo_dir: Path, tmp_path
     note = rows.loc["eric-RX101", "note"]
     assert "fields from 2017/18" in note and "floor_area_m2" in note and "from 2016/17" in note
     assert rows.loc["eric-RX102", "floor_area_m2"] == 800  # only in the earlier year
+
+
+def test_corrections_place_a_site_by_hand_and_report_one_that_no_longer_exists(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 28 item 12: a team's corrections, kept when the register is republished."""
+    from estate_planner import load_scenario
+    from estate_planner.stages.inputs import read_inputs
+
+    scenario = _demo_copy(demo_dir, tmp_path / "demo")
+    folder = scenario.parent
+    (folder / "ERIC - 2017_18 - Site data.csv").write_bytes((ERIC_CSV_HEADER + (
+        'RX1,A TRUST,RX101,EASTMERE COMMUNITY HOSPITAL,7. Community hospital,"2,100",5,5\r\n'
+    )).encode("cp1252"))  # fmt: skip
+    (folder / "corrections.csv").write_text(
+        "site_id,longitude,latitude,kind,available,floor_area_m2,by,on,note\n"
+        "eric-RX101,-0.6913,52.5560,,,,J. Smith (estates),2025-03-14,surveyed\n"
+        "RT002,,,,true,,J. Smith (estates),2025-03-20,actually available since March\n"
+        "eric-RX999,-0.70,52.55,,,,J. Smith (estates),2024-02-01,closed in 2024\n"
+    )
+    text = scenario.read_text().replace(
+        'town_centres = "town_centre.geojson"\n',
+        'town_centres = "town_centre.geojson"\ncorrections_file = "corrections.csv"\n',
+    )
+    text += '\n[[candidates.registers]]\npath = "ERIC - 2017_18 - Site data.csv"\n'
+    scenario.write_text(text)
+    with pytest.warns(UserWarning, match=r"dropped 1 corrections .*eric-RX999"):
+        inputs = read_inputs(load_scenario(scenario))
+    rows = inputs.candidates.set_index("site_id")
+    # the ERIC site has no place in any list: the correction places it
+    assert "eric-RX101" in rows.index
+    point = gpd.GeoSeries([rows.loc["eric-RX101", "geometry"]], crs=27700).to_crs(4326).iloc[0]
+    assert (point.x, point.y) == pytest.approx((-0.6913, 52.5560))
+    assert "placed by hand" in rows.loc["eric-RX101", "note"]
+    assert "J. Smith (estates) on 2025-03-14" in rows.loc["eric-RX101", "note"]
+    # the property list's RT002 says "no"; the team says it is available
+    assert rows.loc["RT002", "available"] == 1.0
+    assert "actually available since March" in rows.loc["RT002", "note"]
+    record = next(r for r in inputs.provenance if r.key == "candidates.corrections")
+    assert record.counts["applied"] == 2
+    assert record.counts["not applied: no candidate has the site id"] == 1

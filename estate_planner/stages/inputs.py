@@ -25,6 +25,7 @@ from estate_planner.scenario import Scenario
 from estate_planner.sources import areas as area_sources
 from estate_planner.sources import estate, gtfs, osm, raster
 from estate_planner.sources.gtfs import Timetable
+from estate_planner.sources.registers.corrections import Corrections, correct, read_corrections
 from estate_planner.sources.tables import BNG, Provenance, provenance, read_vector, require_file
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,11 @@ def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Rea
         readers[key] = partial(_services_file, service, key)
     if scenario.candidates.path is not None:
         readers["candidates.path"] = lambda _: estate.read_candidates(scenario.candidates)
+    wanted = scenario.candidates
+    if wanted.corrections or wanted.corrections_file is not None:
+        readers["candidates.corrections"] = lambda _: read_corrections(
+            [c.model_dump() for c in wanted.corrections], wanted.corrections_file
+        )
     for i, register in enumerate(scenario.candidates.registers):
         readers[f"candidates.registers[{i}]"] = partial(
             _register, register, i, [service.path for service in scenario.services]
@@ -164,6 +170,11 @@ def _register(
         include_land=config.include_land,
         area=shapes.geometry.union_all() if shapes is not None else None,
     )
+    corrections = found.get("candidates.corrections")
+    if corrections is not None:
+        register.frame, fixed = correct(register.frame, corrections)
+        if fixed:
+            register.repairs["corrected by the corrections (see each one's note)"] += fixed
     return register_candidates(register, f"candidates.registers[{i}]")
 
 
@@ -368,6 +379,7 @@ def _candidates(
         return _no_candidates()
     frames = {k: _with_register_columns(found[k], k) for k in keys}
     frames = _merge_years(frames, records, scenario)
+    _apply_corrections(frames, found.get("candidates.corrections"), records)
     keys = list(frames)
     both = pd.concat(list(frames.values()), ignore_index=True)
     if any(k.startswith("candidates.registers[") for k in keys):
@@ -390,6 +402,25 @@ def _candidates(
             "list's properties ids that do not start with 'osm-', 'rates-', 'asset-' or 'eric-'"
         )
     return gpd.GeoDataFrame(both, geometry="geometry", crs=BNG)
+
+
+def _apply_corrections(
+    frames: dict[str, gpd.GeoDataFrame], corrections: Corrections | None, records: list[Provenance]
+) -> None:
+    """The corrections applied to the property list's and OSM's candidates (registers'
+    rows were corrected as read); each one that matched no site id is reported."""
+    if corrections is None:
+        return
+    for key in ("candidates.path", "candidates.from_osm"):
+        if key in frames:
+            frames[key], _ = correct(frames[key], corrections, bng=True)
+    record = next(r for r in records if r.key == "candidates.corrections")
+    record.counts["applied"] = len(corrections.applied)
+    missing = corrections.unmatched()
+    if missing:
+        record.counts["not applied: no candidate has the site id"] = len(missing)
+        record.drop("no candidate has its site id (renamed or gone from the register?)",
+                    missing, what="corrections")  # fmt: skip
 
 
 def _no_candidates() -> gpd.GeoDataFrame:
