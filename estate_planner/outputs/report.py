@@ -34,6 +34,7 @@ LICENCES = {
     "demand.raster": "WorldPop (www.worldpop.org), CC BY 4.0 (or as the file's publisher states)",
     "services": "NHS Digital ODS / NHS.UK, Open Government Licence v3.0",
     "candidates.path": "your organisation's property data",
+    "candidates.corrections": "your organisation's corrections to the candidates",
 }
 
 
