@@ -72,6 +72,7 @@ def run(
             inputs, inputs_status = load_inputs(scenario, cache)
         with _stage("need", timings, say):
             inputs = assess.apply_edits(scenario, inputs)
+            choose.check_feasible(scenario, inputs.candidates)  # before any network
             demand = assess.demand_points(scenario, inputs)
         with _stage("network", timings, say):
             nets, network_status = routing.build_networks(scenario, inputs, demand, cache)

@@ -16,6 +16,7 @@ from typing import Any
 from estate_planner._errors import EstatePlannerError
 from estate_planner.scenario import Scenario, check_scenario, missing_inputs
 from estate_planner.sources.tables import to_bng
+from estate_planner.stages import assess, choose
 from estate_planner.stages.inputs import Inputs, assemble_inputs, read_each
 
 
@@ -61,6 +62,8 @@ def validate_scenario(path: Path | str) -> Validation:
         if not problems:
             try:
                 inputs = assemble_inputs(scenario, found, records)
+                # the checks run makes before building a network: the same function
+                choose.check_feasible(scenario, assess.apply_edits(scenario, inputs).candidates)
             except EstatePlannerError as exc:
                 problems.append(str(exc))
     said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]

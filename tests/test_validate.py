@@ -61,3 +61,33 @@ def test_a_missing_required_key_still_reports_the_other_problems(demo_dir: Path)
     found = validate_scenario(bad)
     assert any("'network.osm' is missing" in p for p in found.problems)
     assert any("selection.hubs" in p for p in found.problems)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        # more hubs than eligible candidates after the filters (issue 28 item 3)
+        (("min_floor_area_m2 = 150", "min_floor_area_m2 = 1000"), "only 2 of"),
+        # a budget no site fits
+        (("objective = \"coverage\"", "objective = \"coverage\"\nbudget_gbp = 1000"),
+         "costs more than the budget 1,000"),
+    ],
+)  # fmt: skip
+def test_validate_makes_runs_feasibility_checks_and_run_makes_them_before_routing(
+    demo_dir: Path, tmp_path: Path, change: tuple[str, str], said: str
+) -> None:
+    from estate_planner import EstatePlannerError, load_scenario
+    from estate_planner.pipeline import run
+
+    candidates = pd.read_csv(demo_dir / "candidates.csv")
+    if "only 2" in said:  # independent of the code: the demo's sites of 1,000 m2 or more
+        assert (candidates["floor_area_m2"] >= 1000).sum() == 2
+    bad = demo_dir / f"infeasible_{len(said)}.toml"
+    bad.write_text((demo_dir / "scenario.toml").read_text().replace(*change))
+    found = validate_scenario(bad)
+    assert not found.ok
+    assert any("selection.hubs is 3" in p and said in p for p in found.problems), found.problems
+    stages: list[str] = []
+    with pytest.raises(EstatePlannerError, match="selection.hubs is 3"):
+        run(load_scenario(bad), report=stages.append)
+    assert "network..." not in stages  # failed before any network was built

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate_planner import access, decision, need
+from estate_planner import access, decision, need, scoring
 from estate_planner._errors import InfeasibleError
 from estate_planner.cache import Cache
 from estate_planner.optimise import Selection
@@ -45,6 +45,39 @@ def _check_eligible(
             f"({blocked['excluded_reason'].iloc[0]}); drop the edit or relax the constraint"
         )
     return eligible, forced
+
+
+def check_feasible(scenario: Scenario, candidates: gpd.GeoDataFrame) -> None:
+    """The selection question can be answered by these candidates: checked before any
+    network is built (``run``) and by ``validate``, with the hard constraints that need
+    no travel time (floor area, availability, kinds, budget, the edits).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    candidates : geopandas.GeoDataFrame
+        After the edits (``edit_excluded``, ``forced``).
+
+    Raises
+    ------
+    InfeasibleError
+        If fewer candidates are eligible than hubs asked for (a budget no site fits
+        included), or a forced one is excluded: the message counts each reason.
+    """
+    if scenario.selection.hubs == 0:
+        return
+    config = scenario.scoring
+    excluded = scoring.exclusions(
+        candidates,
+        min_floor_area_m2=config.min_floor_area_m2,
+        max_floor_area_m2=config.max_floor_area_m2,
+        available_only=config.available_only,
+        exclude_kinds=config.exclude_kinds,
+        budget_gbp=scenario.selection.budget_gbp,
+    )
+    if "forced" not in candidates.columns:
+        candidates = candidates.assign(forced=False)
+    _check_eligible(scenario, candidates.assign(excluded_reason=excluded.to_numpy()))
 
 
 def select(
