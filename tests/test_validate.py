@@ -74,7 +74,7 @@ def test_a_missing_required_key_still_reports_the_other_problems(demo_dir: Path)
     ],
 )  # fmt: skip
 def test_validate_makes_runs_feasibility_checks_and_run_makes_them_before_routing(
-    demo_dir: Path, tmp_path: Path, change: tuple[str, str], said: str
+    demo_dir: Path, change: tuple[str, str], said: str
 ) -> None:
     from estate_planner import EstatePlannerError, load_scenario
     from estate_planner.pipeline import run
