@@ -638,5 +638,5 @@ National files found (recognised by their columns):
 {found}
 
 Run it with `estate-planner run scenario.toml`; change any setting in
-`scenario.toml` (see the README's scenario reference).
+`scenario.toml` (see docs/guide/scenario.md).
 """

@@ -9,6 +9,7 @@ import doctest
 import importlib
 import inspect
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -161,6 +162,21 @@ def test_the_guide_globs_its_pages() -> None:
     """A helper adds a page to the guide by adding ``docs/guide/<topic>.md``: no list to edit."""
     index = (DOCS / "guide" / "index.md").read_text(encoding="utf-8")
     assert ":glob:" in index
+
+
+def test_the_python_guide_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python blocks of docs/guide/python.md, run in order from a copy of the repository's
+    data folder."""
+    page = (DOCS / "guide" / "python.md").read_text(encoding="utf-8")
+    code = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    assert code, "docs/guide/python.md has no Python example"
+    shutil.copytree(ROOT.parent / "data", tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    for block in code:
+        exec(compile(block, "docs/guide/python.md", "exec"), namespace)
+    assert (tmp_path / "maps" / "four-hubs" / "ranking.csv").is_file()
+    assert len(namespace["choice"].chosen) == 3
 
 
 # -- the scenario reference (docs/guide/scenario.md) -----------------------------------

@@ -1,33 +1,15 @@
-"""The README's code runs as written, and its Quick start is the two commands."""
+"""The README is the front door: its Quick start is the two commands, and every page it
+points to exists (the reference lives in docs/, see tests/test_docs.py)."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
+import tomllib
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
-
-
-def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
-
-
-def test_the_python_blocks_run_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shutil.copytree(REPO / "data", tmp_path / "data")
-    monkeypatch.chdir(tmp_path)
-    code = blocks("python")
-    assert code, "the README has no Python example"
-    namespace: dict[str, Any] = {}
-    for block in code:
-        exec(compile(block, "README.md", "exec"), namespace)
-    assert (tmp_path / "maps" / "four-hubs" / "ranking.csv").is_file()
-    assert len(namespace["choice"].chosen) == 3
 
 
 def test_the_quick_start_has_exactly_two_commands() -> None:
@@ -38,3 +20,24 @@ def test_the_quick_start_has_exactly_two_commands() -> None:
     ]  # fmt: skip
     assert [c.split("#")[0].strip() for c in commands] == ["./dev demo", "./dev test"]
     assert os.access(REPO / "dev", os.X_OK)
+
+
+def test_every_link_in_the_readme_resolves() -> None:
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README)
+    local = [link for link in links if "://" not in link]
+    assert "docs/guide/scenario.md" in local
+    assert [link for link in local if not (REPO / link).exists()] == []
+
+
+def test_the_development_section_states_the_cache_rule() -> None:
+    development = README[README.index("## Development") :]
+    assert "Stages are pure functions of their arguments.\nThe cache hashes the arguments." in development
+
+
+def test_every_dependency_says_why() -> None:
+    """Each package of pyproject's dependencies and dev extra has a row in the README."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["dev"]
+    names = [re.split(r"[<>=!\[ ]", spec, maxsplit=1)[0] for spec in declared]
+    table = README[README.index("### Dependencies, and why") :].lower()
+    assert [n for n in names if n.lower() not in table] == []
