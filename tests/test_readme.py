@@ -37,7 +37,7 @@ def test_the_development_section_states_the_cache_rule() -> None:
 def test_every_dependency_says_why() -> None:
     """Each package of pyproject's dependencies and extras has a row in the README."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    declared = project["dependencies"] + sum(project["optional-dependencies"].values(), [])
+    declared = [*project["dependencies"], *(s for extra in project["optional-dependencies"].values() for s in extra)]
     names = [re.split(r"[<>=!\[ ]", spec, maxsplit=1)[0] for spec in declared]
     names = [n for n in names if n != project["name"]]  # an extra that includes another
     table = README[README.index("### Dependencies, and why") :].lower()
