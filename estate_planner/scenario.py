@@ -388,6 +388,78 @@ class SelectionConfig(_Model):
         return self
 
 
+class AppraisalConfig(_Model):
+    """The indicative economic case: who each hub serves, its size and its cost.
+
+    Every default is illustrative unless ``estate_planner.appraisal.ASSUMPTIONS`` gives
+    it a published source; replace them with local figures and say where each came
+    from in ``[appraisal.sources]`` (setting -> source), which the Assumptions sheet
+    prints beside the value.
+    """
+
+    enabled: bool = True
+    #: NHS Digital "Patients Registered at a GP Practice", practice totals (list sizes)
+    registrations: Path | None = None
+    #: the same publication's LSOA breakdown (where each practice's patients live)
+    registrations_lsoa: Path | None = None
+    #: registered patients one new hub can serve (none: no limit)
+    hub_capacity_people: float | None = Field(None, gt=0)
+    # sizing
+    patients_per_gp_fte: float = Field(2258.0, gt=0)
+    gp_sessions_per_fte_week: float = Field(9.0, gt=0)
+    other_sessions_per_gp_session: float = Field(1.0, ge=0)
+    sessions_per_room_week: float = Field(10.0, gt=0)
+    utilisation: float = Field(0.6, gt=0, le=1)
+    treatment_share: float = Field(0.2, ge=0, le=1)
+    interview_share: float = Field(0.15, ge=0, le=1)
+    group_rooms: int = Field(1, ge=0)
+    consult_room_m2: float = Field(14.0, gt=0)
+    treatment_room_m2: float = Field(15.0, gt=0)
+    interview_room_m2: float = Field(9.5, gt=0)
+    group_room_m2: float = Field(19.0, gt=0)
+    support_share: float = Field(0.6, ge=0)
+    circulation_share: float = Field(0.29, ge=0)
+    max_extension_share: float = Field(0.3, ge=0)
+    new_build_kinds: list[str] = Field(default_factory=lambda: ["nhs", "council"])
+    # costs
+    refurbish_gbp_per_m2: float = Field(1500.0, ge=0)
+    extension_gbp_per_m2: float = Field(3200.0, ge=0)
+    new_build_gbp_per_m2: float = Field(3800.0, ge=0)
+    location_factor: float = Field(1.0, gt=0)
+    optimism_bias: float = Field(0.24, ge=0, le=2)
+    rent_gbp_per_m2: float = Field(200.0, ge=0)
+    running_gbp_per_m2: float = Field(120.0, ge=0)
+    bau_annual_gbp: float = Field(0.0, ge=0)
+    bau_one_off_gbp: float = Field(0.0, ge=0)
+    option_one_off_gbp: float = 0.0
+    appraisal_years: int = Field(30, ge=1, le=60)
+    renewal_share: float = Field(0.0, ge=0, le=1)
+    renewal_every: int = Field(0, ge=0)
+    asset_life: int = Field(60, ge=0)
+    do_minimum_share: float = Field(0.8, gt=0, le=1)
+    #: where each replaced value came from (setting -> source)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    _paths = field_validator("registrations", "registrations_lsoa")(_resolve)
+
+    @field_validator("new_build_kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        for kind in kinds:
+            if kind not in CANDIDATE_KINDS:
+                raise ValueError(f"unknown kind {kind!r}{_hint(kind, CANDIDATE_KINDS)}")
+        return kinds
+
+    @field_validator("sources")
+    @classmethod
+    def _known_settings(cls, sources: dict[str, str]) -> dict[str, str]:
+        names = [n for n in cls.model_fields if n not in ("enabled", "sources")]
+        for key in sources:
+            if key not in names:
+                raise ValueError(f"sources names unknown setting {key!r}{_hint(key, names)}")
+        return sources
+
+
 EditAction = Literal[
     "close_service",
     "open_service",
@@ -458,6 +530,7 @@ class Scenario(_Model):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     edits: list[EditConfig] = Field(default_factory=list)
+    appraisal: AppraisalConfig = Field(default_factory=AppraisalConfig)
     extends: Path | None = None
     #: the folder relative input paths start from (relative to the scenario file);
     #: the environment's ESTATE_PLANNER_DATA_DIR takes its place where set
@@ -513,6 +586,8 @@ class Scenario(_Model):
             "candidates.path": self.candidates.path,
             "candidates.town_centres": self.candidates.town_centres,
             "candidates.corrections_file": self.candidates.corrections_file,
+            "appraisal.registrations": self.appraisal.registrations,
+            "appraisal.registrations_lsoa": self.appraisal.registrations_lsoa,
         }
         for i, feed in enumerate(self.network.gtfs):
             paths[f"network.gtfs[{i}]"] = feed

@@ -1,0 +1,60 @@
+"""After the choice: who each hub serves, how big it must be, what it costs.
+
+Pure functions of plain tables and settings, one module per step:
+
+- :mod:`.assign`: each demand point to its service or hub (nearest, or capacity-limited
+  least total travel time as a min-cost flow);
+- :mod:`.sizing`: served population -> GP FTE -> clinical rooms -> gross internal area;
+- :mod:`.ledger`: capital with optimism bias, yearly costs, Green Book discounting;
+- :mod:`.options`: business as usual, do-minimum, the chosen set and alternatives side
+  by side, with switching values;
+- :mod:`.assumptions`: every setting's unit, source and date.
+
+All figures are indicative, for shortlisting; they are not a business case.
+"""
+
+from estate_planner.appraisal.assign import Assignment, capacitated, nearest
+from estate_planner.appraisal.assumptions import ASSUMPTIONS, Assumption, assumption_table
+from estate_planner.appraisal.ledger import cash_flows, discount_factors, net_present_cost
+from estate_planner.appraisal.options import (
+    BUSINESS_AS_USUAL,
+    CostAssumptions,
+    appraise,
+    do_minimum,
+    hub_costs,
+    preferred,
+    switching_value,
+    switching_values,
+)
+from estate_planner.appraisal.sizing import (
+    SizingAssumptions,
+    estate_option,
+    fit,
+    required_gia_m2,
+    room_schedule,
+)
+
+__all__ = [
+    "ASSUMPTIONS",
+    "BUSINESS_AS_USUAL",
+    "Assignment",
+    "Assumption",
+    "CostAssumptions",
+    "SizingAssumptions",
+    "appraise",
+    "assumption_table",
+    "capacitated",
+    "cash_flows",
+    "discount_factors",
+    "do_minimum",
+    "estate_option",
+    "fit",
+    "hub_costs",
+    "nearest",
+    "net_present_cost",
+    "preferred",
+    "required_gia_m2",
+    "room_schedule",
+    "switching_value",
+    "switching_values",
+]

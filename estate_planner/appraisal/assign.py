@@ -1,0 +1,329 @@
+"""Who is served by whom: each demand point to the service or hub its residents use.
+
+Two rules, both over the sparse (site, demand point) pairs within a search limit:
+
+- :func:`nearest`: each point to its quickest site (ties to the lower site index);
+- :func:`capacitated`: people to sites so that no site serves more than its capacity
+  (people: registered patients), serving as many people as the capacities allow and,
+  among those answers, the least total travel time (people x seconds). A demand point
+  may be split between sites, as it stands for many people.
+
+The capacitated rule is a min-cost flow on a bipartite graph (points -> sites ->
+sink, and from each point a "not served" arc of a cost above any chain of
+reassignments). It is solved by successive shortest paths with node potentials,
+compiled with numba: each point in turn sends its people along the cheapest path in
+the residual graph (Dijkstra on reduced costs, stopped at the first site with room),
+which may move people already placed one site along. While capacity is loose a search
+settles a handful of nodes, so the work grows with the pairs near full sites, not
+with all pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+from estate_planner._errors import InputDataError
+from estate_planner._kernel import _pop, _push
+
+__all__ = ["Assignment", "capacitated", "nearest", "pairs_within"]
+
+
+def pairs_within(
+    times: sp.spmatrix | np.ndarray, limit: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored (site, point, seconds) pairs of a sites x points matrix, within ``limit``.
+
+    Stored zeros count (a point on top of a site); sorted by point, then time, then site.
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix or numpy.ndarray
+        Sites x demand points, seconds; in a dense array ``inf`` or NaN is "not reachable".
+    limit : float, optional
+        The most seconds a pair may take.
+
+    Returns
+    -------
+    site, point : numpy.ndarray of int64
+    seconds : numpy.ndarray of float64
+    """
+    if sp.issparse(times):
+        coo = sp.coo_matrix(times)
+        site, point, secs = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    else:
+        dense = np.asarray(times, dtype=float)
+        site, point = np.nonzero(np.isfinite(dense))
+        secs = dense[site, point]
+    secs = np.asarray(secs, dtype=float)
+    keep = np.isfinite(secs) if limit is None else np.isfinite(secs) & (secs <= limit)
+    site, point, secs = site[keep], point[keep], secs[keep]
+    order = np.lexsort((site, secs, point))
+    return site[order].astype(np.int64), point[order].astype(np.int64), secs[order]
+
+
+def nearest(
+    times: sp.spmatrix | np.ndarray, *, limit: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each demand point's quickest site within ``limit`` (ties to the lower index).
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix or numpy.ndarray
+        Sites x demand points, seconds.
+    limit : float, optional
+
+    Returns
+    -------
+    site : numpy.ndarray of int64
+        Per demand point, the site's row, or -1 when none is within reach.
+    seconds : numpy.ndarray of float64
+        The time to it (NaN when none).
+    """
+    n_points = times.shape[1]
+    site, point, secs = pairs_within(times, limit)
+    first = np.ones(len(point), dtype=bool)
+    first[1:] = point[1:] != point[:-1]
+    best = np.full(n_points, -1, dtype=np.int64)
+    best_t = np.full(n_points, np.nan)
+    best[point[first]] = site[first]
+    best_t[point[first]] = secs[first]
+    return best, best_t
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """People of each demand point placed on sites.
+
+    Attributes
+    ----------
+    site, point : numpy.ndarray of int64
+        The pairs that carry people.
+    people : numpy.ndarray of float64
+        People on each pair.
+    unserved : numpy.ndarray of float64
+        Per demand point, people no site within reach had room for.
+    total_seconds : float
+        Sum of people x seconds over the pairs.
+    load : numpy.ndarray of float64
+        Per site, people served.
+    """
+
+    site: np.ndarray
+    point: np.ndarray
+    people: np.ndarray
+    unserved: np.ndarray
+    total_seconds: float
+    load: np.ndarray
+
+    def served_by(self) -> np.ndarray:
+        """Per demand point, the site serving most of its people (-1 when none)."""
+        n_points = len(self.unserved)
+        best = np.full(n_points, -1, dtype=np.int64)
+        if len(self.point):
+            # by point, then most people first, then lower site
+            order = np.lexsort((self.site, -self.people, self.point))
+            point = self.point[order]
+            first = np.ones(len(point), dtype=bool)
+            first[1:] = point[1:] != point[:-1]
+            best[point[first]] = self.site[order][first]
+        return best
+
+
+def capacitated(
+    times: sp.spmatrix | np.ndarray,
+    people: np.ndarray,
+    capacity: np.ndarray | float,
+    *,
+    limit: float | None = None,
+) -> Assignment:
+    """People assigned to sites within ``limit`` with no site over its capacity.
+
+    As many people are served as the capacities allow; among such answers, the one
+    with the least total people x seconds (a min-cost maximum flow).
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix or numpy.ndarray
+        Sites x demand points, seconds.
+    people : numpy.ndarray
+        People per demand point (0 or more).
+    capacity : numpy.ndarray or float
+        People each site can serve (``inf`` for no limit).
+    limit : float, optional
+        The most seconds a pair may take.
+
+    Returns
+    -------
+    Assignment
+
+    Raises
+    ------
+    InputDataError
+        On negative people or capacity, or arrays of the wrong length.
+    """
+    n_sites, n_points = times.shape
+    people = np.asarray(people, dtype=float)
+    cap = np.broadcast_to(np.asarray(capacity, dtype=float), (n_sites,)).copy()
+    if people.shape != (n_points,):
+        raise InputDataError(
+            f"people has {people.shape} values for {n_points} demand points; give one per point"
+        )
+    if (people < 0).any() or np.isnan(people).any() or (cap < 0).any() or np.isnan(cap).any():
+        raise InputDataError(
+            "people and capacities must be 0 or more (NaN is not allowed); "
+            "fill unknown capacities with inf for 'no limit'"
+        )
+    site, point, secs = pairs_within(times, limit)
+    if len(secs) and secs.min() < 0:
+        raise InputDataError("travel times must be 0 or more; found a negative time")
+    point_ptr = np.searchsorted(point, np.arange(n_points + 1)).astype(np.int64)
+    by_site = np.argsort(site, kind="stable").astype(np.int64)
+    site_ptr = np.searchsorted(site[by_site], np.arange(n_sites + 1)).astype(np.int64)
+    max_cost = float(secs.max()) if len(secs) else 0.0
+    # above the cost of any alternating chain of reassignments: serving comes first
+    penalty = (2.0 * min(n_sites, n_points) + 2.0) * (max_cost + 1.0)
+    scale = max(1.0, float(people.max(initial=0.0)))
+    flow, unserved = _ssp(
+        point_ptr, site, secs, site_ptr, by_site, people, cap, penalty, 1e-9 * scale
+    )
+    used = flow > 1e-9 * scale
+    load = np.bincount(site[used], weights=flow[used], minlength=n_sites)
+    return Assignment(
+        site=site[used],
+        point=point[used],
+        people=flow[used],
+        unserved=unserved,
+        total_seconds=float(flow[used] @ secs[used]),
+        load=load,
+    )
+
+
+@njit(cache=True)
+def _ssp(point_ptr, pair_site, cost, site_ptr, by_site, supply, cap, penalty, eps):
+    """Successive shortest paths; nodes: points 0..n-1, sites n..n+m-1, sink n+m."""
+    n = supply.shape[0]
+    m = cap.shape[0]
+    sink = n + m
+    n_pairs = cost.shape[0]
+    flow = np.zeros(n_pairs)
+    load = np.zeros(m)
+    unserved = np.zeros(n)
+    pot = np.zeros(n + m + 1)
+    dist = np.full(n + m + 1, np.inf)
+    settled = np.zeros(n + m + 1, dtype=np.bool_)
+    pred = np.full(n + m + 1, -1, dtype=np.int64)
+    touched = np.empty(n + m + 1, dtype=np.int64)
+    heap = np.empty((2 * n_pairs + n + m + 2, 2))
+    # each pair's point (pairs are sorted by point)
+    pair_point = np.empty(n_pairs, dtype=np.int64)
+    for i in range(n):
+        for p in range(point_ptr[i], point_ptr[i + 1]):
+            pair_point[p] = i
+    for s in range(n):
+        excess = supply[s]
+        if point_ptr[s] == point_ptr[s + 1]:
+            unserved[s] = excess  # nothing within reach: no search needed
+            continue
+        while excess > eps:
+            n_touched = 0
+            dist[s] = 0.0
+            touched[n_touched] = s
+            n_touched += 1
+            size = _push(heap, 0, 0.0, s)
+            best = np.inf
+            via = -1
+            while size > 0:
+                d, u, size = _pop(heap, size)
+                if d >= best:
+                    break
+                if settled[u] or d > dist[u]:
+                    continue
+                settled[u] = True
+                if u < n:
+                    cand = d + penalty + pot[u] - pot[sink]
+                    if cand < best:
+                        best = cand
+                        via = u
+                    for p in range(point_ptr[u], point_ptr[u + 1]):
+                        v = n + pair_site[p]
+                        if settled[v]:
+                            continue
+                        rc = cost[p] + pot[u] - pot[v]
+                        if rc < 0.0:
+                            rc = 0.0  # rounding only: reduced costs are never negative
+                        nd = d + rc
+                        if nd < dist[v]:
+                            if dist[v] == np.inf:
+                                touched[n_touched] = v
+                                n_touched += 1
+                            dist[v] = nd
+                            pred[v] = p
+                            size = _push(heap, size, nd, v)
+                else:
+                    j = u - n
+                    if cap[j] - load[j] > eps:
+                        cand = d + pot[u] - pot[sink]
+                        if cand < best:
+                            best = cand
+                            via = u
+                    for q in range(site_ptr[j], site_ptr[j + 1]):
+                        p = by_site[q]
+                        if flow[p] <= eps:
+                            continue
+                        v = pair_point[p]
+                        if settled[v]:
+                            continue
+                        rc = -cost[p] + pot[u] - pot[v]
+                        if rc < 0.0:
+                            rc = 0.0
+                        nd = d + rc
+                        if nd < dist[v]:
+                            if dist[v] == np.inf:
+                                touched[n_touched] = v
+                                n_touched += 1
+                            dist[v] = nd
+                            pred[v] = p
+                            size = _push(heap, size, nd, v)
+            # the bottleneck along the path
+            delta = excess
+            if via >= n:
+                room = cap[via - n] - load[via - n]
+                if room < delta:
+                    delta = room
+            v = via
+            while v != s:
+                p = pred[v]
+                if v < n:  # reached over a reverse arc: people leave pair p
+                    if flow[p] < delta:
+                        delta = flow[p]
+                    v = n + pair_site[p]
+                else:
+                    v = pair_point[p]
+            # push it
+            if via >= n:
+                load[via - n] += delta
+            else:
+                unserved[via] += delta
+            v = via
+            while v != s:
+                p = pred[v]
+                if v < n:
+                    flow[p] -= delta
+                    v = n + pair_site[p]
+                else:
+                    flow[p] += delta
+                    v = pair_point[p]
+            excess -= delta
+            # potentials: settled nodes move by their distance less the sink's
+            for k in range(n_touched):
+                v = touched[k]
+                if settled[v]:
+                    pot[v] += dist[v] - best
+                dist[v] = np.inf
+                settled[v] = False
+                pred[v] = -1
+    return flow, unserved
