@@ -58,7 +58,17 @@ class CostAssumptions:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object]) -> CostAssumptions:
-        """The assumptions named in ``values`` (other keys ignored)."""
+        """The assumptions named in ``values`` (other keys ignored).
+
+        Parameters
+        ----------
+        values : mapping
+            Setting -> value, e.g. the scenario's ``[appraisal]`` section dumped.
+
+        Returns
+        -------
+        CostAssumptions
+        """
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})  # type: ignore[arg-type]
 

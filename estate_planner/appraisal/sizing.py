@@ -59,7 +59,17 @@ class SizingAssumptions:
 
     @classmethod
     def from_mapping(cls, values: dict[str, object]) -> SizingAssumptions:
-        """The assumptions named in ``values`` (other keys ignored)."""
+        """The assumptions named in ``values`` (other keys ignored).
+
+        Parameters
+        ----------
+        values : mapping
+            Setting -> value, e.g. the scenario's ``[appraisal]`` section dumped.
+
+        Returns
+        -------
+        SizingAssumptions
+        """
         names = {f.name for f in fields(cls)}
         kept = {k: v for k, v in values.items() if k in names}
         if "new_build_kinds" in kept:
