@@ -72,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     registers.add_argument(
         "--include-land", action="store_true", help="keep council land that is not a building"
     )
+    registers.add_argument(
+        "--columns",
+        nargs="*",
+        default=[],
+        metavar="OURS=THEIRS",
+        help='map our column names to the files\' (e.g. "rateable value=RV 2023"), as '
+        "a register's columns in a scenario",
+    )
     init = sub.add_parser(
         "init", help="write a ready scenario for an English area from the national files"
     )
@@ -180,15 +188,23 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _candidates(args: argparse.Namespace) -> int:
+    from estate_planner._errors import ScenarioError
     from estate_planner.sources.registers import (
         candidate_list,
         not_located_reasons,
         write_candidate_list,
     )
 
+    bad = [item for item in args.columns if "=" not in item]
+    if bad:
+        raise ScenarioError(
+            f"--columns {bad[0]!r}: give each as OURS=THEIRS, e.g. \"rateable value=RV 2023\""
+        )
+    columns = dict(item.split("=", 1) for item in args.columns)
     rows, registers, merged = candidate_list(
         args.files,
         format=args.format,
+        columns={k.strip(): v.strip() for k, v in columns.items()},
         locations=args.locations,
         uses=args.uses,
         include_land=args.include_land,

@@ -86,7 +86,7 @@ def test_kirklees_business_rates(property_data: Path) -> None:
     located_refs = rows.loc[~rows["source_id"].isin(set(kept.loc[shifted, "Property reference number"])), "source_id"]
     np.testing.assert_array_equal(
         rows.set_index("source_id").loc[located_refs, "annual_cost_gbp"].to_numpy(),
-        values.loc[located_refs].to_numpy(),
+        values.loc[located_refs].where(values.loc[located_refs] > 0).to_numpy(),  # £0: not known
     )
 
 
@@ -509,3 +509,120 @@ def test_corrections_place_a_site_by_hand_and_report_one_that_no_longer_exists(
     record = next(r for r in inputs.provenance if r.key == "candidates.corrections")
     assert record.counts["applied"] == 2
     assert record.counts["not applied: no candidate has the site id"] == 1
+
+
+# A council's 2023 asset register as published: its header (GeoX/GeoY in British
+# National Grid), its holding types ("Public Conveinences" [sic]) and tenure details
+ASSETS_2023 = (
+    "Organisation,Organisation Label,UPRN,AssetCode,Site Address,GeoX,GeoY,TenureType,"
+    "Tenure Detail,Holding Type\r\n"
+    "E06000046,Isle of Wight Council,100060755291,A0001,\"County Hall, High Street, Newport, "
+    "PO30 1UD\",449877,89030,Freehold,Occupied by local authority,Commercial\r\n"
+    "E06000046,Isle of Wight Council,10024249520,A0002,\"Former Library, Lugley Street, "
+    "Newport\",449502,89200,Freehold,Vacant,Community Buildings\r\n"
+    "E06000046,Isle of Wight Council,100060749999,A0003,\"Old Clinic, Carisbrooke Road, "
+    "Newport\",449300,88800,Freehold,Occupied by local authority,Buildings Declared Surplus\r\n"
+    "E06000046,Isle of Wight Council,,A0004,\"Land at Pan Lane, Newport\",450500,88500,"
+    "Freehold,Vacant,Land Declared Surplus\r\n"
+    "E06000046,Isle of Wight Council,,A0005,\"Mayoral Chain, County Hall, Newport\",449877,"
+    "89030,Freehold,Occupied by local authority,Civic Regalia\r\n"
+    "E06000046,Isle of Wight Council,,A0006,\"Sculpture, The Quay, Newport\",449990,89400,"
+    "Freehold,Occupied by local authority,Art\r\n"
+    "E06000046,Isle of Wight Council,,A0007,\"Coppins Bridge, Newport\",450100,89100,Freehold,"
+    "Occupied by local authority,Bridges\r\n"
+    "E06000046,Isle of Wight Council,,A0008,\"Home Farm, Gatcombe\",447000,85000,Freehold,"
+    "Leasehold,Farmland and Farms\r\n"
+    "E06000046,Isle of Wight Council,,A0009,\"Public Toilets, Church Litten, Newport\",449700,"
+    "88900,Freehold,Occupied by local authority,Public Conveinences\r\n"
+    "E06000046,Isle of Wight Council,,A0010,\"Car Park, Church Litten, Newport\",449720,88920,"
+    "Freehold,Licence,Car Parks\r\n"
+    "E06000046,Isle of Wight Council,100060755300,A0011,\"Unit 3, Riverway, Newport\",450300,"
+    "89600,Freehold,Leasehold,Commercial\r\n"
+)
+
+
+def test_a_councils_2023_asset_register_keeps_buildings_with_their_addresses(
+    tmp_path: Path,
+) -> None:
+    """Issue 28 item 5: blank names and addresses, regalia and bridges kept as
+    candidates, buildings declared surplus read as not available."""
+    path = tmp_path / "Land_and_Assets_2023.csv"
+    path.write_bytes(ASSETS_2023.encode("cp1252"))
+    register = read_register(path)
+    rows = register.frame.set_index("source_id")
+    assert register.format == "council_assets"
+    assert sorted(rows.index) == ["A0001", "A0002", "A0003", "A0011"]
+    assert rows.loc["A0002", "address"] == "Former Library, Lugley Street, Newport"
+    assert (rows["name"] != "").all() and (rows["address"] != "").all()
+    assert rows.loc["A0002", "available"] == 1.0  # vacant
+    assert rows.loc["A0003", "available"] == 1.0  # declared surplus
+    assert rows.loc["A0001", "available"] == 0.0 and rows.loc["A0011", "available"] == 0.0
+    assert rows.loc["A0001", "uprn"] == "100060755291" and rows["located"].all()
+    for kind in ("Civic Regalia", "Art", "Bridges", "Farmland and Farms", "Public Conveinences"):
+        assert register.dropped[f"asset type {kind!r}: not a building a hub could use"] == 1, kind
+    assert register.dropped["land, not a building (include_land = true keeps it)"] == 2
+
+
+# Another council's business-rates layout as published (note "Ratepayer " with its
+# trailing space, "BA ReferenceNumber" run together, Occupied Y/N, a £0 value)
+RATES_LAYOUT = (
+    "BA ReferenceNumber,Ratepayer ,Address,Postcode,Latitude,Longitude,Occupied,"
+    "Liability start date,Rateable value,Relief total,Relief small business rates,"
+    "Mandatory Relief,Relief discretionary,Top Up Discretionary Relief,Exempt Property,"
+    "Transition 2018/19,VOA description\r\n"
+    "00012345000100,Island Pharmacy Ltd,\"12 High Street, Newport\",PO30 1SS,50.7002,-1.2937,Y,"
+    "2017-04-01,\"14,250\",0,0,0,0,0,N,0,Shop and Premises\r\n"
+    "00012345000200,,\"Unit 2, Church Litten, Newport\",PO30 1JZ,50.7001,-1.2921,N,2019-10-01,"
+    "\"8,100\",0,0,0,0,0,N,0,Shop and Premises\r\n"
+    "00012345000300,Isle of Wight Council,\"Former Youth Centre, Pyle Street, Newport\",PO30 1XB,"
+    "50.7005,-1.2950,N,2020-01-06,0,0,0,0,0,0,Y,0,Community Centre and Premises\r\n"
+    "00012345000400,A Dentist,\"3 Quay Street, Newport\",PO30 5BB,50.7010,-1.2900,Y,2015-04-01,"
+    "\"22,000\",0,0,0,0,0,N,0,Surgery and Premises\r\n"
+)
+
+
+@pytest.mark.parametrize("how", ["auto", "format and columns"])
+def test_another_business_rates_layout_with_its_quirks(tmp_path: Path, how: str) -> None:
+    """Issue 28 items 6 and 9: the layout was not recognised, and a £0 rateable value
+    read as a cost of nothing."""
+    path = tmp_path / "NNDR_list_2023.csv"
+    path.write_bytes(RATES_LAYOUT.encode("cp1252"))
+    out = tmp_path / "candidates.csv"
+    extra = [] if how == "auto" else ["--format", "business_rates", "--columns", "name=Ratepayer"]
+    assert main(["candidates", str(path), "--out", str(out), *extra]) == 0
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("source_id")
+    assert list(rows.index) == ["00012345000100", "00012345000200", "00012345000300",
+                                "00012345000400"]  # fmt: skip
+    assert rows.loc["00012345000100", "annual_cost_gbp"] == "14250"
+    assert rows.loc["00012345000300", "annual_cost_gbp"] == ""  # £0: not known
+    assert rows.loc["00012345000100", "available"] == "false"  # Occupied = Y
+    assert rows.loc["00012345000200", "available"] == "true"  # Occupied = N
+    assert rows.loc["00012345000300", "available"] == "true"  # exempt: empty
+    assert (rows["located"] == "true").all()
+    if how != "auto":
+        assert rows.loc["00012345000100", "name"] == "Island Pharmacy Ltd"
+        assert rows.loc["00012345000200", "name"] == "Shop and Premises, Unit 2"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator"),
+    [("utf-16", "\t"), ("cp1252", ";")],
+    ids=["Unicode text", "CSV semicolon"],
+)
+def test_other_exports_of_the_same_list_read_the_same(
+    tmp_path: Path, encoding: str, separator: str
+) -> None:
+    """Issue 28 item 11: Excel's "Unicode text" (UTF-16 with a byte-order mark, tabs)
+    and a semicolon-separated CSV were "not recognised as a register layout"."""
+    rows = list(csv.reader(io.StringIO(RATES_LAYOUT)))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=separator, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "NNDR_list_2023.txt"
+    path.write_bytes(buffer.getvalue().encode(encoding))  # "utf-16" writes the BOM
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff") or encoding != "utf-16"
+    original = tmp_path / "NNDR_list_2023.csv"
+    original.write_bytes(RATES_LAYOUT.encode("cp1252"))
+    expected = read_register(original).frame.drop(columns="source")
+    register = read_register(path)
+    assert register.format == "business_rates"
+    pd.testing.assert_frame_equal(register.frame.drop(columns="source"), expected)

@@ -4,7 +4,10 @@ not) and Excel workbooks, with the faults real files carry repaired or counted.
 What is handled, each repair or drop counted by reason in :attr:`Published.repairs`
 and :attr:`Published.dropped`:
 
-- UTF-8 with or without BOM, Windows-1252 (Excel's "CSV" on Windows);
+- UTF-8 with or without BOM, Windows-1252 (Excel's "CSV" on Windows), UTF-16 with its
+  byte-order mark (Excel's "Unicode text");
+- commas, semicolons (Excel's "CSV" where the list separator is one), tabs or pipes
+  between cells, told apart by the first lines;
 - line breaks inside quoted cells (the csv module reads them as one cell);
 - a header below title rows (found by the words it must contain), and the header
   repeated inside the data;
@@ -84,16 +87,48 @@ def _csv_rows(path: Path) -> tuple[list[list[str]], str]:
             data = gzip.decompress(data)
     except (OSError, EOFError) as exc:
         raise InputDataError(f"{path}: could not read the file ({exc}); export it again") from None
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    encodings: tuple[str, ...] = ("utf-8-sig", "cp1252", "latin-1")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16, a BOM
+        encodings = ("utf-16",)
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise InputDataError(f"{path}: not readable as UTF-16 text; export it again as CSV")
+    delimiter = _delimiter(text)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""))), encoding
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return rows, encoding + ("" if delimiter == "," else f", {_SEPARATORS[delimiter]}")
     except csv.Error as exc:
         raise InputDataError(f"{path}: not a readable CSV ({exc}); export it again") from None
+
+
+_SEPARATORS = {",": "comma", ";": "semicolon-separated", "\t": "tab-separated",
+               "|": "pipe-separated"}  # fmt: skip
+
+
+def _delimiter(text: str) -> str:
+    """The cell separator: of comma, semicolon, tab and pipe, the one that splits the
+    first lines into the most cells, the same number on each line (Excel saves
+    "CSV" with semicolons where the list separator is one, and "Unicode text" with
+    tabs); a comma when none splits anything."""
+    lines = [line for line in text.splitlines()[:30] if line.strip()][:20]
+    best, score = ",", (0, 0)
+    for sep in _SEPARATORS:
+        try:
+            widths = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        except csv.Error:
+            continue
+        if not widths or max(widths) < 2:
+            continue
+        common = max(set(widths), key=widths.count)
+        found = (widths.count(common), common)
+        if found > score:
+            best, score = sep, found
+    return best
 
 
 def _sheet_rows(path: Path, words: Sequence[str]) -> list[list[str]]:

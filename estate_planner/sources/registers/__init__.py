@@ -474,6 +474,7 @@ def candidate_list(
     paths: Sequence[Path],
     *,
     format: RegisterFormat = "auto",
+    columns: Mapping[str, str] | None = None,
     locations: Sequence[Path] = (),
     uses: Iterable[str] | None = None,
     include_land: bool = False,
@@ -484,8 +485,11 @@ def candidate_list(
     ----------
     paths : sequence of pathlib.Path
         Register files (business rates, council assets, ERIC).
-    format : {"auto", "rates", "assets", "eric"}
+    format : {"auto", "business_rates", "council_assets", "eric", "table"}
         The family, or recognised by columns.
+    columns : mapping, optional
+        Our names -> the files' (``{"rateable value": "RV 2023"}``), for headers not
+        recognised.
     locations : sequence of pathlib.Path
         Located lists for placing ERIC sites.
     uses : iterable of str, optional
@@ -502,7 +506,12 @@ def candidate_list(
     """
     registers = [
         read_register(
-            path, format=format, locations=locations, uses=uses, include_land=include_land
+            path,
+            format=format,
+            columns=columns,
+            locations=locations,
+            uses=uses,
+            include_land=include_land,
         )
         for path in paths
     ]

@@ -58,8 +58,17 @@ class Register:
 
 
 def column(frame: pd.DataFrame, path: Path, names: Sequence[str]) -> str | None:
-    """The first of ``names`` in ``frame`` (headers matched as publishers vary them)."""
-    return pick_column(frame, path, names[0], names, required=False)
+    """The first of ``names`` in ``frame`` (headers matched as publishers vary them,
+    spaces too: ``BA ReferenceNumber`` is ``BA Reference Number``)."""
+    found = pick_column(frame, path, names[0], names, required=False)
+    if found is not None:
+        return found
+    squeezed = {re.sub(r"[\s_]+", "", str(c)).lower(): str(c) for c in reversed(frame.columns)}
+    for name in names:
+        key = re.sub(r"[\s_]+", "", name).lower()
+        if key in squeezed:
+            return squeezed[key]
+    return None
 
 
 def text(frame: pd.DataFrame, name: str | None) -> pd.Series:

@@ -37,6 +37,13 @@ _HOLDING = ["holdingtype", "holding type", "sitetype", "site type", "asset type"
 _FUNCTION = ["site function", "function", "use", "current use", "asset use", "sitefunction"]
 _NAME = ["propertyname", "property name", "name", "asset name", "site name", "building name"]
 _ID = ["assetcode", "asset code", "asset_id", "asset id", "asset reference", "property reference"]
+# asset types that are no building at all (civic regalia, art, bridges, public
+# toilets ["Public Conveinences" as one council spells it], farms); dropped by type
+_NOT_BUILDING = (
+    r"regalia|\bart\b|artwork|sculpture|statue|bridge|farm|convenienc|conveinenc|toilet"
+    r"|street furniture|bus shelter|monument|war memorial|fountain|clock|vehicle|\bplant\b"
+    r"|equipment|infrastructure"
+)
 # holdings that are land, not a building a hub could use
 _LAND = (
     r"bare land|open space|car park|parking|playing field|allotment|cemeter|woodland|verge"
@@ -84,7 +91,8 @@ def read_council_assets(table: Published, path: Path, *, include_land: bool = Fa
         *(
             title(text(frame, column(frame, path, names)))
             for names in (
-                ["secondary_address", "secondary address", "address line 1", "address"],
+                ["secondary_address", "secondary address", "address line 1", "site address",
+                 "property address", "address"],
                 ["streetname", "street name", "street"],
                 ["posttown", "post town", "town"],
             )
@@ -108,19 +116,35 @@ def read_council_assets(table: Published, path: Path, *, include_land: bool = Fa
             "floor_area_m2": _floor_area(frame, path),
             "spare_floor_area_m2": np.nan,
             "annual_cost_gbp": np.nan,
-            "available": _vacant(text(frame, column(frame, path, _TENURE)), frame, path),
+            "available": _vacant(
+                text(frame, column(frame, path, _TENURE)) + " " + holding_type, frame, path
+            ),
             "longitude": located.lon,
             "latitude": located.lat,
             "note": _notes(located.reason, uprn_note.to_numpy()),
         }
     )
+    objects = _not_building(holding_type).to_numpy()
+    for kind, n in holding_type.loc[objects].value_counts().items():
+        dropped[f"asset type {kind!r}: not a building a hub could use"] += int(n)
+    out = out[~objects]
     if not include_land:
-        land = _is_land(holding_type, function)
+        land = _is_land(holding_type[~objects], function[~objects])
         if land.any():
             dropped["land, not a building (include_land = true keeps it)"] += int(land.sum())
             out = out[~land.to_numpy()]
     frame_out = finish(out, source=path.name, id_prefix="asset-", dropped=dropped)
     return Register(path, "council_assets", frame_out, table.rows_read, repairs, dropped)
+
+
+def _not_building(holding_type: pd.Series) -> pd.Series:
+    """Assets whose type says they are no building at all ("Civic Regalia", "Bridges",
+    "Public Conveinences"), unless it also says building (what a site is for, as in
+    "Highways and bridges depot", does not decide: a depot is a building)."""
+    said = holding_type.str.lower()
+    return said.str.contains(_NOT_BUILDING, regex=True) & ~said.str.contains(
+        r"building|hall|office|centre|library|clinic|depot", regex=True
+    )
 
 
 def _is_land(holding_type: pd.Series, function: pd.Series) -> pd.Series:
@@ -129,6 +153,7 @@ def _is_land(holding_type: pd.Series, function: pd.Series) -> pd.Series:
     kind, use = holding_type.str.lower(), function.str.lower()
     return (
         kind.str.fullmatch(r"land|land only|open land")
+        | (kind.str.contains(r"^land\b", regex=True) & ~kind.str.contains("building"))
         | use.str.contains(_LAND, regex=True)
         | ((use == "") & kind.str.contains(_LAND, regex=True) & ~kind.str.contains("building"))
     )
@@ -141,12 +166,15 @@ def _floor_area(frame: pd.DataFrame, path: Path) -> pd.Series:
 
 
 def _vacant(tenure: pd.Series, frame: pd.DataFrame, path: Path) -> pd.Series:
-    """1.0 vacant, 0.0 occupied or let, NaN where the register does not say."""
+    """1.0 vacant, surplus or for disposal (whatever else the row says: a building
+    declared surplus may still be occupied until it is sold), 0.0 occupied or let, NaN
+    where the register does not say."""
     other = text(frame, column(frame, path, ["tenuretype", "tenure type", "occupancy", "status"]))
     said = (tenure + " " + other).str.lower()
     state = pd.Series(np.nan, index=frame.index)
     state[said.str.contains(r"occupied|leasehold|leased|licen[cs]e|let\b|tenant", regex=True)] = 0.0
-    state[said.str.contains(r"vacant|empty|unoccupied|surplus|disposal", regex=True)] = 1.0
+    state[said.str.contains(r"vacant|empty|unoccupied|surplus|disposal|to let|for sale",
+                            regex=True)] = 1.0  # fmt: skip
     return state
 
 

@@ -37,6 +37,7 @@ SIGNATURE = (
         "property reference",
         "ba reference number",
         "ba reference",
+        "ba ref",
         "billing authority reference",
         "uarn",
         "account reference",
@@ -72,9 +73,9 @@ def read_business_rates(
     """Candidates from a business-rates list (see the module docstring).
 
     ``annual_cost_gbp`` is the rateable value: the VOA's estimate of the property's
-    annual open-market rent. ``available`` is true where the list says the property is
-    empty (``Occupied = N``, an ``Empty from`` date, an empty-property relief or
-    exemption), false where it says it is occupied, blank where it does not say. No
+    annual open-market rent (£0 is read as not known). ``available`` is true where
+    the list says the property is empty (``Occupied = N``, an ``Empty from`` date, an
+    empty-property relief or exemption), false where it says it is occupied, blank where it does not say. No
     floor area is invented: blank unless the file has one.
 
     Parameters
@@ -105,7 +106,7 @@ def read_business_rates(
             "kind": kind_from_use(use),
             "address": address,
             "postcode": text(frame, column(frame, path, ["postcode", "post code"])),
-            "annual_cost_gbp": numbers(text(frame, column(frame, path, list(SIGNATURE[0])))),
+            "annual_cost_gbp": _rateable_value(frame, path),
             "floor_area_m2": _floor_area(frame, path),
             "available": _empty(frame, path),
             "longitude": located.lon,
@@ -113,11 +114,20 @@ def read_business_rates(
             "note": located.reason,
         }
     )
-    out["name"] = out["use"].where(out["use"] != "", "Rated property") + ", " + _street(address)
+    built = out["use"].where(out["use"] != "", "Rated property") + ", " + _street(address)
+    given = text(frame, column(frame, path, ["name", "property name"]))  # columns = {name: ..}
+    out["name"] = given.where(given != "", built)
     out["spare_floor_area_m2"] = np.nan
     out = keep_uses(out, uses, dropped)
     frame_out = finish(out, source=path.name, id_prefix="rates-", dropped=dropped)
     return Register(path, "business_rates", frame_out, table.rows_read, repairs, dropped)
+
+
+def _rateable_value(frame: pd.DataFrame, path: Path) -> pd.Series:
+    """Rateable value in GBP a year; £0 (a list's placeholder for a value not yet
+    set, or an exempt hereditament) is not known, never a cost of nothing."""
+    value = numbers(text(frame, column(frame, path, list(SIGNATURE[0]))))
+    return value.where(value > 0)
 
 
 def _use(frame: pd.DataFrame, path: Path) -> pd.Series:
@@ -153,10 +163,13 @@ def _empty(frame: pd.DataFrame, path: Path) -> pd.Series:
     # rates exemptions (listed building, value under the threshold, charity...) are
     # exemptions from the empty-property rate: a property carrying one is empty
     exemption = column(
-        frame, path, ["current property exemption code", "exemptions", "exemption code"]
+        frame,
+        path,
+        ["current property exemption code", "exemptions", "exemption code", "exempt property"],
     )
-    if exemption is not None:
-        state[text(frame, exemption) != ""] = 1.0
+    if exemption is not None:  # a code or description, or Y / N ("Exempt Property")
+        said = text(frame, exemption).str.strip().str.upper()
+        state[(said != "") & ~said.isin(["N", "NO", "0", "FALSE", "0.0"])] = 1.0
     return state
 
 
