@@ -75,8 +75,8 @@ def read_business_rates(
     ``annual_cost_gbp`` is the rateable value: the VOA's estimate of the property's
     annual open-market rent (£0 is read as not known). ``available`` is true where
     the list says the property is empty (``Occupied = N``, an ``Empty from`` date, an
-    empty-property relief or exemption), false where it says it is occupied, blank where it does not say. No
-    floor area is invented: blank unless the file has one.
+    empty-property relief or exemption), false where it says it is occupied, blank
+    where it does not say. No floor area is invented: blank unless the file has one.
 
     Parameters
     ----------
