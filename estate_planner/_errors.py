@@ -30,6 +30,11 @@ class InfeasibleError(EstatePlannerError, ValueError):
     """The question asked has no answer (e.g. more hubs than candidates)."""
 
 
+class CacheKeyError(EstatePlannerError, TypeError):
+    """A cached stage was handed an argument the cache cannot hash, or a result it cannot
+    store: a programming error, raised rather than caching wrongly or silently not at all."""
+
+
 class EstatePlannerWarning(UserWarning):
     """A recoverable repair: a row dropped, a point moved. Always in the manifest."""
 

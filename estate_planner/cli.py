@@ -114,7 +114,32 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", type=Path, required=True, help="folder for all the outputs")
     batch.add_argument("--scheduler", help="address of a running Dask scheduler")
     batch.add_argument("--workers", type=int, default=2, help="local cluster workers (default 2)")
+    cache = sub.add_parser(
+        "cache", help="list or clear the cache (ESTATE_PLANNER_CACHE; size limit ..._CACHE_SIZE)"
+    )
+    action = cache.add_mutually_exclusive_group(required=True)
+    action.add_argument("--list", action="store_true", help="entries per stage, size, last use")
+    action.add_argument("--clear", action="store_true", help="remove every entry")
     return parser
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from estate_planner.cache import Cache, describe, format_size
+
+    cache = Cache.from_env()
+    if cache.folder is None:
+        print("the cache is off (ESTATE_PLANNER_CACHE=off)")
+        return EXIT_OK
+    if args.clear:
+        print(f"removed {cache.clear()} entries from {cache.folder}")
+        return EXIT_OK
+    entries = cache.entries()
+    total = sum(e.bytes for e in entries)
+    print(f"{cache.folder}: {len(entries)} entries, {format_size(total)} of "
+          f"{format_size(cache.max_bytes)} (least recently used removed beyond that)")  # fmt: skip
+    for line in describe(entries):
+        print(f"  {line}")
+    return EXIT_OK
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -351,6 +376,8 @@ def main(argv: Sequence[str] | None = None, *, drawing: Drawing | None = None) -
             return _fetch(args, progress)
         if args.command == "batch":
             return _batch(args)
+        if args.command == "cache":
+            return _cache(args)
         return _validate(args.scenario)
     except EstatePlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

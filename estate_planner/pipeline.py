@@ -78,7 +78,7 @@ def run(
             nets, network_status = routing.build_networks(scenario, inputs, demand, cache)
             routing.count_ways(inputs, nets)
         with _stage("travel times", timings, say):
-            all_times, times_status = routing.travel_times(scenario, inputs, demand, nets, cache)
+            all_times, times_status = routing.travel_times(scenario, inputs, nets, cache)
             # only services that count as existing provision define who is reached
             counted = assess.counting(inputs.services)
             times = {m: assess.only_services(t, counted) for m, t in all_times.items()}
@@ -96,7 +96,7 @@ def run(
                 scenario, inputs, demand, candidates, selection, times, existing, cache
             )
         with _stage("catchments", timings, say):
-            shapes = routing.catchments(scenario, inputs, demand, candidates, nets, cache, times)
+            shapes = routing.catchments(scenario, demand, candidates, nets, cache, times)
     status = {
         "inputs": inputs_status,
         "network": network_status,

@@ -901,5 +901,5 @@ def missing_inputs(scenario: Scenario) -> list[str]:
     return [
         f"{key}: file {path} not found; fix the path in the scenario"
         for key, path in scenario.input_paths().items()
-        if not path.is_file()
-    ]
+        if not (path.is_file() or (key.startswith("network.gtfs") and path.is_dir()))
+    ]  # a GTFS feed may be a folder of its files, as operators also publish it

@@ -92,11 +92,22 @@ class RoutingGraph:
     node_ids: np.ndarray  # OSM node id of each of the first ``n_street`` rows
     n_street: int
     edges: gpd.GeoDataFrame  # routable street edges: u, v (row index), travel_time
-    _reverse: sp.csr_matrix | None = field(default=None, repr=False)
+    _reverse: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
+    _token: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
         return int(self.csr.shape[0])
+
+    def __cache_token__(self) -> str:
+        """The graph's content hash for :mod:`estate_planner.cache`, taken once: a graph
+        is not changed once built, and each stage that is handed it need not hash its
+        arrays and edge geometries again."""
+        if self._token is None:
+            from estate_planner.cache import token
+
+            self._token = token((self.mode, self.csr, self.node_ids, self.n_street, self.edges))
+        return self._token
 
     def index_of(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Row of each OSM node id.

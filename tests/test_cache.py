@@ -15,7 +15,8 @@ import pytest
 import scipy.sparse as sp
 from shapely.geometry import LineString, Point, Polygon
 
-from estate_planner.cache import Cache, encode_entry, key, read_entry
+from estate_planner._errors import CacheKeyError, EstatePlannerError, ScenarioError
+from estate_planner.cache import Cache, encode_entry, parse_size, read_entry, token
 from estate_planner.optimise import Selection
 
 
@@ -95,11 +96,19 @@ class Payload:
         return (Path.write_text, (self.marker, "pwned"))
 
 
+CALLS: list[object] = []
+
+
+def counted(n: int, *, scale: float = 1.0) -> np.ndarray:
+    """A module-level stage for the tests: it records each time it really runs."""
+    CALLS.append(n)
+    return np.arange(n) * scale
+
+
 def test_a_planted_pickle_is_rebuilt_without_being_run(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
-    parts = ["network", 1]
-    value, status = cache.get_or_build("network", parts, lambda: np.arange(3))
-    assert status == "built"
+    value, reused = cache.call_status(counted, 3)
+    assert not reused
     (entry,) = (tmp_path / "cache").iterdir()
     marker = tmp_path / "marker.txt"
     for planted in (
@@ -107,11 +116,11 @@ def test_a_planted_pickle_is_rebuilt_without_being_run(tmp_path: Path) -> None:
         _npz_with_pickled_array(marker),  # a NumPy file holding a pickled object array
     ):
         entry.write_bytes(planted)
-        value, status = cache.get_or_build("network", parts, lambda: np.arange(3))
-        assert status == "built" and value.tolist() == [0, 1, 2]
+        value, reused = cache.call_status(counted, 3)
+        assert not reused and value.tolist() == [0, 1, 2]
         assert not marker.exists(), "a cache entry ran code"
     # and the rebuilt entry replaced the planted one
-    assert cache.get_or_build("network", parts, lambda: None)[1] == "reused from cache"
+    assert cache.call_status(counted, 3)[1]
 
 
 def _npz_with_pickled_array(marker: Path) -> bytes:
@@ -125,35 +134,200 @@ def _npz_with_pickled_array(marker: Path) -> bytes:
 
 def test_a_damaged_entry_is_rebuilt(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
-    cache.get_or_build("times", [1], lambda: {"a": 1})
+    cache.call(counted, 4)
     (entry,) = tmp_path.iterdir()
     entry.write_bytes(entry.read_bytes()[:50])
-    assert cache.get_or_build("times", [1], lambda: {"a": 2}) == ({"a": 2}, "built")
+    value, reused = cache.call_status(counted, 4)
+    assert not reused and value.tolist() == [0, 1, 2, 3]
 
 
-def test_keys_follow_contents_not_identity() -> None:
-    a = np.arange(5.0)
-    assert key("x", a) == key("x", a.copy())
-    assert key("x", a) != key("x", a + 1)
-    assert key("x", a) != key("x", a.astype(np.float32))
-    m = sp.csr_matrix(np.eye(3))
-    assert key(m) == key(m.tocsc()) and key(m) != key(sp.csr_matrix(2 * np.eye(3)))
-    assert key({"b": 1, "a": 2}) == key({"a": 2, "b": 1})
-    assert key([1, 2]) != key([[1, 2]])
+def test_a_call_is_keyed_by_its_arguments_bound_to_their_names(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    CALLS.clear()
+    first = cache.call(counted, 3)
+    assert cache.call(counted, n=3).tolist() == first.tolist()  # same call, other spelling
+    assert cache.call(counted, 3, scale=1.0).tolist() == first.tolist()  # the default, given
+    assert CALLS == [3]
+    assert cache.call(counted, 3, scale=2.0).tolist() == [0, 2, 4]
+    assert CALLS == [3, 3]
 
 
-def test_no_cache_folder_builds_every_time() -> None:
-    calls: list[int] = []
-    cache = Cache(None)
+def test_no_cache_folder_runs_every_time() -> None:
+    CALLS.clear()
     for _ in range(2):
-        cache.get_or_build("x", [1], lambda: calls.append(1))
-    assert len(calls) == 2
+        assert Cache(None).call_status(counted, 2)[1] is False
+    assert CALLS == [2, 2]
 
 
-def test_the_environment_names_the_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+# --------------------------------------------------------------------------------------
+# Tokens: what is hashed, per type
+
+
+def test_arrays_and_sparse_matrices_by_content() -> None:
+    a = np.arange(12.0).reshape(3, 4)
+    assert token(a) == token(a.copy()) == token(np.asfortranarray(a))
+    assert token(a) != token(a + 1) and token(a) != token(a.astype(np.float32))
+    assert token(a) != token(a.reshape(4, 3))  # same bytes, another shape
+    assert token(a[:, ::2]) == token(np.ascontiguousarray(a[:, ::2]))
+    assert token(np.array(["a", "b"], dtype=object)) != token(np.array(["a", "c"], dtype=object))
+    m = sp.csr_matrix(np.eye(3))
+    assert token(m) == token(m.copy()) != token(sp.csr_matrix(2 * np.eye(3)))
+    assert token(m) != token(sp.csr_matrix(np.eye(4)))
+
+
+def test_plain_values_do_not_collide() -> None:
+    assert token({"b": 1, "a": 2}) == token({"a": 2, "b": 1})
+    distinct = [[1, 2], [[1, 2]], (1, 2), [1, "2"], ["12"], ["1", "2"], 1, 1.0, True, "1",
+                None, b"1", {"1": 2}, {1: 2}, [], (), {}, 0.0, -0.0, float("nan")]  # fmt: skip
+    assert len({token(v) for v in distinct}) == len(distinct)
+
+
+def test_frames_by_values_index_columns_dtypes_and_geometry() -> None:
+    frame = gpd.GeoDataFrame(
+        {"site_id": ["a", "b"], "n": [1, 2], "geometry": [Point(0, 0), Point(1, 1)]},
+        crs="EPSG:27700",
+    )
+    same = token(frame)
+    assert token(frame.copy()) == same
+    for changed in (
+        frame.assign(site_id=["a", "c"]),  # a renamed id
+        frame.assign(n=[1.0, 2.0]),  # a dtype
+        frame.assign(n=[1, 3]),
+        frame.rename(columns={"n": "m"}),
+        frame.set_axis([5, 6]),  # the index
+        frame.set_geometry(gpd.GeoSeries([Point(0, 0), Point(1, 2)], crs="EPSG:27700")),
+        frame.to_crs("EPSG:4326"),
+        frame.iloc[::-1],  # row order
+        frame[["n", "site_id", "geometry"]],  # column order
+        pd.DataFrame(frame.drop(columns="geometry")),
+    ):
+        assert token(changed) != same
+    series = pd.Series([1.5, 2.5], index=["a", "b"], name="s")
+    assert token(series) != token(series.rename("t"))
+    assert token(pd.Series(["x", None], dtype="string")) != token(pd.Series(["x", "y"]))
+
+
+def test_paths_by_the_bytes_of_the_file_or_every_file_of_a_folder(tmp_path: Path) -> None:
+    file = tmp_path / "stops.txt"
+    file.write_text("stop_id,stop_name\nS1,Oakham\n")
+    before = token(file)
+    file.write_text("stop_id,stop_name\nS1,Uppham\n")  # same size
+    os.utime(file, ns=(1, 1))  # even with an old time: the inode, size and time key the memo
+    assert token(file) != before
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "stop_times.txt").write_text("trip_id,arrival_time\nT1,08:00:00\n")
+    (feed / "sub").mkdir()
+    (feed / "sub" / "x.txt").write_text("x")
+    folder = token(feed)
+    (feed / "stop_times.txt").write_text("trip_id,arrival_time\nT1,08:05:00\n")
+    edited = token(feed)
+    assert edited != folder
+    (feed / "sub" / "x.txt").rename(feed / "sub" / "y.txt")
+    assert token(feed) != edited
+    assert token(tmp_path / "absent") != token(tmp_path / "absent2")
+
+
+def test_settings_models_by_their_fields_and_the_files_they_name(tmp_path: Path) -> None:
+    from estate_planner.scenario import ServiceConfig
+
+    csv = tmp_path / "gp.csv"
+    csv.write_text("code,name\nA1,Surgery\n")
+    config = ServiceConfig(path=csv, kind="gp")
+    before = token(config)
+    assert token(ServiceConfig(path=csv, kind="gp")) == before
+    assert token(ServiceConfig(path=csv, kind="pharmacy")) != before
+    csv.write_text("code,name\nA1,Surgery 2\n")
+    assert token(config) != before
+
+
+def test_networkx_graphs_by_nodes_edges_and_attributes() -> None:
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    g.add_node(1, x=0.0, y=0.0)
+    g.add_node(2, x=1.0, y=0.0)
+    g.add_edge(1, 2, highway="residential", length=100.0)
+    base = token(g)
+    tagged = g.copy()
+    tagged.edges[1, 2, 0]["highway"] = "primary"
+    moved = g.copy()
+    moved.nodes[2]["x"] = 2.0
+    assert token(g.copy()) == base and token(tagged) != base and token(moved) != base
+
+
+class Opaque:
+    pass
+
+
+def test_what_cannot_be_hashed_or_stored_is_an_error(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    with pytest.raises(CacheKeyError, match=r"argument .n.: the cache cannot hash a .*Opaque"):
+        cache.call(counted, Opaque())  # type: ignore[arg-type]
+    with pytest.raises(CacheKeyError) as raised:
+        token(object())
+    assert isinstance(raised.value, TypeError) and isinstance(raised.value, EstatePlannerError)
+    with pytest.raises(CacheKeyError, match="module-level function"):
+        cache.call(lambda n: n, 1)
+    with pytest.raises(CacheKeyError, match="cannot store what"):
+        cache.call(opaque)
+    assert not list(tmp_path.glob("*.npz"))
+
+
+def opaque() -> Opaque:
+    return Opaque()
+
+
+# --------------------------------------------------------------------------------------
+# Size limit and the command
+
+
+def test_least_recently_used_entries_go_beyond_the_size_limit(tmp_path: Path) -> None:
+    probe = Cache(tmp_path / "probe")
+    probe.call(counted, 1000)
+    size = next((tmp_path / "probe").iterdir()).stat().st_size
+    cache = Cache(tmp_path / "c", max_bytes=int(size * 3.5))
+    for i, n in enumerate((1000, 1001, 1002)):
+        cache.call(counted, n)
+        for entry in cache.entries():  # distinct times, oldest first as written
+            if entry.path.stat().st_mtime > 10_000 * (i + 1):
+                os.utime(entry.path, (10_000 * (i + 1), 10_000 * (i + 1)))
+    assert cache.call_status(counted, 1000)[1]  # read: now the most recently used
+    cache.call(counted, 1003)  # over the limit: 1001, the least recently used, goes
+    CALLS.clear()
+    assert cache.call_status(counted, 1001)[1] is False
+    assert cache.call_status(counted, 1003)[1] and cache.call_status(counted, 1000)[1]
+    assert sum(e.bytes for e in cache.entries()) <= cache.max_bytes
+
+
+def test_the_environment_names_the_folder_and_its_limit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("ESTATE_PLANNER_CACHE", "off")
     assert Cache.from_env().folder is None
     monkeypatch.setenv("ESTATE_PLANNER_CACHE", str(tmp_path))
-    assert Cache.from_env().folder == tmp_path
+    monkeypatch.setenv("ESTATE_PLANNER_CACHE_SIZE", "500MB")
+    assert Cache.from_env() == Cache(tmp_path, 500 * 2**20)
     monkeypatch.delenv("ESTATE_PLANNER_CACHE")
-    assert Cache.from_env().folder == Path(os.path.expanduser("~")) / ".cache" / "estate-planner"
+    monkeypatch.delenv("ESTATE_PLANNER_CACHE_SIZE")
+    assert Cache.from_env() == Cache(Path.home() / ".cache" / "estate-planner", 2 * 2**30)
+    assert parse_size("1.5G") == int(1.5 * 2**30) and parse_size("2048") == 2048
+    with pytest.raises(ScenarioError, match="500MB or 2GB"):
+        parse_size("lots")
+
+
+def test_the_command_lists_and_clears(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from estate_planner.cli import main
+
+    monkeypatch.setenv("ESTATE_PLANNER_CACHE", str(tmp_path))
+    cache = Cache.from_env()
+    cache.call(counted, 5)
+    cache.call(counted, 6)
+    assert main(["cache", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "2 entries" in out and "test_cache.counted: 2 entries" in out
+    assert main(["cache", "--clear"]) == 0
+    assert "removed 2 entries" in capsys.readouterr().out
+    assert cache.entries() == []

@@ -273,7 +273,7 @@ def _read_one(
     path: Path, date: dt.date, prefix: str, key: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, Provenance]:
     feed = _Feed(path)
-    record = provenance(key, path) if path.is_file() else Provenance(key, str(path))
+    record = provenance(key, path)
     record.layout = "GTFS"
     for name in ("routes.txt", "agency.txt"):
         feed.read(name)  # required by GTFS; their content is not needed to route

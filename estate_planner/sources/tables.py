@@ -6,8 +6,6 @@ records what it read and dropped in a :class:`Provenance` for ``manifest.json``.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 import re
 import warnings
@@ -87,6 +85,9 @@ def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def provenance(key: str, path: Path) -> Provenance:
     """Start the provenance record of ``path``, with its size and hash.
 
+    A folder (a GTFS feed as published unzipped) is hashed over every file in it, by
+    its path relative to the folder and its content, and sized as their sum.
+
     Parameters
     ----------
     key : str
@@ -97,21 +98,12 @@ def provenance(key: str, path: Path) -> Provenance:
     -------
     Provenance
     """
-    stat = path.stat()
-    digest = _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    return Provenance(key=key, path=str(path), bytes=stat.st_size, sha256=digest)
+    from estate_planner.cache import file_sha256, folder_files, folder_sha256
 
-
-@functools.lru_cache(maxsize=64)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    """Hash in 1 MB blocks (a county PBF need not sit in memory), once per file version:
-    the OSM extract is both the network and, with ``from_osm``, the candidates."""
-    del size, mtime_ns  # part of the cache key: a changed file is hashed again
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(2**20), b""):
-            h.update(block)
-    return h.hexdigest()
+    if path.is_dir():
+        size = sum(p.stat().st_size for p in folder_files(path))
+        return Provenance(key=key, path=str(path), bytes=size, sha256=folder_sha256(path))
+    return Provenance(key=key, path=str(path), bytes=path.stat().st_size, sha256=file_sha256(path))
 
 
 def require_file(path: Path, key: str) -> None:

@@ -3,8 +3,11 @@
 Each module takes the scenario and the previous stages' plain results, calls the
 compute modules (:mod:`~estate_planner.network`, :mod:`~estate_planner.access`,
 :mod:`~estate_planner.scoring`, :mod:`~estate_planner.optimise`,
-:mod:`~estate_planner.decision`) with plain keyword options, and caches what is
-slow through :class:`~estate_planner.cache.Cache`:
+:mod:`~estate_planner.decision`) with plain keyword options. What is slow is a
+module-level function that is pure in its arguments, called as
+``cache.call(function, *args, **kwargs)``: the cache hashes the arguments (no stage
+lists what its result depends on), so each function is handed what it reads, never
+the whole scenario.
 
 - :mod:`.inputs`: read every file the scenario names (one table of key -> reader);
 - :mod:`.routing`: street graphs, snapping, travel times and catchments;

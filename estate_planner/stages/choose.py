@@ -4,7 +4,7 @@ checks a board needs on its answer (:mod:`estate_planner.decision`)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -12,12 +12,12 @@ import pandas as pd
 
 from estate_planner import access, decision, need, scoring
 from estate_planner._errors import InfeasibleError
-from estate_planner.cache import Cache
+from estate_planner.cache import REUSED, Cache
 from estate_planner.optimise import Selection
-from estate_planner.scenario import Scenario
+from estate_planner.scenario import Scenario, SelectionConfig
 from estate_planner.stages.assess import counting, demand_points, only_services
 from estate_planner.stages.inputs import Inputs
-from estate_planner.stages.routing import build_networks, points_key, travel_times
+from estate_planner.stages.routing import build_networks, travel_times
 
 #: the method of an access analysis's (empty) selection
 NO_HUBS = "access analysis only: selection.hubs = 0, no hub chosen"
@@ -90,8 +90,7 @@ def select(
     """The scenario's selection question asked of the optimiser.
 
     k hubs (coverage or median), the fewest reaching a target share, or k hubs with a
-    capacity. The answer is cached, keyed by everything the optimiser sees (times, need,
-    eligibility, forced sites, costs, the selection settings).
+    capacity: :func:`solve`, cached by its arguments (everything the optimiser sees).
 
     Parameters
     ----------
@@ -120,43 +119,85 @@ def select(
     if config.hubs == 0:  # an access analysis: nothing to choose
         return Selection([], 0.0, 0.0, NO_HUBS, objective=config.objective), "not asked"
     eligible, forced = _check_eligible(scenario, candidates)
-    costs = candidates["annual_cost_gbp"].to_numpy(dtype=float)
-    need_values = np.asarray(need_values, dtype=float)
-    options = {
-        "threshold": times.threshold_s,
-        "fixed": times.services,
-        "eligible": eligible,
-        "time_limit": config.time_limit_s,
-    }
-
-    def solve() -> Selection:
-        from estate_planner import optimise
-
-        if config.capacity is not None:
-            return optimise.capacitated_coverage(
-                times.candidates, need_values, config.hubs, config.capacity,
-                costs=costs, budget=config.budget_gbp, forced=forced, **options,
-            )  # fmt: skip
-        if config.target_share is not None and not forced:
-            return optimise.fewest_sites(
-                times.candidates, need_values, config.target_share, most=config.hubs, **options
-            )
-        return optimise.select_sites(
-            times.candidates, need_values, config.hubs, objective=config.objective,
-            costs=costs, budget=config.budget_gbp, forced=forced, **options,
-        )  # fmt: skip
-
-    key = [
-        config.model_dump(mode="json"),
-        times.threshold_s,
+    selection, reused = (cache or Cache(None)).call_status(
+        solve,
         times.candidates,
-        times.services,
-        need_values,
-        eligible,
-        forced,
-        costs,
-    ]
-    return (cache or Cache(None)).get_or_build("selection", key, solve, built="solved")
+        np.asarray(need_values, dtype=float),
+        hubs=config.hubs,
+        objective=config.objective,
+        capacity=config.capacity,
+        target_share=config.target_share,
+        budget_gbp=config.budget_gbp,
+        costs=candidates["annual_cost_gbp"].to_numpy(dtype=float),
+        forced=forced,
+        eligible=eligible,
+        threshold=times.threshold_s,
+        fixed=times.services,
+        time_limit=config.time_limit_s,
+    )
+    return selection, REUSED if reused else "solved"
+
+
+def solve(
+    candidate_times: Any,
+    need: np.ndarray,
+    *,
+    hubs: int,
+    objective: Literal["coverage", "median"],
+    capacity: float | None,
+    target_share: float | None,
+    budget_gbp: float | None,
+    costs: np.ndarray,
+    forced: list[int],
+    eligible: np.ndarray,
+    threshold: float,
+    fixed: Any,
+    time_limit: float,
+) -> Selection:
+    """The selection question asked of the optimiser (cached by the run).
+
+    k hubs (coverage or median), the fewest reaching a target share, or k hubs with a
+    capacity, as :class:`~estate_planner.scenario.SelectionConfig` sets out.
+
+    Parameters
+    ----------
+    candidate_times : scipy.sparse.csr_matrix
+        Candidates x demand, seconds.
+    need : numpy.ndarray
+        Need per demand point.
+    hubs, objective, capacity, target_share, budget_gbp
+        As ``[selection]``.
+    costs : numpy.ndarray
+        Annual cost per candidate.
+    forced : list of int
+        Candidates an edit forces in.
+    eligible : numpy.ndarray of bool
+    threshold : float
+        Seconds.
+    fixed : scipy.sparse.csr_matrix
+        Existing services x demand, seconds.
+    time_limit : float
+        Seconds for the solver.
+
+    Returns
+    -------
+    Selection
+    """
+    from estate_planner import optimise
+
+    options = {"threshold": threshold, "fixed": fixed, "eligible": eligible,
+               "time_limit": time_limit}  # fmt: skip
+    if capacity is not None:
+        return optimise.capacitated_coverage(
+            candidate_times, need, hubs, capacity,
+            costs=costs, budget=budget_gbp, forced=forced, **options,
+        )  # fmt: skip
+    if target_share is not None and not forced:
+        return optimise.fewest_sites(candidate_times, need, target_share, most=hubs, **options)
+    return optimise.select_sites(
+        candidate_times, need, hubs, objective=objective,
+        costs=costs, budget=budget_gbp, forced=forced, **options,
+    )  # fmt: skip
 
 
 def choose(
@@ -225,8 +266,8 @@ def check_choice(
     """The checks a board needs on the choice.
 
     Hubs left out for adding nothing, what each hub adds and for whom, why top sites
-    were not chosen, and the chosen set's stability; cached by all they depend on, so a
-    rerun need not ask the question fifteen times again.
+    were not chosen, and the chosen set's stability: :func:`check`, cached by what it is
+    handed, so a rerun need not ask the question fifteen times again.
 
     Parameters
     ----------
@@ -245,36 +286,77 @@ def check_choice(
     -------
     Decision
     """
-    t = times[scenario.selection_mode]
-    key = [
-        scenario.digest(),
-        t.candidates,
-        t.services,
-        demand["need"].to_numpy(dtype=float),
-        (candidates["excluded_reason"] == "").to_numpy(),
-        selection.chosen,
-        *points_key(inputs, demand),
-    ]
-    found, _ = cache.get_or_build(
-        "decision",
-        key,
-        lambda: _check_choice(scenario, inputs, demand, candidates, selection, t, existing, cache),
+    mode = scenario.selection_mode
+    t = times[mode]
+    placement = None
+    if scenario.selection.stability_runs:
+        need_values = demand["need"].to_numpy(dtype=float)
+        base = decision.Question("as chosen", t.candidates, t.services, need_values, t.threshold_s)
+        placement = _placement_variant(scenario, inputs, cache, base)
+    return cache.call(
+        check,
+        selection,
+        t,
+        demand,
+        candidates,
+        existing["kind"],
+        scenario.selection,
+        need_weights=scenario.need.weights,
+        spread=scenario.scoring.sensitivity_spread,
+        seed=scenario.scoring.seed,
+        cells=inputs.cells,
+        reach_m=_threshold_m(scenario, mode),
+        mode=mode,
+        placement=placement,
     )
-    return found
 
 
-def _check_choice(
-    scenario: Scenario,
-    inputs: Inputs,
-    demand: gpd.GeoDataFrame,
-    candidates: gpd.GeoDataFrame,
+def check(
     selection: Selection,
     t: access.ModeTimes,
-    existing: gpd.GeoDataFrame,
-    cache: Cache,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    existing_kinds: pd.Series,
+    config: SelectionConfig,
+    *,
+    need_weights: dict[str, float],
+    spread: float,
+    seed: int,
+    cells: gpd.GeoDataFrame | None,
+    reach_m: float,
+    mode: str,
+    placement: list[decision.Question] | None,
 ) -> decision.Decision:
-    config = scenario.selection
-    mode = scenario.selection_mode
+    """The checks on a choice (cached by the run): :func:`check_choice` less the reading.
+
+    Parameters
+    ----------
+    selection : Selection
+    t : ModeTimes
+        The selection mode's times (counted services only).
+    demand : geopandas.GeoDataFrame
+        With ``need`` and the need factors.
+    candidates : geopandas.GeoDataFrame
+    existing_kinds : pandas.Series
+        The kind of each service counted as existing provision.
+    config : SelectionConfig
+    need_weights : dict
+        ``[need] weights``, moved by the stability runs.
+    spread, seed
+        ``[scoring] sensitivity_spread`` and ``seed``.
+    cells : geopandas.GeoDataFrame or None
+        The population raster's cells, if read (a coarse raster is warned about).
+    reach_m : float
+        About how far the threshold reaches, in metres.
+    mode : str
+        The selection mode.
+    placement : list of Question or None
+        The question with one point per area, when the run uses raster cells.
+
+    Returns
+    -------
+    Decision
+    """
     need_values = demand["need"].to_numpy(dtype=float)
     reach = access.within(t.candidates, t.threshold_s)
     before = access.covered_by(t.services, t.threshold_s)
@@ -301,9 +383,7 @@ def _check_choice(
         if selection.gains and config.objective == "coverage"
         else None,
     )
-    coarse = decision.coarse_raster_warning(
-        _cell_size_m(inputs), _threshold_m(scenario, mode), mode
-    )
+    coarse = decision.coarse_raster_warning(_cell_size_m(cells), reach_m, mode)
     if coarse:
         found.warnings.append(coarse)
     if not config.hubs:
@@ -317,18 +397,13 @@ def _check_choice(
         base = decision.Question("as chosen", t.candidates, t.services, need_values, t.threshold_s)
         variants = [
             *decision.weight_variants(
-                demand,
-                scenario.need.weights,
-                need.need_index,
-                base,
-                runs=config.stability_runs,
-                spread=scenario.scoring.sensitivity_spread,
-                seed=scenario.scoring.seed,
+                demand, need_weights, need.need_index, base,
+                runs=config.stability_runs, spread=spread, seed=seed,
             ),
             *decision.threshold_variants(base, config.threshold_step_minutes * 60),
-            *decision.services_variant(base, existing["kind"]),
-            *_placement_variant(scenario, inputs, cache, base),
-        ]
+            *decision.services_variant(base, existing_kinds),
+            *(placement or []),
+        ]  # fmt: skip
         found.runs, found.times_chosen, found.conclusions = decision.stability(
             base,
             variants,
@@ -342,11 +417,10 @@ def _check_choice(
     return found
 
 
-def _cell_size_m(inputs: Inputs) -> float | None:
+def _cell_size_m(cells: gpd.GeoDataFrame | None) -> float | None:
     """The population raster's cell size (the side of a square of the same area), from
     the spacing of its cells east-west and north-south (a WorldPop 30-second cell is
     about 560 m by 930 m in England)."""
-    cells = inputs.cells
     if cells is None or len(cells) < 5:
         return None
     from scipy.spatial import cKDTree
@@ -380,7 +454,7 @@ def _placement_variant(
     one_mode = scenario.updated(network={"modes": [mode]})
     per_area = demand_points(scenario, inputs, cells=False)
     nets, _ = build_networks(one_mode, inputs, per_area, cache)
-    area_times, _ = travel_times(one_mode, inputs, per_area, nets, cache)
+    area_times, _ = travel_times(one_mode, inputs, nets, cache)
     t = only_services(area_times[mode], counting(inputs.services))
     return [
         dataclasses.replace(

@@ -7,6 +7,7 @@ scenario needs. :func:`load_inputs` adds the cache.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import warnings
 from collections.abc import Callable
@@ -20,8 +21,15 @@ import numpy as np
 import pandas as pd
 
 from estate_planner._errors import InputDataError
-from estate_planner.cache import Cache
-from estate_planner.scenario import Scenario
+from estate_planner.cache import REUSED, Cache
+from estate_planner.scenario import (
+    AreaConfig,
+    CandidatesConfig,
+    DemandConfig,
+    RegisterConfig,
+    Scenario,
+    ServiceConfig,
+)
 from estate_planner.sources import areas as area_sources
 from estate_planner.sources import estate, gtfs, osm, raster
 from estate_planner.sources.gtfs import Timetable
@@ -68,53 +76,106 @@ def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Rea
         Key (``"demand.areas"``, ``"services[0].path"``, ...) -> a reader taking what
         was read before it and returning its value and :class:`Provenance`.
     """
-    demand = scenario.demand
-    readers: dict[str, Reader] = {}
-    if scenario.area.boundary is not None:
-        readers["area.boundary"] = partial(_boundary, scenario.area.boundary)
-    readers["demand.areas"] = lambda _: area_sources.read_areas(demand)
+    return readers(**reading(scenario), streets=streets)
+
+
+def reading(scenario: Scenario) -> dict[str, Any]:
+    """The parts of a scenario that say what to read: :func:`readers`' arguments.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    dict
+        ``area``, ``demand``, ``services``, ``candidates``, ``osm``, and ``gtfs`` and
+        ``day`` (the feeds and the day to route on, when a mode is ``"transit"``).
+    """
+    transit = "transit" in scenario.network.modes
+    return {
+        "area": scenario.area,
+        "demand": scenario.demand,
+        "services": list(scenario.services),
+        "candidates": scenario.candidates,
+        "osm": scenario.network.osm,
+        "gtfs": list(scenario.network.gtfs) if transit else [],
+        "day": scenario.transit.date if transit else None,
+    }
+
+
+def readers(
+    *,
+    area: AreaConfig,
+    demand: DemandConfig,
+    services: list[ServiceConfig],
+    candidates: CandidatesConfig,
+    osm: Path,
+    gtfs: list[Path],
+    day: dt.date | None,
+    streets: bool = False,
+) -> dict[str, Reader]:
+    """Scenario key -> reader, from the scenario's parts (see :func:`reading`).
+
+    Parameters
+    ----------
+    area, demand, services, candidates
+        The scenario's sections of those names.
+    osm : pathlib.Path
+        The street file.
+    gtfs : list of pathlib.Path
+        The timetable feeds (zips or folders), read when ``day`` is given.
+    day : datetime.date or None
+        The day the timetable is read for.
+    streets : bool
+        Also read the streets.
+
+    Returns
+    -------
+    dict
+    """
+    found: dict[str, Reader] = {}
+    if area.boundary is not None:
+        found["area.boundary"] = partial(_boundary, area.boundary)
+    found["demand.areas"] = lambda _: area_sources.read_areas(demand)
     population, deprivation, lookup = demand.population, demand.deprivation, demand.lookup
     if population is None:
-        readers["demand.population"] = _no_population
+        found["demand.population"] = _no_population
     else:
-        readers["demand.population"] = lambda _: area_sources.read_population(
+        found["demand.population"] = lambda _: area_sources.read_population(
             population, demand.id_column, columns=demand.population_columns
         )
     if deprivation is not None:
-        readers["demand.deprivation"] = lambda _: area_sources.read_deprivation(
+        found["demand.deprivation"] = lambda _: area_sources.read_deprivation(
             deprivation, demand.id_column, columns=demand.deprivation_columns
         )
     if lookup is not None:
-        readers["demand.lookup"] = lambda _: area_sources.read_lookup(lookup)
+        found["demand.lookup"] = lambda _: area_sources.read_lookup(lookup)
     if demand.raster is not None:
-        readers["demand.raster"] = partial(_raster, demand.raster, demand.raster_units)
-    for i, service in enumerate(scenario.services):
+        found["demand.raster"] = partial(_raster, demand.raster, demand.raster_units)
+    for i, service in enumerate(services):
         key = f"services[{i}].path"
-        readers[key] = partial(_services_file, service, key)
-    if scenario.candidates.path is not None:
-        readers["candidates.path"] = lambda _: estate.read_candidates(scenario.candidates)
-    wanted = scenario.candidates
-    if wanted.corrections or wanted.corrections_file is not None:
-        readers["candidates.corrections"] = lambda _: read_corrections(
-            [c.model_dump() for c in wanted.corrections], wanted.corrections_file
+        found[key] = partial(_services_file, service, key)
+    if candidates.path is not None:
+        found["candidates.path"] = lambda _: estate.read_candidates(candidates)
+    if candidates.corrections or candidates.corrections_file is not None:
+        found["candidates.corrections"] = lambda _: read_corrections(
+            [c.model_dump() for c in candidates.corrections], candidates.corrections_file
         )
-    for i, register in enumerate(scenario.candidates.registers):
-        readers[f"candidates.registers[{i}]"] = partial(
-            _register, register, i, [service.path for service in scenario.services]
+    for i, register in enumerate(candidates.registers):
+        found[f"candidates.registers[{i}]"] = partial(
+            _register, register, i, [service.path for service in services]
         )
-    if scenario.candidates.from_osm:
-        readers["candidates.from_osm"] = lambda _: estate.candidates_from_osm(
-            scenario.network.osm
+    if candidates.from_osm:
+        found["candidates.from_osm"] = lambda _: estate.candidates_from_osm(osm)
+    if candidates.town_centres is not None:
+        found["candidates.town_centres"] = partial(
+            _boundary, candidates.town_centres, key="candidates.town_centres"
         )
-    if scenario.candidates.town_centres is not None:
-        readers["candidates.town_centres"] = partial(
-            _boundary, scenario.candidates.town_centres, key="candidates.town_centres"
-        )
-    readers["network.osm"] = partial(_streets, scenario, streets)
-    if "transit" in scenario.network.modes and scenario.transit.date is not None:
-        day = scenario.transit.date
-        readers["network.gtfs"] = lambda _: _timetable(scenario.network.gtfs, day)
-    return readers
+    found["network.osm"] = partial(_streets, osm, streets)
+    if day is not None:
+        found["network.gtfs"] = lambda _: _timetable(gtfs, day)
+    return found
 
 
 def _timetable(feeds: list[Path], day: Any) -> tuple[Timetable, Provenance]:
@@ -218,8 +279,7 @@ def _raster(path: Any, units: Any, found: dict[str, Any]) -> tuple[Any, Provenan
     return raster.read_population_cells(path, bounds, units=units)
 
 
-def _streets(scenario: Scenario, read: bool, _: dict[str, Any]) -> tuple[Any, Provenance]:
-    path = scenario.network.osm
+def _streets(path: Path, read: bool, _: dict[str, Any]) -> tuple[Any, Provenance]:
     require_file(path, "network.osm")
     record = provenance("network.osm", path)
     if not read or path.name.lower().endswith(".graphml"):
@@ -255,10 +315,29 @@ def read_each(
     EstatePlannerError
         With ``stop``, the first problem.
     """
+    return read_all(input_readers(scenario, streets=streets), stop=stop)
+
+
+def read_all(
+    table: dict[str, Reader], *, stop: bool = True
+) -> tuple[dict[str, Any], list[Provenance], list[str]]:
+    """Run each reader of ``table`` (:func:`readers`): as :func:`read_each`.
+
+    Parameters
+    ----------
+    table : dict
+        Key -> reader.
+    stop : bool
+        Raise at the first problem.
+
+    Returns
+    -------
+    found, records, problems
+    """
     found: dict[str, Any] = {}
     records: list[Provenance] = []
     problems: list[str] = []
-    for key, read in input_readers(scenario, streets=streets).items():
+    for key, read in table.items():
         if key == "demand.raster" and "demand.areas" not in found and problems:
             continue  # the raster is cut to the areas' extent
         try:
@@ -294,6 +373,43 @@ def read_inputs(scenario: Scenario) -> Inputs:
     return assemble_inputs(scenario, found, records)
 
 
+def read_parts(
+    *,
+    area: AreaConfig,
+    demand: DemandConfig,
+    services: list[ServiceConfig],
+    candidates: CandidatesConfig,
+    osm: Path,
+    gtfs: list[Path],
+    day: dt.date | None,
+) -> tuple[Inputs, list[str]]:
+    """:func:`read_inputs` from the scenario's parts (:func:`reading`), and the reading
+    warnings said: the pure function the run caches (the warnings are said again
+    when the inputs come from the cache, as they belong in every run's manifest).
+
+    Parameters
+    ----------
+    area, demand, services, candidates, osm, gtfs, day
+        As :func:`readers`.
+
+    Returns
+    -------
+    inputs : Inputs
+    said : list of str
+        The reading warnings' messages.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = readers(area=area, demand=demand, services=services, candidates=candidates,
+                        osm=osm, gtfs=gtfs, day=day)  # fmt: skip
+        found, records, _ = read_all(table)
+        inputs = _assemble(found, records, buffer_m=area.buffer_m, n_services=len(services),
+                           registers=list(candidates.registers))  # fmt: skip
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return inputs, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
 def assemble_inputs(
     scenario: Scenario, found: dict[str, Any], records: list[Provenance]
 ) -> Inputs:
@@ -318,6 +434,20 @@ def assemble_inputs(
     InputDataError
         If no service or candidate lies inside the study area.
     """
+    return _assemble(
+        found, records, buffer_m=scenario.area.buffer_m, n_services=len(scenario.services),
+        registers=list(scenario.candidates.registers),
+    )  # fmt: skip
+
+
+def _assemble(
+    found: dict[str, Any],
+    records: list[Provenance],
+    *,
+    buffer_m: float,
+    n_services: int,
+    registers: list[RegisterConfig],
+) -> Inputs:
     areas = found["demand.areas"]
     deprivation = None
     if "demand.deprivation" in found:
@@ -329,12 +459,12 @@ def assemble_inputs(
         cells = raster.cells_in_areas(found["demand.raster"], areas)
     boundary = found.get("area.boundary")
     area = (boundary if boundary is not None else areas).geometry.union_all()
-    area = area.buffer(scenario.area.buffer_m)
-    services = _services(found, scenario)
+    area = area.buffer(buffer_m)
+    services = _services(found, n_services)
     services = _clip(
         services, area, "services", "service_id", [r for r in records if r.key[:9] == "services["]
     )
-    candidates = _candidates(found, records, scenario)
+    candidates = _candidates(found, records, registers)
     from_lists = [r for r in records if _is_candidate_source(r.key)]
     candidates = _clip(candidates, area, "candidates", "site_id", from_lists)
     centres = found.get("candidates.town_centres")
@@ -355,8 +485,8 @@ def assemble_inputs(
     )
 
 
-def _services(found: dict[str, Any], scenario: Scenario) -> gpd.GeoDataFrame:
-    keys = [f"services[{i}].path" for i in range(len(scenario.services))]
+def _services(found: dict[str, Any], n_services: int) -> gpd.GeoDataFrame:
+    keys = [f"services[{i}].path" for i in range(n_services)]
     frames = [found[key].assign(_key=key) for key in keys]
     if not frames:
         return gpd.GeoDataFrame(
@@ -367,7 +497,7 @@ def _services(found: dict[str, Any], scenario: Scenario) -> gpd.GeoDataFrame:
 
 
 def _candidates(
-    found: dict[str, Any], records: list[Provenance], scenario: Scenario
+    found: dict[str, Any], records: list[Provenance], registers: list[RegisterConfig]
 ) -> gpd.GeoDataFrame:
     """Every candidate source in one frame: one publisher's registers of several years
     merged by site id (latest year first); then the same building in two registers (or
@@ -378,7 +508,7 @@ def _candidates(
     if not keys:  # an access analysis (selection.hubs = 0) names no candidate source
         return _no_candidates()
     frames = {k: _with_register_columns(found[k], k) for k in keys}
-    frames = _merge_years(frames, records, scenario)
+    frames = _merge_years(frames, records, registers)
     _apply_corrections(frames, found.get("candidates.corrections"), records)
     keys = list(frames)
     both = pd.concat(list(frames.values()), ignore_index=True)
@@ -435,14 +565,13 @@ def _no_candidates() -> gpd.GeoDataFrame:
 
 
 def _merge_years(
-    frames: dict[str, gpd.GeoDataFrame], records: list[Provenance], scenario: Scenario
+    frames: dict[str, gpd.GeoDataFrame], records: list[Provenance], configs: list[RegisterConfig]
 ) -> dict[str, gpd.GeoDataFrame]:
     """Registers of one layout sharing site ids (one publisher's files of several
     years) as one frame under the first one's key, merged by site id."""
     from estate_planner.sources.registers import merge_years, register_year
 
     layout = {r.key: r.layout for r in records}
-    configs = scenario.candidates.registers
     keys = [k for k in frames if k.startswith("candidates.registers[")]
     out = dict(frames)
     for kind in dict.fromkeys(layout.get(k) for k in keys):
@@ -536,7 +665,8 @@ def _clip(
 
 
 def load_inputs(scenario: Scenario, cache: Cache) -> tuple[Inputs, str]:
-    """:func:`read_inputs`, from the cache when no input file and no reading setting changed.
+    """:func:`read_inputs` through the cache: reused while no input file (by content)
+    and no reading setting changed.
 
     Parameters
     ----------
@@ -549,27 +679,8 @@ def load_inputs(scenario: Scenario, cache: Cache) -> tuple[Inputs, str]:
     status : str
         "read" or "reused from cache" (the reading warnings are repeated either way).
     """
-    files = list(scenario.input_paths().values())
-    if not all(path.is_file() for path in files):
-        return read_inputs(scenario), "read"  # read_inputs says which file is missing
-    key = [
-        [config.model_dump(mode="json") for config in (scenario.area, scenario.demand)],
-        [config.model_dump(mode="json") for config in scenario.services],
-        scenario.candidates.model_dump(mode="json"),
-        [scenario.transit.model_dump(mode="json"), scenario.network.modes],
-        [(str(path), provenance("", path).sha256) for path in files],
-    ]
-
-    def read() -> tuple[Inputs, list[str]]:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            inputs = read_inputs(scenario)
-        for w in caught:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        return inputs, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-
-    (inputs, said), status = cache.get_or_build("inputs", key, read, built="read")
-    if status != "read":
+    (inputs, said), reused = cache.call_status(read_parts, **reading(scenario))
+    if reused:
         for message in said:  # the reading warnings belong in every run's manifest
             warnings.warn(message, UserWarning, stacklevel=2)
-    return inputs, status
+    return inputs, REUSED if reused else "read"

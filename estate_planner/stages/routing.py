@@ -4,7 +4,7 @@ from every site to every demand point, and the chosen hubs' catchments."""
 from __future__ import annotations
 
 import logging
-from functools import partial
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -14,51 +14,32 @@ import scipy.sparse as sp
 
 from estate_planner import access, network, travel
 from estate_planner._errors import InfeasibleError
-from estate_planner.cache import Cache
+from estate_planner.cache import REUSED, Cache
 from estate_planner.results import ModeNetwork
-from estate_planner.scenario import Mode, Scenario
+from estate_planner.scenario import Mode, Scenario, TransitConfig
 from estate_planner.sources import osm
+from estate_planner.sources.gtfs import Timetable
 from estate_planner.stages.inputs import Inputs
 
 logger = logging.getLogger(__name__)
 
 
-def _network_key(scenario: Scenario, inputs: Inputs, mode: str) -> list[Any]:
-    """What a mode's street graph depends on: the OSM file's hash and the travel settings.
+class StreetFile:
+    """The street file (OSM extract or GraphML), read at most once however many modes
+    build their graphs from it. Its cache token is the file's: its path and bytes."""
 
-    Parameters
-    ----------
-    scenario : Scenario
-    inputs : Inputs
-    mode : str
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ways: osm.OsmWays | None = None
 
-    Returns
-    -------
-    list
-        Cache key parts.
-    """
-    osm_hash = next(p.sha256 for p in inputs.provenance if p.key == "network.osm")
-    config = scenario.network
-    return [osm_hash, mode, config.walk_kmh, config.cycle_kmh, config.drive_speeds_kmh]
+    def __cache_token__(self) -> Path:
+        return self.path
 
-
-def points_key(inputs: Inputs, demand: gpd.GeoDataFrame) -> list[np.ndarray]:
-    """Every snapped point's coordinates: with the network key, they fix the snapped graph.
-
-    Parameters
-    ----------
-    inputs : Inputs
-    demand : geopandas.GeoDataFrame
-
-    Returns
-    -------
-    list of numpy.ndarray
-        Cache key parts.
-    """
-    return [
-        np.asarray(frame.geometry.get_coordinates())
-        for frame in (demand, inputs.services, inputs.candidates)
-    ]
+    def ways(self) -> osm.OsmWays:
+        """The highway ways, read on first use."""
+        if self._ways is None:
+            self._ways = osm.read_highways(self.path)
+        return self._ways
 
 
 def build_networks(
@@ -92,15 +73,18 @@ def build_networks(
         ),
         crs=travel.BNG,
     )
-    ways: list[osm.OsmWays] = []  # the extract is read once for all modes, if at all
-    graphs: dict[str, tuple[Any, str]] = {}
-    for mode in scenario.network.modes:
+    streets = StreetFile(scenario.network.osm)  # read once for all modes, if at all
+    config = scenario.network
+    graphs: dict[str, tuple[Any, bool]] = {}
+    for mode in config.modes:
         street = "walk" if mode == "transit" else mode  # transit walks between its rides
         if street not in graphs:
-            build = partial(_street_graph, scenario, street, ways)
-            key = _network_key(scenario, inputs, street)
-            graphs[street] = cache.get_or_build("network", key, build)
-        built, status[mode] = graphs[street]
+            graphs[street] = cache.call_status(
+                street_graph, streets, street, walk_kmh=config.walk_kmh,
+                cycle_kmh=config.cycle_kmh, drive_speeds_kmh=config.drive_speeds_kmh,
+            )  # fmt: skip
+        built, reused = graphs[street]
+        status[mode] = REUSED if reused else "built"
         routing, n_nodes, n_edges, ways_read, used_ids = built
         snapped_graph, snapped = travel.snap_points(
             routing,
@@ -127,29 +111,49 @@ def build_networks(
     return nets, status
 
 
-def _street_graph(
-    scenario: Scenario, mode: Mode, ways: list[osm.OsmWays]
+def street_graph(
+    streets: StreetFile,
+    mode: Mode,
+    *,
+    walk_kmh: float,
+    cycle_kmh: float,
+    drive_speeds_kmh: dict[str, float],
 ) -> tuple[travel.RoutingGraph, int, int, int, np.ndarray]:
-    """The mode's routing graph, its street nodes and edges, the highway ways read and
-    the ids of those used."""
-    config = scenario.network
-    walk, cycle, drive = config.walk_kmh, config.cycle_kmh, config.drive_speeds_kmh
-    if config.osm.name.lower().endswith(".graphml"):
+    """A mode's routing graph from the street file (cached by the run).
+
+    Parameters
+    ----------
+    streets : StreetFile
+    mode : str
+    walk_kmh, cycle_kmh, drive_speeds_kmh
+        The scenario's ``[network]`` speeds.
+
+    Returns
+    -------
+    graph : RoutingGraph
+    nodes, edges : int
+        The street graph's nodes and edges.
+    ways_read : int
+        Highway ways in the file (0 for GraphML).
+    way_ids : numpy.ndarray
+        The OSM ids of the ways the graph uses.
+    """
+    if streets.path.name.lower().endswith(".graphml"):
         graph = network.graph_from_graphml(
-            config.osm, mode, walk_kmh=walk, cycle_kmh=cycle, drive_speeds_kmh=drive
-        )
+            streets.path, mode, walk_kmh=walk_kmh, cycle_kmh=cycle_kmh,
+            drive_speeds_kmh=drive_speeds_kmh,
+        )  # fmt: skip
         routing = travel.routing_graph(graph, mode)
         return routing, len(graph), graph.number_of_edges(), 0, np.zeros(0, np.int64)
-    if not ways:
-        ways.append(osm.read_highways(config.osm))
+    ways = streets.ways()
     graph = network.graph_from_ways(
-        ways[0], mode, walk_kmh=walk, cycle_kmh=cycle, drive_speeds_kmh=drive
+        ways, mode, walk_kmh=walk_kmh, cycle_kmh=cycle_kmh, drive_speeds_kmh=drive_speeds_kmh
     )
     return (
         travel.routing_graph(graph, mode),
         len(graph),
         graph.number_of_edges(),
-        len(ways[0]),
+        len(ways),
         _way_ids(graph),
     )
 
@@ -178,12 +182,12 @@ def count_ways(inputs: Inputs, nets: dict[str, ModeNetwork]) -> None:
     record.rows_used = len(np.unique(np.concatenate(used))) if used else 0
 
 
-def _check_memory(sites: int, demand_points: int, mode: str, net: ModeNetwork) -> None:
+def _check_memory(sites: int, demand_points: int, mode: str, graph: travel.RoutingGraph) -> None:
     """Say before the travel-time work starts if it may not fit in memory."""
     available = travel.available_memory()
     if available is None:
         return
-    needed = travel.memory_needed(net.graph.n_nodes, net.graph.csr.nnz, sites, demand_points)
+    needed = travel.memory_needed(graph.n_nodes, graph.csr.nnz, sites, demand_points)
     if needed > available:
         raise InfeasibleError(
             f"{mode} travel times for {sites:,} sites x {demand_points:,} demand points may "
@@ -196,19 +200,19 @@ def _check_memory(sites: int, demand_points: int, mode: str, net: ModeNetwork) -
 def travel_times(
     scenario: Scenario,
     inputs: Inputs,
-    demand: gpd.GeoDataFrame,
     nets: dict[str, ModeNetwork],
     cache: Cache,
 ) -> tuple[dict[str, access.ModeTimes], dict[str, str]]:
     """Demand -> site times per mode, out to the horizon, as sparse matrices.
 
-    Cached by the network and the points' coordinates.
+    Cached by what they are computed from: the snapped graph, the sites' and demand
+    points' nodes on it, the horizon (and for transit the timetable and its settings).
 
     Parameters
     ----------
     scenario : Scenario
     inputs : Inputs
-    demand : geopandas.GeoDataFrame
+        Its timetable, for transit.
     nets : dict
         Mode -> :class:`~estate_planner.results.ModeNetwork`.
     cache : Cache
@@ -227,38 +231,65 @@ def travel_times(
     """
     out = {}
     status = {}
-    where = points_key(inputs, demand)
     for mode, net in nets.items():
         threshold = scenario.access.minutes(mode) * 60
         horizon = threshold * access.HORIZON_FACTOR
+        nodes = (net.demand.node, net.services.node, net.candidates.node)
         if mode == "transit":
-            feeds = [(p.key, p.sha256) for p in inputs.provenance if p.key[:12] == "network.gtfs"]
-            config = scenario.transit.model_dump(mode="json")
-            key = [*_network_key(scenario, inputs, "walk"), *where, horizon,
-                   scenario.network.max_snap_m, config, feeds]  # fmt: skip
-            build = partial(_transit_times, scenario, inputs, net, horizon)
-            (services, candidates), status[mode] = cache.get_or_build(
-                "times", key, build, built="computed"
+            if inputs.timetable is None:  # validated: a transit mode has a timetable
+                raise InfeasibleError('mode "transit" has no timetable; add [network] gtfs')
+            (services, candidates), reused = cache.call_status(
+                transit_times, inputs.timetable, net.graph, *nodes, scenario.transit,
+                walk_kmh=scenario.network.walk_kmh, max_snap_m=scenario.network.max_snap_m,
+                horizon=horizon,
+            )  # fmt: skip
+        else:
+            (services, candidates), reused = cache.call_status(
+                street_times, net.graph, *nodes, mode=mode, horizon=horizon
             )
-            out[mode] = access.ModeTimes(mode, threshold, services, candidates)
-            continue
-
-        def compute(mode: str = mode, net: ModeNetwork = net, horizon: float = horizon) -> Any:
-            _check_memory(len(inputs.services) + len(inputs.candidates), len(demand), mode, net)
-            targets = net.demand.node
-            return tuple(
-                travel.times_between(
-                    net.graph, sites.node, targets, cutoff=horizon, to_sources=True
-                )
-                for sites in (net.services, net.candidates)
-            )
-
-        key = [*_network_key(scenario, inputs, mode), *where, horizon, scenario.network.max_snap_m]
-        (services, candidates), status[mode] = cache.get_or_build(
-            "times", key, compute, built="computed"
-        )
+        status[mode] = REUSED if reused else "computed"
         out[mode] = access.ModeTimes(mode, threshold, services, candidates)
     return out, status
+
+
+def street_times(
+    graph: travel.RoutingGraph,
+    demand: np.ndarray,
+    services: np.ndarray,
+    candidates: np.ndarray,
+    *,
+    mode: str,
+    horizon: float,
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Times from each service and each candidate to each demand point on a street mode.
+
+    Parameters
+    ----------
+    graph : RoutingGraph
+        The mode's graph with the points snapped onto it.
+    demand, services, candidates : numpy.ndarray
+        Each point's routing node.
+    mode : str
+        Named in the error when the work may not fit in memory.
+    horizon : float
+        Seconds; times beyond are left out.
+
+    Returns
+    -------
+    services, candidates : scipy.sparse.csr_matrix
+        Sites x demand, seconds.
+
+    Raises
+    ------
+    InfeasibleError
+        If the work may not fit in the memory available.
+    """
+    _check_memory(len(services) + len(candidates), len(demand), mode, graph)
+    by_service, by_candidate = (
+        travel.times_between(graph, sites, demand, cutoff=horizon, to_sources=True)
+        for sites in (services, candidates)
+    )
+    return by_service, by_candidate
 
 
 #: radius of the disc drawn round each demand point a hub reaches by public transport
@@ -276,24 +307,47 @@ def _reached_places(
     )  # fmt: skip
 
 
-def _transit_times(
-    scenario: Scenario, inputs: Inputs, net: ModeNetwork, horizon: float
-) -> tuple[Any, Any]:
+def transit_times(
+    timetable: Timetable,
+    graph: travel.RoutingGraph,
+    demand: np.ndarray,
+    services: np.ndarray,
+    candidates: np.ndarray,
+    config: TransitConfig,
+    *,
+    walk_kmh: float,
+    max_snap_m: float,
+    horizon: float,
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Demand -> site times by public transport, at the scenario's percentile of its
-    departure window, out to ``horizon`` (as sites x demand, like the street modes)."""
+    departure window, out to ``horizon`` (as sites x demand, like the street modes).
+
+    Parameters
+    ----------
+    timetable : Timetable
+        The feeds' services on the scenario's day.
+    graph : RoutingGraph
+        The walk graph with the points snapped onto it.
+    demand, services, candidates : numpy.ndarray
+        Each point's routing node.
+    config : TransitConfig
+        The departure window, percentile, transfers and walks.
+    walk_kmh, max_snap_m : float
+        As ``[network]``: stops are snapped onto the walk graph.
+    horizon : float
+        Seconds.
+
+    Returns
+    -------
+    services, candidates : scipy.sparse.csr_matrix
+    """
     from estate_planner import transit
 
-    timetable = inputs.timetable
-    if timetable is None:  # the scenario was validated: a transit mode has a timetable
-        raise InfeasibleError('mode "transit" has no timetable; add [network] gtfs')
-    config = scenario.transit
     stops = gpd.GeoSeries(gpd.points_from_xy(timetable.stop_x, timetable.stop_y), crs=travel.BNG)
-    graph, snapped = travel.snap_points(
-        net.graph, stops, walk_kmh=scenario.network.walk_kmh, max_snap_m=scenario.network.max_snap_m
-    )
-    sites = np.concatenate([net.services.node, net.candidates.node])
+    graph, snapped = travel.snap_points(graph, stops, walk_kmh=walk_kmh, max_snap_m=max_snap_m)
+    sites = np.concatenate([services, candidates])
     legs = transit.legs_between(
-        graph, net.demand.node, sites, snapped.node,
+        graph, demand, sites, snapped.node,
         max_access_walk_s=config.max_access_walk_minutes * 60,
         max_transfer_walk_s=config.max_transfer_walk_minutes * 60, max_walk_s=horizon,
     )  # fmt: skip
@@ -305,7 +359,7 @@ def _transit_times(
     )  # fmt: skip
     rows, cols = np.nonzero(np.isfinite(dense))
     by_site = sp.csr_matrix((dense[rows, cols], (cols, rows)), shape=dense.shape[::-1])
-    n_services = len(net.services.node)
+    n_services = len(services)
     return by_site[:n_services], by_site[n_services:]
 
 
@@ -332,7 +386,6 @@ def mark_unroutable(candidates: gpd.GeoDataFrame, nets: dict[str, ModeNetwork]) 
 
 def catchments(
     scenario: Scenario,
-    inputs: Inputs,
     demand: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
     nets: dict[str, ModeNetwork],
@@ -341,15 +394,15 @@ def catchments(
 ) -> gpd.GeoDataFrame:
     """The streets within the threshold of each chosen hub, per mode, buffered.
 
-    Each shape is cached by the snapped graph and the site's node, so a what-if that
-    keeps a site reuses its catchment. By public transport a catchment is not a patch
-    of streets but the places the buses reach: the demand points within the threshold
-    of the hub, each drawn as a disc of :data:`TRANSIT_DISC_M`.
+    Each shape is cached by what it is drawn from (the snapped graph, the site's node
+    and the minutes), so a what-if that keeps a site reuses its catchment. By public
+    transport a catchment is not a patch of streets but the places the buses reach: the
+    demand points within the threshold of the hub, each drawn as a disc of
+    :data:`TRANSIT_DISC_M`.
 
     Parameters
     ----------
     scenario : Scenario
-    inputs : Inputs
     demand : geopandas.GeoDataFrame
     candidates : geopandas.GeoDataFrame
         With ``selected`` and ``selection_order``.
@@ -366,10 +419,8 @@ def catchments(
     """
     rows = []
     chosen = candidates[candidates["selected"]].sort_values("selection_order")
-    where = points_key(inputs, demand)
     for mode, net in nets.items():
         minutes = scenario.access.minutes(mode)
-        graph_key = [*_network_key(scenario, inputs, mode), *where]
         for idx, site in chosen.iterrows():
             position = candidates.index.get_loc(idx)
             node = int(net.candidates.node[position])
@@ -378,11 +429,7 @@ def catchments(
                     continue
                 shape = _reached_places(times[mode], position, demand, minutes * 60)
             else:
-                shape, _ = cache.get_or_build(
-                    "catchment",
-                    [*graph_key, node, minutes],
-                    partial(travel.isochrone, net.graph, node, minutes * 60),
-                )
+                shape = cache.call(travel.isochrone, net.graph, node, minutes * 60)
             rows.append(
                 {
                     "site_id": site["site_id"],
