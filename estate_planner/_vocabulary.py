@@ -7,7 +7,18 @@ from typing import Literal
 Mode = Literal["walk", "cycle", "drive", "transit"]
 #: the modes that travel on a street graph of their own
 STREET_MODES = ("walk", "cycle", "drive")
-NEED_FACTORS = ("population", "age_65_plus", "imd_decile_1_2")
+NEED_FACTORS = (
+    "population",
+    "age_65_plus",
+    "imd_decile_1_2",
+    # people in areas in deciles 1-2 of one IoD domain
+    "income_decile_1_2",
+    "health_decile_1_2",
+    "barriers_decile_1_2",
+    # Census 2021 residents: bad or very bad health (TS037), disabled, limited a lot (TS038)
+    "bad_health",
+    "disabled_a_lot",
+)
 #: what a candidate building is; registers derive it from the use they record
 CANDIDATE_KINDS = (
     "retail", "office", "health", "community", "nhs", "council", "industrial", "other"

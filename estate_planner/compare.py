@@ -18,7 +18,7 @@ import pandas as pd
 from estate_planner.outputs import Drawing, write_outputs
 from estate_planner.outputs.charts import grouped_bars
 from estate_planner.outputs.report import travel_time_by_decile
-from estate_planner.outputs.summary import reach
+from estate_planner.outputs.summary import imd_label, reach
 from estate_planner.results import RunResult
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,7 @@ def write_comparison(
         ].to_dict("records"),
         deciles=comparison.deciles.round(1).to_dict("records"),
         decile_columns=[c for c in comparison.deciles.columns if c != "imd_decile"],
+        imd=imd_label(comparison.base),
         chart=_chart(comparison),
     )
     html = out_dir / "comparison.html"

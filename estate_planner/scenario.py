@@ -153,8 +153,18 @@ class DemandConfig(_Model):
     population_columns: dict[str, str] = Field(default_factory=dict)
     #: our names -> the deprivation file's (``id``, ``imd_decile``, ``imd_rank``)
     deprivation_columns: dict[str, str] = Field(default_factory=dict)
+    #: the edition of a plain deprivation table ("IoD 2025"); published files say it
+    deprivation_index: str | None = Field(None, min_length=1)
+    #: Census 2021 TS037 general health by LSOA 2021 (Nomis layout)
+    health: Path | None = None
+    #: Census 2021 TS038 disability by LSOA 2021 (Nomis layout)
+    disability: Path | None = None
+    #: Census 2021 TS045 car or van availability by LSOA 2021 (Nomis layout)
+    cars: Path | None = None
 
-    _paths = field_validator("areas", "population", "deprivation", "lookup", "raster")(_resolve)
+    _paths = field_validator(
+        "areas", "population", "deprivation", "lookup", "raster", "health", "disability", "cars"
+    )(_resolve)
 
     @field_validator("population_columns", "deprivation_columns")
     @classmethod
@@ -568,6 +578,18 @@ class Scenario(_Model):
             )
         return self
 
+    @model_validator(mode="after")
+    def _census_factors_have_tables(self) -> Scenario:
+        tables = {"bad_health": "health", "disabled_a_lot": "disability"}
+        for factor, key in tables.items():
+            if self.need.weights.get(factor) and getattr(self.demand, key) is None:
+                raise ValueError(
+                    f"need weight {factor!r} needs Census 2021 counts: add {key} = "
+                    f'"census2021-ts0{37 if key == "health" else 38}-lsoa.csv" to [demand] '
+                    f"(or weigh {factor!r} 0)"
+                )
+        return self
+
     @property
     def selection_mode(self) -> Mode:
         """The mode coverage and selection use: ``selection.mode`` or the first mode."""
@@ -583,6 +605,9 @@ class Scenario(_Model):
             "demand.deprivation": self.demand.deprivation,
             "demand.lookup": self.demand.lookup,
             "demand.raster": self.demand.raster,
+            "demand.health": self.demand.health,
+            "demand.disability": self.demand.disability,
+            "demand.cars": self.demand.cars,
             "candidates.path": self.candidates.path,
             "candidates.town_centres": self.candidates.town_centres,
             "candidates.corrections_file": self.candidates.corrections_file,

@@ -97,7 +97,15 @@ def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
     ]
     if inputs.deprivation is not None:
         known = int(inputs.deprivation["imd_decile"].notna().sum())
-        lines.append(f"deprivation: IMD decile for {known:,} of {len(areas):,} areas")
+        index = inputs.deprivation_index or "IMD"
+        lines.append(f"deprivation ({index}): IMD decile for {known:,} of {len(areas):,} areas")
+    if inputs.census is not None:
+        shares = inputs.census.notna().sum()
+        lines.append(
+            "Census 2021 shares for "
+            + ", ".join(f"{c} {int(n):,}" for c, n in shares.items() if c.endswith("_share"))
+            + f" of {len(areas):,} areas"
+        )
     if inputs.cells is not None:
         lines.append(f"population raster: {len(inputs.cells):,} populated cells in the areas")
     kinds = inputs.services["kind"].value_counts().sort_index()

@@ -163,3 +163,12 @@ def test_without_a_data_folder_the_environment_changes_nothing(
     monkeypatch.setenv("ESTATE_PLANNER_DATA_DIR", str(tmp_path / "copy"))
     scenario = scenario_from_dict(MINIMAL, base_dir=tmp_path)
     assert scenario.network.osm == tmp_path / "streets.osm" and scenario.data_dir is None
+
+
+def test_census_need_factors_need_their_tables() -> None:
+    weights = {"population": 1.0, "bad_health": 0.5}
+    with pytest.raises(ScenarioError, match=r"'bad_health' needs Census 2021 counts: add health"):
+        scenario_from_dict({**MINIMAL, "need": {"weights": weights}})
+    demand = {**MINIMAL["demand"], "health": "ts037.csv", "cars": "ts045.csv"}
+    scenario = scenario_from_dict({**MINIMAL, "demand": demand, "need": {"weights": weights}})
+    assert set(scenario.input_paths()) >= {"demand.health", "demand.cars"}

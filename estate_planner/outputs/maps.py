@@ -30,11 +30,12 @@ from estate_planner.need import most_deprived
 from estate_planner.outputs.summary import (
     BEYOND_COLOURS,
     BEYOND_EDGES,
-    CREDITS,
     NEED_COLOURS,
     MapSource,
     area_summary,
+    credits,
     headline_shares,
+    imd_label,
     need_classes,
 )
 
@@ -87,8 +88,8 @@ def build_map(result: MapSource) -> folium.Map:
     ).add_to(fmap)
     is_development = areas["area_id"].astype(str).str.startswith("development-")
     _add_unmet(fmap, areas[~is_development], result)
-    edges = _add_areas(fmap, areas[~is_development])
-    _add_deprived(fmap, areas[~is_development])
+    edges = _add_areas(fmap, areas[~is_development], imd_label(result))
+    _add_deprived(fmap, areas[~is_development], imd_label(result))
     _add_developments(fmap, areas[is_development])
     _add_boundary(fmap, result)
     _add_catchments(fmap, result)
@@ -187,7 +188,7 @@ def _root(fmap: folium.Map) -> Figure:
     return root
 
 
-def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
+def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame, imd: str) -> list[float]:
     """Need per resident by area (quantile classes); returns the class edges."""
     classes, edges = need_classes(areas["need_per_resident"])
     # off at first: need per resident varies little; who is beyond reach drives the choice
@@ -199,6 +200,7 @@ def _add_areas(fmap: folium.Map, areas: gpd.GeoDataFrame) -> list[float]:
         name="Need per resident",
         show=False,
         opacity=0.55,
+        imd=imd,
     )
     return edges
 
@@ -222,6 +224,7 @@ def _add_unmet(fmap: folium.Map, areas: gpd.GeoDataFrame, result: MapSource) -> 
         name=f"Unmet need (beyond {minutes:g} min {mode})",
         show=True,
         opacity=0.65,
+        imd=imd_label(result),
     )
 
 
@@ -234,6 +237,7 @@ def _area_layer(
     name: str,
     show: bool,
     opacity: float,
+    imd: str,
 ) -> None:
     """All areas as one GeoJSON layer: one folium element, not three per area (an ICB
     has a thousand areas). Popup and tooltip text is escaped here, before folium puts
@@ -243,7 +247,7 @@ def _area_layer(
         popup = (
             f"<b>{_esc(row['name'])}</b> ({_esc(row['area_id'])})<br>{first}"
             f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
-            f"IMD decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
+            f"{imd} decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
             f"({_fmt(row['need_per_resident'], 2)} per resident)<br>"
             f"Unmet need: {_fmt(row['unmet_need'])}<br>"
             f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
@@ -268,9 +272,9 @@ def _area_layer(
     layer.add_to(fmap)
 
 
-def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
+def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame, imd: str = "IMD") -> None:
     deprived = areas[most_deprived(areas["imd_decile"])]
-    layer = folium.FeatureGroup(name="IMD deciles 1-2 (most deprived)", show=True)
+    layer = folium.FeatureGroup(name=f"{imd} deciles 1-2 (most deprived)", show=True)
     if len(deprived):
         folium.GeoJson(
             json.loads(deprived[["geometry"]].to_json()),
@@ -478,7 +482,8 @@ def _legend(result: MapSource, edges: list[float], *, developments: bool = False
         headline=headline,
         unmet=unmet,
         unmet_title=f"Share of an area's people beyond {minutes:g} min {mode}",
-        credits=_esc(CREDITS),
+        credits=_esc(credits(result)),
+        imd=_esc(imd_label(result)),
     )
 
 

@@ -13,7 +13,7 @@ from estate_planner.access import HORIZON_FACTOR
 from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
-from estate_planner.outputs.summary import CREDITS, reach
+from estate_planner.outputs.summary import credits, imd_label, reach
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
 
@@ -29,7 +29,10 @@ LICENCES = {
     "candidates.town_centres": "as its publisher states (MHCLG town centre boundaries: OGL v3.0)",
     "demand.areas": "ONS, Open Government Licence v3.0; contains OS data © Crown copyright",
     "demand.population": "ONS Census 2021 / mid-year estimates, Open Government Licence v3.0",
-    "demand.deprivation": "MHCLG English Indices of Deprivation 2019, Open Government Licence v3.0",
+    "demand.deprivation": "MHCLG English Indices of Deprivation, Open Government Licence v3.0",
+    "demand.health": "ONS Census 2021 TS037, Open Government Licence v3.0",
+    "demand.disability": "ONS Census 2021 TS038, Open Government Licence v3.0",
+    "demand.cars": "ONS Census 2021 TS045, Open Government Licence v3.0",
     "demand.lookup": "ONS, Open Government Licence v3.0",
     "demand.raster": "WorldPop (www.worldpop.org), CC BY 4.0 (or as the file's publisher states)",
     "services": "NHS Digital ODS / NHS.UK, Open Government Licence v3.0",
@@ -65,6 +68,9 @@ def licence(key: str, layout: str = "") -> str:
     """
     if key.startswith("candidates.registers["):
         return REGISTER_LICENCES.get(layout or "table", "")
+    if key == "demand.deprivation" and layout.startswith("IoD 20"):
+        year = layout[4:8]
+        return f"MHCLG English Indices of Deprivation {year}, Open Government Licence v3.0"
     return LICENCES.get(key.split("[")[0], LICENCES.get(key, ""))
 
 
@@ -97,7 +103,8 @@ def charts(result: RunResult) -> list[dict[str, str]]:
     by_decile = travel_time_by_decile(result)
     if len(by_decile):
         title = (
-            "Travel time to the nearest service by IMD decile, before and after the hubs "
+            f"Travel time to the nearest service by {imd_label(result)} decile, before and "
+            "after the hubs "
             "(population-weighted; beyond the search limit counts as the limit)"
         )
         series = {
@@ -108,7 +115,7 @@ def charts(result: RunResult) -> list[dict[str, str]]:
         svg = grouped_bars(
             [str(int(d)) for d in by_decile["imd_decile"]],
             series,
-            x_label="IMD decile (1 = most deprived)",
+            x_label=f"{imd_label(result)} decile (1 = most deprived)",
             y_label="mean minutes",
             title=title,
         )
@@ -322,7 +329,8 @@ def context(result: RunResult) -> dict[str, Any]:
     sources = [
         {
             "key": p.key,
-            "file": Path(p.path).name,
+            "file": Path(p.path).name
+            + (f" ({p.layout})" if p.layout and p.key.startswith("demand.") else ""),
             "read": p.rows_read,
             "used": p.rows_used,
             "licence": licence(p.key, p.layout),
@@ -380,19 +388,28 @@ def context(result: RunResult) -> dict[str, Any]:
         "thresholds": ", ".join(
             f"{m} {scenario.access.minutes(m):g} min" for m in scenario.network.modes
         ),
-        "need_weights": _weights_text(scenario.need.weights),
+        "need_weights": _weights_text(scenario.need.weights, imd_label(result)),
+        "imd": imd_label(result),
         "score_weights": _weights_text(scenario.scoring.weights),
         "sources": sources,
-        "credits": CREDITS,
+        "credits": credits(result),
         "warnings": result.warnings,
         "version": __version__,
         "digest": scenario.digest(),
     }
 
 
-def _weights_text(weights: dict[str, float]) -> str:
+def _weights_text(weights: dict[str, float], imd: str = "IMD") -> str:
     """Weights as a person reads them: "population 1, aged 65+ 0.5"."""
-    names = {"age_65_plus": "aged 65+", "imd_decile_1_2": "IMD deciles 1-2"}
+    names = {
+        "age_65_plus": "aged 65+",
+        "imd_decile_1_2": f"{imd} deciles 1-2",
+        "income_decile_1_2": f"{imd} income domain deciles 1-2",
+        "health_decile_1_2": f"{imd} health deprivation and disability domain deciles 1-2",
+        "barriers_decile_1_2": f"{imd} barriers to housing and services domain deciles 1-2",
+        "bad_health": "residents in bad or very bad health (Census 2021 TS037)",
+        "disabled_a_lot": "residents disabled, limited a lot (Census 2021 TS038)",
+    }
     return ", ".join(f"{names.get(k, k.replace('_', ' '))} {v:g}" for k, v in weights.items())
 
 

@@ -11,10 +11,10 @@ import numpy as np
 
 from estate_planner.need import most_deprived
 from estate_planner.outputs.summary import (
-    CREDITS,
     NEED_COLOURS,
     MapSource,
     area_summary,
+    credits,
     need_classes,
 )
 
@@ -156,7 +156,7 @@ def static_figure(result: MapSource) -> Figure:
     # wrapped here: matplotlib's wrap=True measures the line again for every word
     # under the map itself, so a wide area leaves no blank band above the credits
     ax.annotate(
-        textwrap.fill(CREDITS, 150),
+        textwrap.fill(credits(result), 150),
         (0, -0.02),
         xycoords="axes fraction",
         va="top",

@@ -36,6 +36,8 @@ class _Inputs(Protocol):
     def areas(self) -> gpd.GeoDataFrame: ...
     @property
     def boundary(self) -> gpd.GeoDataFrame | None: ...
+    @property
+    def deprivation_index(self) -> str: ...
 
 
 class MapSource(Protocol):
@@ -76,6 +78,7 @@ class _ScenarioView:
 class _InputsView:
     areas: gpd.GeoDataFrame
     boundary: gpd.GeoDataFrame | None
+    deprivation_index: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def view_of(result: RunResult) -> MapView:
     minutes = {str(mode): scenario.access.minutes(mode) for mode in scenario.network.modes}
     return MapView(
         _ScenarioView(scenario.name, scenario.selection_mode, _Minutes(minutes)),
-        _InputsView(result.inputs.areas, result.inputs.boundary),
+        _InputsView(result.inputs.areas, result.inputs.boundary, result.inputs.deprivation_index),
         result.demand,
         result.services,
         result.candidates,
@@ -125,9 +128,43 @@ def view_of(result: RunResult) -> MapView:
 NEED_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 CREDITS = (
     "Streets © OpenStreetMap contributors (ODbL). Boundaries and population: ONS, "
-    "OGL v3.0; contains OS data © Crown copyright. IMD 2019: MHCLG, OGL v3.0. "
+    "OGL v3.0; contains OS data © Crown copyright. {index}: MHCLG, OGL v3.0. "
     "Services: NHS Digital / NHS.UK, OGL v3.0."
 )
+
+
+def imd_label(result: MapSource) -> str:
+    """The deprivation index as every output names it: "IMD (IoD 2025)".
+
+    The edition comes from the file read (its area codes' vintage or its name); a
+    table that does not say shows as "IMD (edition not stated)".
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    str
+    """
+    index = getattr(result.inputs, "deprivation_index", "")
+    if not index:
+        return "IMD"
+    return index if index.startswith("IMD") else f"IMD ({index})"
+
+
+def credits(result: MapSource) -> str:
+    """The credits line of the map, the static map and the report.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    str
+    """
+    return CREDITS.format(index=imd_label(result))
 
 
 def area_summary(result: MapSource) -> gpd.GeoDataFrame:

@@ -1,4 +1,4 @@
-"""Small areas (LSOA/MSOA), Census 2021 population and IMD 2019 deprivation.
+"""Small areas (LSOA/MSOA), Census 2021 population and IMD deprivation (IoD 2025 or 2019).
 
 Layouts read as published:
 
@@ -7,13 +7,16 @@ Layouts read as published:
   per five-year band), the ONS mid-year estimates (``LSOA 2021 Code, Total,
   F65 and over, M65 and over``) or a plain table (id, ``population``,
   ``age_65_plus``);
-- deprivation: IoD 2019 File 1 or File 2 (``LSOA code (2011)``, ``Index of
-  Multiple Deprivation (IMD) Rank``/``Decile``) or a plain table (id, ``imd_decile``).
+- deprivation: the English Indices of Deprivation 2025 (File 1 and 2 as xlsx, File 7
+  as CSV; ``LSOA code (2021)``, ``Index of Multiple Deprivation (IMD) Decile (where 1
+  is most deprived 10% of LSOAs)``) or 2019 (File 1, 2 or 7; ``LSOA code (2011)``), or
+  a plain table (id, ``imd_decile``). The edition is told by the area codes' vintage
+  and named in every label downstream.
 
-IMD 2019 uses LSOA 2011 codes and Census 2021 LSOA 2021 codes. With the ONS
-exact-fit lookup (``demand.lookup``), a 2021 area split from a 2011 one takes its
-parent's IMD; an area merged from several takes the mean of their ranks, with the
-decile recomputed from the national rank thresholds.
+IoD 2025 and Census 2021 both use LSOA 2021 codes and join directly. IoD 2019 uses
+LSOA 2011 codes: with the ONS exact-fit lookup (``demand.lookup``), a 2021 area split
+from a 2011 one takes its parent's IMD; an area merged from several takes the mean of
+their ranks, with the decile recomputed from the national rank thresholds.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from estate_planner.sources.tables import (
     clean_text,
     numeric,
     pick_column,
+    plain_name,
     provenance,
     read_csv,
+    read_table,
     read_vector,
     rename_columns,
 )
@@ -233,35 +238,66 @@ def _check_population(table: pd.DataFrame, path: Path) -> None:
             raise InputDataError(f"{path}: {problem} for area(s) {ids}; fix those rows")
 
 
+#: The edition of the English Indices of Deprivation a published file is, told by the
+#: vintage of its area codes (IoD 2019 is on LSOA 2011, IoD 2025 on LSOA 2021).
+INDEX_BY_CODE_HEADER = {"LSOA code (2021)": "IoD 2025", "LSOA code (2011)": "IoD 2019"}
+#: areas ranked in each edition (rank 1 most deprived to this)
+AREAS_RANKED = {"IoD 2019": N_LSOA11_ENGLAND, "IoD 2025": 33755}
+#: The domains usable as need criteria: our prefix -> the published domain's name.
+DOMAINS = {
+    "income": "Income",
+    "health": "Health Deprivation and Disability",
+    "barriers": "Barriers to Housing and Services",
+}
+#: an index whose edition the file does not say
+UNSTATED = "IMD (edition not stated)"
+
+
 def read_deprivation(
-    path: Path, id_column: str, *, columns: dict[str, str] | None = None
+    path: Path, id_column: str, *, columns: dict[str, str] | None = None, index: str | None = None
 ) -> tuple[pd.DataFrame, Provenance]:
-    """IMD by area: index = the file's area code, columns ``imd_rank``, ``imd_decile``.
+    """IMD (and three of its domains) by area, with the index's edition.
 
     Parameters
     ----------
     path
-        IoD 2019 File 1, 2 or 7 as published (their long headers are recognised), or a
-        plain table with an id and ``imd_decile``.
+        The English Indices of Deprivation as published: IoD 2025 File 1 or 2 (xlsx,
+        sheets ``IMD25`` and ``IoD2025 Domains``) or File 7 (CSV), IoD 2019 File 1, 2 or
+        7 (CSV or xlsx), their long headers recognised as they stand; or a plain table
+        with an id and ``imd_decile``.
     id_column
         The areas' id column (``demand.id_column``), also looked for here.
     columns
         Our names -> the file's (``id``, ``imd_decile``, ``imd_rank``), for a file whose
         headers are not recognised (``[demand] deprivation_columns``).
+    index
+        The edition of a plain table ("IoD 2025"), which its headers cannot tell
+        (``[demand] deprivation_index``); a published file's own headers win.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Index the file's area code; ``imd_rank``, ``imd_decile``, ``imd_score`` and, per
+        domain of :data:`DOMAINS`, ``<domain>_rank`` and ``<domain>_decile`` (blank where
+        the file does not have them). ``table.attrs["index"]`` is the edition
+        ("IoD 2025", "IoD 2019" or :data:`UNSTATED`).
+    record : Provenance
+        Its ``layout`` names the edition and the published file it was read as.
 
     Raises
     ------
     InputDataError
         If no area code or decile column is found, or a decile is not 1-10.
     """
-    frame = rename_columns(read_csv(path, "demand.deprivation"), columns)
+    raw, sheet = read_table(path, "demand.deprivation", header_words=["decile"])
+    frame = rename_columns(raw, columns)
     record = provenance("demand.deprivation", path)
     record.rows_read = len(frame)
     code = pick_column(
         frame,
         path,
         "area code",
-        ["id", "LSOA code (2011)", id_column, "lsoa11cd", "code"],
+        ["id", *INDEX_BY_CODE_HEADER, id_column, "lsoa21cd", "lsoa11cd", "code"],
         hint_within="code",
     )
     decile = pick_column(
@@ -278,25 +314,70 @@ def read_deprivation(
         ["imd_rank", "Index of Multiple Deprivation (IMD) Rank", "IMD Rank", "rank"],
         required=False,
     )
+    score = pick_column(
+        frame, path, "IMD score", ["imd_score", "Index of Multiple Deprivation (IMD) Score"],
+        required=False,
+    )  # fmt: skip
     assert code and decile
-    table = pd.DataFrame(
-        {
-            "id": clean_text(frame[code]),
-            "imd_decile": numeric(frame, decile, path, id_column=code),
-            "imd_rank": numeric(frame, rank, path, id_column=code) if rank else np.nan,
-        }
-    )
-    bad = ~table["imd_decile"].isin(range(1, 11))
-    if bad.any():
-        rows = ", ".join(
-            f"{i} ({d})" for i, d in table.loc[bad, ["id", "imd_decile"]].to_numpy()[:10]
-        )
-        raise InputDataError(
-            f"{path}: IMD deciles must be whole numbers 1 (most deprived) to 10; found {rows}"
-        )
+    values: dict[str, object] = {
+        "id": clean_text(frame[code]),
+        "imd_decile": numeric(frame, decile, path, id_column=code),
+        "imd_rank": numeric(frame, rank, path, id_column=code) if rank else np.nan,
+        "imd_score": numeric(frame, score, path, id_column=code) if score else np.nan,
+    }
+    for ours, published in DOMAINS.items():
+        for part in ("rank", "decile"):
+            found = pick_column(
+                frame, path, f"{published} {part}",
+                [f"{ours}_{part}", f"{published} {part.title()}"], required=False,
+            )  # fmt: skip
+            values[f"{ours}_{part}"] = (
+                numeric(frame, found, path, id_column=code) if found else np.nan
+            )
+    table = pd.DataFrame(values)
+    for column in ["imd_decile", *(f"{d}_decile" for d in DOMAINS)]:
+        bad = ~table[column].isin(range(1, 11)) & (column == "imd_decile" or table[column].notna())
+        if bad.any():
+            shown = table.loc[bad, ["id", column]].to_numpy()[:10]
+            rows = ", ".join(f"{i} ({d})" for i, d in shown)
+            raise InputDataError(
+                f"{path}: {column.replace('_', ' ')}s must be whole numbers 1 (most deprived) "
+                f"to 10; found {rows}"
+            )
     table = _unique_index(table, path, code)
+    edition = _edition(code, path, sheet, index)
+    table.attrs["index"] = edition
+    record.layout = f"{edition}, {_published_form(table, rank)}"
     record.rows_used = len(table)
+    logger.info("deprivation: %s read as %s", path.name, record.layout)
     return table, record
+
+
+def _edition(code: str, path: Path, sheet: str, index: str | None) -> str:
+    """Which index a file is: its area-code header says (2011 codes are IoD 2019's, 2021
+    codes IoD 2025's), else its sheet or file name ("IoD2025", "IMD2019"), else the
+    scenario's ``deprivation_index``, else not stated."""
+    for header, edition in INDEX_BY_CODE_HEADER.items():
+        if plain_name(code) == plain_name(header):
+            return edition
+    named = re.search(r"(?:iod|imd)[ _-]?(20\d\d|\d\d)(?!\d)", f"{sheet} {path.name}".lower())
+    if named:
+        year = named.group(1)
+        return f"IoD {year if len(year) == 4 else '20' + year}"
+    return index or UNSTATED
+
+
+def _published_form(table: pd.DataFrame, rank: str | None) -> str:
+    """Which published file the columns are: File 7 (scores, ranks and deciles of the
+    IMD and its domains), File 2 (ranks and deciles of the domains), File 1 (the IMD)."""
+    domains = table[[f"{d}_decile" for d in DOMAINS]].notna().any().any()
+    if table["imd_score"].notna().any() and domains:
+        return "File 7 (scores, ranks and deciles)"
+    if domains:
+        return "File 2 (domains)"
+    if rank is not None and plain_name(rank).startswith("index of multiple"):
+        return "File 1 (IMD)"
+    return "a table of IMD deciles"
 
 
 def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
@@ -335,28 +416,32 @@ def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
 
 
 def deprivation_for(ids: pd.Index, imd: pd.DataFrame, lookup: pd.DataFrame | None) -> pd.DataFrame:
-    """IMD for each area id, through the 2011 -> 2021 lookup where given.
+    """IMD for each area id, directly or through the 2011 -> 2021 lookup where given.
 
-    Areas found directly in ``imd`` take their own values. Others go through the lookup:
-    one parent (unchanged or split) gives its values; several parents (merged or
-    complex) give the mean of their ranks, and the decile follows from the national
-    rank thresholds. Areas with no IMD are left blank.
+    Areas found directly in ``imd`` take their own values (IoD 2025 is on LSOA 2021
+    codes: every 2021 area is found directly). Others go through the lookup: one parent
+    (unchanged or split) gives its values; several parents (merged or complex) give the
+    mean of their ranks, and the decile follows from the edition's national rank
+    thresholds (the IMD's and each domain's alike). Areas with no IMD are left blank.
 
     Parameters
     ----------
     ids : pandas.Index
         The demand areas' codes.
     imd : pandas.DataFrame
-        ``imd_rank`` and ``imd_decile`` indexed by the IMD file's codes.
+        From :func:`read_deprivation`: ``<x>_rank`` and ``<x>_decile`` columns indexed
+        by the file's codes, ``attrs["index"]`` the edition.
     lookup : pandas.DataFrame or None
         From :func:`read_lookup`.
 
     Returns
     -------
     pandas.DataFrame
-        ``id``, ``imd_rank``, ``imd_decile`` per area.
+        ``imd``'s columns per area id; ``attrs["index"]`` kept.
     """
+    edition = imd.attrs.get("index", UNSTATED)
     direct = imd.reindex(ids)
+    direct.attrs["index"] = edition
     if lookup is None:
         return direct
     missing = direct["imd_decile"].isna()
@@ -366,12 +451,14 @@ def deprivation_for(ids: pd.Index, imd: pd.DataFrame, lookup: pd.DataFrame | Non
     parents = imd.reindex(links["old"].to_numpy())
     parents.index = links["new"].to_numpy()
     grouped = parents.groupby(level=0)
-    via = pd.DataFrame(
-        {"imd_rank": grouped["imd_rank"].mean(), "imd_decile": grouped["imd_decile"].first()}
-    )
+    via = grouped.first()
     several = grouped.size() > 1
-    if several.any():
-        ranks = via.loc[several, "imd_rank"]
-        via.loc[several, "imd_decile"] = np.ceil(ranks * 10 / N_LSOA11_ENGLAND).clip(1, 10)
-    direct.loc[via.index, ["imd_rank", "imd_decile"]] = via[["imd_rank", "imd_decile"]].to_numpy()
+    ranked = AREAS_RANKED.get(edition, N_LSOA11_ENGLAND)
+    for rank in [c for c in imd.columns if c.endswith("_rank")]:
+        via[rank] = grouped[rank].mean()
+        decile = rank.removesuffix("_rank") + "_decile"
+        if several.any() and decile in via.columns:
+            ranks = via.loc[several, rank]
+            via.loc[several, decile] = np.ceil(ranks * 10 / ranked).clip(1, 10)
+    direct.loc[via.index, via.columns] = via.to_numpy()
     return direct

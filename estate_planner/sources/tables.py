@@ -174,6 +174,79 @@ def read_csv(path: Path, key: str) -> pd.DataFrame:
     return frame
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def read_table(
+    path: Path, key: str, *, header_words: Iterable[str] = ()
+) -> tuple[pd.DataFrame, str]:
+    """A CSV (as :func:`read_csv`) or the sheet of a workbook that holds the table.
+
+    Publishers put a notes sheet first (IoD 2025 File 1 keeps its data in ``IMD25``,
+    File 2 in ``IoD2025 Domains``): the sheet read is the first whose header row (in
+    its first 20 rows) holds all of ``header_words``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    key : str
+        The scenario key, for messages.
+    header_words : iterable of str
+        Words (case-insensitive) the header row of the table must hold.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Every column as text (blank cells missing).
+    sheet : str
+        The sheet read ("" for a CSV).
+
+    Raises
+    ------
+    InputDataError
+        If the file is missing, unreadable or no sheet has such a header.
+    """
+    if not path.name.lower().endswith(WORKBOOK_SUFFIXES):
+        return read_csv(path, key), ""
+    require_file(path, key)
+    from python_calamine import CalamineWorkbook
+
+    words = [w.lower() for w in header_words]
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = [(n, book.get_sheet_by_name(n).to_python()) for n in book.sheet_names]
+    except Exception as exc:  # calamine raises its own error types
+        raise InputDataError(
+            f"{path}: not a readable workbook ({exc}); open it in a spreadsheet and save it "
+            f"again (scenario key {key})"
+        ) from None
+    for name, rows in sheets:
+        for at, row in enumerate(rows[:20]):
+            text = " ".join(_cell(v) for v in row).lower()
+            if text.strip() and all(w in text for w in words):
+                header = [_cell(v).strip() for v in row]
+                body = [[_cell(v) for v in r] for r in rows[at + 1 :] if any(_cell(v) for v in r)]
+                width = len(header)
+                frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=header)
+                frame = frame.replace("", np.nan)
+                if frame.empty:
+                    raise InputDataError(f"{path}: sheet {name!r} has no rows below its header")
+                return frame, name
+    raise InputDataError(
+        f"{path}: no sheet has a header row with {', '.join(header_words)} (sheets: "
+        f"{', '.join(n for n, _ in sheets)}); save the data sheet as CSV, or check the file"
+    )
+
+
+def _cell(value: object) -> str:
+    """A workbook cell as the text a CSV would hold (a whole number without ``.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _separator(path: Path, encoding: str) -> str:
     """``,`` unless the header says otherwise: NHS.UK's lists are separated by ``¬``."""
     import gzip
@@ -321,7 +394,7 @@ def pick_column(
 
 def plain_name(name: object) -> str:
     """A header as compared: lower case, ``_`` as a space, spaces collapsed, without a
-    trailing "(where ...)" explanation.
+    trailing "(where ...)" explanation (closed or, as a publisher cut it, not).
 
     Parameters
     ----------
@@ -335,9 +408,12 @@ def plain_name(name: object) -> str:
     --------
     >>> plain_name("Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived)")
     'index of multiple deprivation (imd) decile'
+    >>> plain_name("Sub-domain Decile (where 1 is most deprived 10% of LSO")
+    'sub-domain decile'
     """
     text = " ".join(str(name).replace("_", " ").split()).lower()
-    return re.sub(r"\s*\(where [^)]*\)$", "", text)
+    # the closing bracket is optional: IoD 2025's File 7 cuts one header short
+    return re.sub(r"\s*\(where [^)]*\)?$", "", text)
 
 
 def rename_columns(frame: pd.DataFrame, columns: dict[str, str] | None) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 
 import geopandas as gpd
@@ -10,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from estate_planner import access, edits, need, scoring
+from estate_planner._errors import EstatePlannerWarning
 from estate_planner.decision import LOW_REACH_SHARE
 from estate_planner.scenario import Scenario
 from estate_planner.stages.inputs import Inputs
@@ -60,10 +62,21 @@ def demand_points(scenario: Scenario, inputs: Inputs, *, cells: bool = True) -> 
     geopandas.GeoDataFrame
         As :func:`estate_planner.need.demand_points`, plus ``need``.
     """
+    index = inputs.deprivation_index or "IMD"
     demand = need.demand_points(
-        inputs.areas, inputs.population, inputs.deprivation, inputs.cells if cells else None
+        inputs.areas,
+        inputs.population,
+        inputs.deprivation,
+        inputs.cells if cells else None,
+        census=inputs.census,
+        index=index,
     )
-    demand["need"] = need.need_index(demand, scenario.need.weights)
+    weights = scenario.need.weights
+    said = [need.overlap_warning(weights), *need.unknown_factors(demand, weights, index=index)]
+    for message in said:
+        if message:
+            warnings.warn(message, EstatePlannerWarning, stacklevel=2)
+    demand["need"] = need.need_index(demand, weights)
     return demand
 
 

@@ -31,7 +31,7 @@ from estate_planner.scenario import (
     ServiceConfig,
 )
 from estate_planner.sources import areas as area_sources
-from estate_planner.sources import estate, gtfs, osm, raster
+from estate_planner.sources import census, estate, gtfs, osm, raster
 from estate_planner.sources.gtfs import Timetable
 from estate_planner.sources.registers.corrections import Corrections, correct, read_corrections
 from estate_planner.sources.tables import BNG, Provenance, provenance, read_vector, require_file
@@ -56,6 +56,11 @@ class Inputs:
     provenance: list[Provenance]
     #: the public transport timetable of the scenario's day (mode "transit")
     timetable: Timetable | None = None
+    #: Census 2021 shares per area (``bad_health_share``, ``disabled_a_lot_share``,
+    #: ``no_car_share``): :func:`estate_planner.sources.census.census_shares`
+    census: pd.DataFrame | None = None
+    #: the deprivation index's edition ("IoD 2025"), "" without one
+    deprivation_index: str = ""
 
 
 def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Reader]:
@@ -147,8 +152,14 @@ def readers(
         )
     if deprivation is not None:
         found["demand.deprivation"] = lambda _: area_sources.read_deprivation(
-            deprivation, demand.id_column, columns=demand.deprivation_columns
+            deprivation,
+            demand.id_column,
+            columns=demand.deprivation_columns,
+            index=demand.deprivation_index,
         )
+    for table in census.TABLES:
+        if getattr(demand, table) is not None:
+            found[f"demand.{table}"] = partial(_census, getattr(demand, table), table)
     if lookup is not None:
         found["demand.lookup"] = lambda _: area_sources.read_lookup(lookup)
     if demand.raster is not None:
@@ -271,6 +282,10 @@ def _no_population(_: dict[str, Any]) -> tuple[Any, Provenance]:
         "the scenario has no demand.population file; add a Census 2021 age table "
         "or ONS mid-year estimates by area"
     )
+
+
+def _census(path: Any, table: str, _: dict[str, Any]) -> tuple[Any, Provenance]:
+    return census.read_census_table(path, f"demand.{table}", table)
 
 
 def _raster(path: Any, units: Any, found: dict[str, Any]) -> tuple[Any, Provenance]:
@@ -454,6 +469,8 @@ def _assemble(
         deprivation = area_sources.deprivation_for(
             pd.Index(areas["id"]), found["demand.deprivation"], found.get("demand.lookup")
         )
+    tables = {t: found[f"demand.{t}"] for t in census.TABLES if f"demand.{t}" in found}
+    shares = census.census_shares(tables).reindex(areas["id"]) if tables else None
     cells = None
     if "demand.raster" in found:
         cells = raster.cells_in_areas(found["demand.raster"], areas)
@@ -482,6 +499,8 @@ def _assemble(
         candidates,
         records,
         timetable=found.get("network.gtfs"),
+        census=shares,
+        deprivation_index=deprivation.attrs.get("index", "") if deprivation is not None else "",
     )
 
 
