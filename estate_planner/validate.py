@@ -103,7 +103,7 @@ def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
         shares = inputs.census.notna().sum()
         lines.append(
             "Census 2021 shares for "
-            + ", ".join(f"{c} {int(n):,}" for c, n in shares.items() if c.endswith("_share"))
+            + ", ".join(f"{c} {int(n):,}" for c, n in shares.items() if str(c).endswith("_share"))
             + f" of {len(areas):,} areas"
         )
     if inputs.cells is not None:

@@ -114,7 +114,7 @@ def check_map(browser, out: Path, hubs: int, label: str) -> Page:  # type: ignor
     for expected in (
         "Unmet need (beyond",
         "Need per resident",
-        "IMD deciles 1-2",
+        "deciles 1-2 (most deprived)",  # named with the index: "IMD (IoD 2019) deciles 1-2"
         "Existing services",
         "Candidate sites",
         "Chosen hubs",
