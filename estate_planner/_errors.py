@@ -2,6 +2,10 @@
 
 Every error says what was expected, what was found and how to fix it. The CLI turns
 any :class:`EstatePlannerError` into a one-paragraph message and exit code 2.
+
+Every error the package raises on purpose derives from :class:`EstatePlannerError`;
+those about a bad value also derive from :class:`ValueError`, so code written against
+``except ValueError`` keeps working (``tests/test_errors.py`` walks every ``raise``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ class InfeasibleError(EstatePlannerError, ValueError):
 class CacheKeyError(EstatePlannerError, TypeError):
     """A cached stage was handed an argument the cache cannot hash, or a result it cannot
     store: a programming error, raised rather than caching wrongly or silently not at all."""
+
+
+class OptionError(EstatePlannerError, ValueError):
+    """A function was given an option it does not know (a method name, a value out of
+    range); the message lists the ones it takes."""
+
+
+class OutputError(EstatePlannerError, RuntimeError):
+    """An output could not be written (the map drawing failed); the previous outputs
+    are left in place."""
 
 
 class EstatePlannerWarning(UserWarning):

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from estate_planner._errors import InputDataError
+from estate_planner._errors import InputDataError, OptionError
 from estate_planner.sources.gtfs import Timetable, read_gtfs
 from estate_planner.sources.tables import BNG
 from estate_planner.travel import RoutingGraph, routing_graph, snap_points, times_between
@@ -351,7 +351,7 @@ def window_times(
     origins = np.arange(acc.shape[0], dtype=np.int64)
     used = np.unique(acc.indices).astype(np.int64)
     if method not in ("auto", "origins", "stops"):
-        raise ValueError(f"method must be 'auto', 'origins' or 'stops', not {method!r}")
+        raise OptionError(f"method must be 'auto', 'origins' or 'stops', not {method!r}")
     search = None
     if method == "stops" or (method == "auto" and 0 < 3 * len(used) < len(origins)):
         search = _stop_searches(patterns, acc, egr, tr, used, departures, max_transfers, horizon)

@@ -42,3 +42,29 @@ def test_candidate_access_by_hand() -> None:
     assert table["need_reached"].tolist() == [100.0, 500.0]
     assert table["unmet_need_reached"].tolist() == [0.0, 500.0]
     assert table["deprivation_reached"].tolist() == [1.0, 0.0]
+
+
+def test_reached_is_one_definition_in_seconds(demo_result) -> None:  # type: ignore[no-untyped-def]
+    """The report's, map's, comparison's and batch's "reached" (outputs.summary.reach) is
+    the optimiser's: a stored time within the threshold, in seconds."""
+    import scipy.sparse as sparse
+
+    from estate_planner.access import covered_by
+    from estate_planner.outputs.summary import reach
+
+    for mode, times in demo_result.times.items():
+        _, before, after, minutes = reach(demo_result, mode)
+        chosen = np.flatnonzero(demo_result.candidates["selected"].to_numpy())
+        both = sparse.vstack([times.services, times.candidates[chosen]], format="csr")
+        assert minutes * 60 == times.threshold_s
+        assert (before == covered_by(times.services, times.threshold_s)).all()
+        assert (after == covered_by(both, times.threshold_s)).all()
+
+
+def test_minutes_and_seconds_disagree_at_a_fractional_threshold() -> None:
+    """Why "reached" is decided in seconds: at 37.31 minutes a time of exactly the
+    threshold in seconds is within it, but its minutes compare as beyond."""
+    threshold_s = 37.31 * 60
+    time = sp.csr_matrix(np.array([[threshold_s]]))
+    assert covered_by(time, threshold_s).tolist() == [True]
+    assert not (nearest_seconds(time) / 60 <= 37.31).any()

@@ -14,7 +14,7 @@ import ipywidgets as w
 import numpy as np
 
 from estate_planner.outputs.maps import MODE_COLOURS, SERVICE_SYMBOLS
-from estate_planner.outputs.summary import BEYOND_COLOURS, BEYOND_EDGES, area_summary
+from estate_planner.outputs.summary import BEYOND_COLOURS, BEYOND_EDGES, area_summary, reach
 
 if TYPE_CHECKING:
     from estate_planner.results import RunResult
@@ -85,8 +85,8 @@ def _areas_layer(result: RunResult) -> leaflet.GeoJSON:
     areas = area_summary(result)
     demand = result.demand
     mode = result.scenario.selection_mode
-    minutes = result.scenario.access.minutes(mode)
-    beyond = ~(demand[f"minutes_to_hub_{mode}"].fillna(np.inf) <= minutes)
+    _, _, after, minutes = reach(result, mode)
+    beyond = ~after
     people = demand["population"].where(beyond, 0.0).groupby(demand["area_id"]).sum()
     areas["beyond_after"] = (
         areas["area_id"].map(people) / areas["population"].replace(0, np.nan)

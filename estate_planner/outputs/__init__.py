@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from estate_planner._errors import OutputError
+
 try:  # advisory file locks: POSIX only
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -249,7 +251,10 @@ class Drawing:
             message = f"the drawing process stopped (exit code {self.process.exitcode})"
             self.process = None
         if message is not None:
-            raise RuntimeError(f"drawing map.html and selection.png failed: {message}")
+            raise OutputError(
+                f"drawing map.html and selection.png failed: {message}; the previous outputs "
+                "are unchanged"
+            )
 
     def close(self) -> None:
         """Let the process finish (it is done with when the run is)."""
@@ -298,7 +303,7 @@ def _draw(view: MapView, folder: Path, *, split: bool = False) -> None:
         raise _DrawingError(message)
 
 
-class _DrawingError(Exception):
+class _DrawingError(OutputError):
     """Drawing failed in the forked process; the message says how."""
 
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from estate_planner._errors import OptionError
+
 #: Colour-blind-safe series colours (Okabe-Ito), NHS blue first.
 PALETTE = ("#005eb8", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
 _FONT = 'font-family="system-ui,sans-serif" font-size="11"'
@@ -38,7 +40,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """
     low, high = min(low, high), max(low, high)
     if not (math.isfinite(low) and math.isfinite(high)):
-        raise ValueError(f"cannot scale a chart to [{low}, {high}]")
+        raise OptionError(f"cannot scale a chart to [{low}, {high}]: give finite bounds")
     # a span too small to divide (0 .. 5e-324 underflows) is drawn as a flat value
     if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):
         low, high = (low - 1, high + 1) if low else (0.0, 1.0)

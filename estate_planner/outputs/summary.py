@@ -190,8 +190,8 @@ def area_summary(result: MapSource) -> gpd.GeoDataFrame:
         imd_decile=("imd_decile", "first"),
     )
     grouped["minutes_to_service"] = weighted / grouped["population"]
-    threshold = result.scenario.access.minutes(mode)
-    beyond = ~(minutes.fillna(float("inf")) <= threshold)
+    _, reached, _, _ = reach(result, mode)
+    beyond = ~reached
     grouped["people_beyond"] = (
         demand["population"].where(beyond, 0.0).groupby(demand["area_id"]).sum()
     )
@@ -217,7 +217,12 @@ def reach(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Who is reached, per demand point, before and after the hubs.
 
-    The one definition of "reached" the report, map and comparison share.
+    The one definition of "reached" the report, map, comparison, batch and explorer
+    share: the ``covered_<mode>`` and ``covered_with_hubs_<mode>`` columns, which the
+    assess stage computes from the times in seconds with
+    :func:`estate_planner.access.covered_by` (a time within the threshold, in seconds),
+    as the optimiser counts coverage. The minute columns are for display; comparing them
+    with a threshold in minutes could disagree with the seconds at the boundary.
 
     Parameters
     ----------
@@ -239,8 +244,8 @@ def reach(
     mode = mode or result.scenario.selection_mode
     minutes = result.scenario.access.minutes(mode)
     people = demand["population"].to_numpy(dtype=float)
-    before = demand[f"minutes_to_service_{mode}"].fillna(float("inf")).to_numpy() <= minutes
-    after = demand[f"minutes_to_hub_{mode}"].fillna(float("inf")).to_numpy() <= minutes
+    before = demand[f"covered_{mode}"].to_numpy(dtype=bool)
+    after = demand[f"covered_with_hubs_{mode}"].to_numpy(dtype=bool)
     return people, before, after, minutes
 
 

@@ -208,7 +208,9 @@ def access_with_hubs(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``demand`` plus ``minutes_to_hub_<mode>``, ``e2sfca_<mode>`` and
+        ``demand`` plus ``minutes_to_hub_<mode>``, ``covered_with_hubs_<mode>``
+        (reached by a service or a chosen hub, by
+        :func:`~estate_planner.access.covered_by`), ``e2sfca_<mode>`` and
         ``e2sfca_with_hubs_<mode>`` (a hub's supply is the median service's).
     """
     demand = demand.copy()
@@ -218,6 +220,7 @@ def access_with_hubs(
     for m, t in times.items():
         both = sp.vstack([t.services, t.candidates[chosen]], format="csr")
         demand[f"minutes_to_hub_{m}"] = access.nearest_seconds(both) / 60
+        demand[f"covered_with_hubs_{m}"] = access.covered_by(both, t.threshold_s)
         weigh = decay(scenario, t.threshold_s)
         with_hubs = np.concatenate([supply, np.full(len(chosen), hub_supply)])
         demand[f"e2sfca_{m}"] = access.e2sfca(t.services, supply, population, weigh)
