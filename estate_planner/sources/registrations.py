@@ -271,8 +271,8 @@ def read_practice_lists(
         }
     )
     for ours in ("latitude", "longitude"):
-        column = next((c for c in frame.columns if c.strip().lower() == ours), None)
-        if column is not None:
-            out[ours] = pd.to_numeric(frame[column], errors="coerce")
+        named = [c for c in frame.columns if str(c).strip().lower() == ours]
+        if named:
+            out[ours] = pd.to_numeric(frame[named[0]], errors="coerce")
     record.rows_used = len(out)
     return out.reset_index(drop=True), record
