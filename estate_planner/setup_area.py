@@ -342,9 +342,11 @@ def write_area_scenario(
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     if boundaries is not None:
-        areas = _polygons(Path(boundaries), area.codes)
+        said = len(notes)
+        areas = _polygons(Path(boundaries), area.codes, files, notes)
         outline = gpd.GeoSeries([areas.union_all()], crs=BNG)
-        notes.append(f"areas: the LSOA 2021 boundaries in {Path(boundaries).name}")
+        if len(notes) == said:
+            notes.append(f"areas: the LSOA 2021 boundaries in {Path(boundaries).name}")
     else:
         if files.centroids is None:
             raise InputDataError(
@@ -361,6 +363,7 @@ def write_area_scenario(
             "beyond the outermost): give --boundaries for the true outline"
         )
     areas.to_crs("EPSG:4326").to_file(out / "areas.geojson", driver="GeoJSON")
+    outline = _stays_valid(outline)
     gpd.GeoDataFrame({"name": [area.name]}, geometry=outline).to_crs("EPSG:4326").to_file(
         out / "study_area.geojson", driver="GeoJSON"
     )
@@ -472,13 +475,34 @@ def _is_eric(path: Path) -> bool:
     return _header(path) >= ERIC_COLUMNS
 
 
-def _polygons(path: Path, codes: list[str]) -> gpd.GeoDataFrame:
+def _stays_valid(outline: gpd.GeoSeries) -> gpd.GeoSeries:
+    """The outline, widened by the least of 0.5, 1 or 2 m that keeps it valid when
+    written in WGS84 and read back in BNG: the union of LSOA polygons has edges that
+    touch at a point, which the round trip turns into a self-intersection (and the run
+    would report repairing init's own study area)."""
+    if outline.to_crs("EPSG:4326").to_crs(BNG).is_valid.all():
+        return outline
+    for metres in (0.5, 1.0, 2.0):
+        wider = outline.buffer(metres)
+        if wider.to_crs("EPSG:4326").to_crs(BNG).is_valid.all():
+            return wider
+    return outline.buffer(2.0)
+
+
+def _polygons(
+    path: Path, codes: list[str], files: NationalFiles, notes: list[str]
+) -> gpd.GeoDataFrame:
     frame = read_vector(path, "boundaries")
     column = next((c for c in frame.columns if str(c).upper() == "LSOA21CD"), None)
+    older = next((c for c in frame.columns if str(c).upper() == "LSOA11CD"), None)
+    if column is None and older is not None and files.lookup is not None:
+        return _polygons_from_2011(frame.rename(columns={older: "LSOA11CD"}), path, codes,
+                                   files, notes)  # fmt: skip
     if column is None:
         raise InputDataError(
-            f"{path}: no LSOA21CD column; give LSOA 2021 boundaries (columns found: "
-            f"{', '.join(map(str, frame.columns[:10]))})"
+            f"{path}: no LSOA21CD column; give LSOA 2021 boundaries, or LSOA 2011 ones "
+            "(LSOA11CD) with the LSOA 2011 -> 2021 lookup in the data folder (columns "
+            f"found: {', '.join(map(str, frame.columns[:10]))})"
         )
     frame = frame.rename(columns={column: "LSOA21CD"})
     kept = frame[frame["LSOA21CD"].isin(codes)]
@@ -494,6 +518,71 @@ def _polygons(path: Path, codes: list[str]) -> gpd.GeoDataFrame:
          "name": kept[name].to_numpy() if name else kept["LSOA21CD"].to_numpy()},
         geometry=kept.geometry.to_numpy(), crs=BNG,
     ).sort_values("LSOA21CD").reset_index(drop=True)  # fmt: skip
+
+
+def _polygons_from_2011(
+    frame: gpd.GeoDataFrame, path: Path, codes: list[str], files: NationalFiles,
+    notes: list[str],
+) -> gpd.GeoDataFrame:  # fmt: skip
+    """LSOA 2021 polygons from LSOA 2011 boundaries through the ONS lookup: an unchanged
+    code keeps its polygon, merged ones are joined, and a 2011 area split into several
+    2021 areas is divided between their population-weighted centroids (each part is
+    the piece of the 2011 polygon nearer its centroid than the others')."""
+    import shapely
+
+    assert files.lookup is not None
+    lookup = read_csv(files.lookup, "lookup")
+    lookup.columns = [str(c).strip().upper() for c in lookup.columns]
+    rows = lookup[lookup["LSOA21CD"].isin(codes)].drop_duplicates(["LSOA11CD", "LSOA21CD"])
+    shapes = frame.set_index("LSOA11CD").geometry
+    missing = sorted(set(rows["LSOA11CD"]) - set(shapes.index))
+    if missing:
+        raise InputDataError(
+            f"{path}: {len(missing)} of the area's LSOA 2011 areas have no boundary "
+            f"({', '.join(missing[:5])}); give a boundary file that covers the area"
+        )
+    change = rows.get("CHGIND", pd.Series("", index=rows.index)).fillna("")
+    split = rows[rows.duplicated("LSOA11CD", keep=False)]
+    points = None
+    if len(split):
+        if files.centroids is None:
+            raise InputDataError(
+                f"{path}: LSOA 2011 areas {', '.join(sorted(set(split['LSOA11CD']))[:5])} were "
+                "split in 2021; dividing them needs the LSOA 2021 population-weighted "
+                "centroids in the data folder, or give LSOA 2021 boundaries"
+            )
+        centres = _centroids(files.centroids, sorted(set(split["LSOA21CD"])))
+        points = centres.set_index("LSOA21CD").geometry
+    pieces: list[tuple[str, object]] = []
+    for old, group in rows.groupby("LSOA11CD"):
+        shape = shapes.loc[old]
+        targets = list(group["LSOA21CD"])
+        if len(targets) == 1:
+            pieces.append((targets[0], shape))
+            continue
+        assert points is not None
+        seeds = shapely.MultiPoint([points.loc[t] for t in targets])
+        cells = shapely.voronoi_polygons(seeds, extend_to=shape).geoms
+        for target in targets:
+            cell = next(c for c in cells if c.contains(points.loc[target]))
+            pieces.append((target, cell.intersection(shape)))
+    joined = gpd.GeoDataFrame(
+        {"LSOA21CD": [c for c, _ in pieces]}, geometry=[g for _, g in pieces], crs=BNG
+    ).dissolve("LSOA21CD").reset_index()
+    unchanged = int((change == "U").sum())
+    merged = int(rows["LSOA21CD"].duplicated(keep=False).sum())
+    notes.append(
+        f"areas: LSOA 2011 boundaries in {path.name} converted to LSOA 2021 through "
+        f"{files.lookup.name}: {unchanged} unchanged, {split['LSOA11CD'].nunique()} split "
+        f"into {len(split)} (divided between the 2021 areas' population-weighted centroids, "
+        f"an approximation of the new boundary), {merged} 2011 areas merged into "
+        f"{rows.loc[rows['LSOA21CD'].duplicated(keep=False), 'LSOA21CD'].nunique()}"
+    )
+    names = rows.drop_duplicates("LSOA21CD").set_index("LSOA21CD").get("LSOA21NM")
+    joined["name"] = joined["LSOA21CD"].map(names) if names is not None else joined["LSOA21CD"]
+    return joined[["LSOA21CD", "name", "geometry"]].sort_values("LSOA21CD").reset_index(
+        drop=True
+    )
 
 
 def _centroids(path: Path, codes: list[str]) -> gpd.GeoDataFrame:

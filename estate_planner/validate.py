@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from estate_planner._errors import EstatePlannerError
 from estate_planner.scenario import Scenario, check_scenario, missing_inputs
 from estate_planner.sources.tables import to_bng
@@ -73,6 +75,11 @@ def validate_scenario(path: Path | str) -> Validation:
     return Validation(problems, summary(scenario, inputs, found.get("network.osm")), said)
 
 
+def _inner_points(areas: Any) -> tuple[np.ndarray, np.ndarray]:
+    points = areas.geometry.representative_point()
+    return points.x.to_numpy(), points.y.to_numpy()
+
+
 def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
     """What a scenario's inputs matched, a line each, for a person to check.
 
@@ -123,10 +130,17 @@ def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
             f"{(north - south) / 1000:,.1f} km (BNG {west:,.0f}-{east:,.0f} E, "
             f"{south:,.0f}-{north:,.0f} N)"
         )
-        ax0, ay0, ax1, ay1 = areas.total_bounds
-        if ax0 < west or ay0 < south or ax1 > east or ay1 > north:
+        # where people are (each area's inner point), against the streets' hull: an
+        # island's areas reach out to sea beyond the last road, and that is no gap
+        import shapely
+
+        hull = shapely.MultiPoint(np.column_stack([x, y])).convex_hull.buffer(1000)
+        inside = shapely.contains_xy(hull, *_inner_points(areas))
+        if not inside.all():
+            shown = ", ".join(map(str, areas.loc[~inside, "id"][:5]))
             lines.append(
-                "network: the demand areas reach beyond the street extract; use an extract "
-                "that covers the whole study area"
+                f"network: {int((~inside).sum())} of {len(areas)} demand areas lie more than "
+                f"1 km beyond the street extract's streets ({shown}); use an extract that "
+                "covers the whole study area"
             )
     return lines

@@ -276,3 +276,48 @@ def test_init_keeps_the_data_path_the_user_gave(shared_data: Path, tmp_path: Pat
     text = (out / "scenario.toml").read_text()
     assert 'osm = "../data/osm_rutland/rutland-2018-02-27.osm.pbf"' in text
     assert str(shared_data.resolve()) not in text
+
+
+def test_lsoa_2011_boundaries_are_converted_and_the_warnings_are_about_the_area(
+    shared_data: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28 items 7 and 8: LSOA 2011 boundaries were refused; the run warned of
+    repairing init's own outline, of the national lists' rows outside the area and of
+    the national ERIC sites not placed anywhere."""
+    from estate_planner.validate import validate_scenario
+
+    out = tmp_path / "from2011"
+    old = shared_data / "boundaries_rutland" / "rutland_lsoa11.geojson"
+    assert main(["-q", "init", "--lad", RUTLAND, "--osm",
+                 str(shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf"),
+                 "--data", str(shared_data), "--out", str(out), "--boundaries", str(old)]) == 0  # fmt: skip
+    said = capsys.readouterr().out
+    assert "21 unchanged, 2 split into 5" in said
+    areas = gpd.read_file(out / "areas.geojson").to_crs(27700)
+    assert set(areas["LSOA21CD"]) == rutland_codes(shared_data)
+    # independent of the conversion: the 2011 polygons cover the same ground
+    lsoa11 = gpd.read_file(old).to_crs(27700)
+    # (to the GeoJSON's rounding: under 0.001% of Rutland's 394 km2)
+    assert areas.union_all().symmetric_difference(lsoa11.union_all()).area < 4_000
+    assert areas.area.sum() == pytest.approx(lsoa11.area.sum(), rel=1e-5)
+    # each new area holds its own population-weighted centroid (the split's seeds)
+    centroids = pd.read_csv(shared_data / "lsoa_centroids" /
+                            "lsoa21_popweighted_centroids_worldpop2020_EW.csv.gz")  # fmt: skip
+    lookup = pd.read_csv(shared_data / "population" /
+                         "LSOA11_LSOA21_LAD22_exact_fit_lookup_EW_v3.csv.gz",
+                         encoding="utf-8-sig")  # fmt: skip
+    split = set(lookup.loc[(lookup["LAD22CD"] == RUTLAND) & (lookup["CHGIND"] == "S"), "LSOA21CD"])
+    assert len(split) == 5
+    centroids = centroids[centroids["LSOA21CD"].isin(split)]
+    points = gpd.GeoSeries(
+        gpd.points_from_xy(centroids["pop_centroid_x"], centroids["pop_centroid_y"]), crs=4326
+    ).to_crs(27700)
+    shapes = areas.set_index("LSOA21CD").geometry
+    assert all(shapes[c].contains(p) for c, p in zip(centroids["LSOA21CD"], points, strict=True))
+    found = validate_scenario(out / "scenario.toml")
+    assert found.ok, found.problems
+    joined = "\n".join(found.warnings + found.summary)
+    assert "repaired" not in joined  # init's own study area needs no repair
+    assert "services outside the study area" not in joined  # national lists clipped by design
+    assert "beyond the street extract" not in joined
+    assert "dropped 476" not in joined and "register rows (not located" not in joined

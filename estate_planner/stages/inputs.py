@@ -247,7 +247,8 @@ def _register(
         register.frame, fixed = correct(register.frame, corrections)
         if fixed:
             register.repairs["corrected by the corrections (see each one's note)"] += fixed
-    return register_candidates(register, f"candidates.registers[{i}]")
+    area = shapes.geometry.union_all() if shapes is not None else None
+    return register_candidates(register, f"candidates.registers[{i}]", area)
 
 
 def _services_as_places(frames: list[gpd.GeoDataFrame]) -> pd.DataFrame | None:
@@ -660,16 +661,21 @@ def _clip(
     """The rows inside ``area``; the rest are counted against the file they came from
     (its ``_key``; national NHS lists are clipped here by design) and warned about."""
     inside = frame.geometry.within(area).to_numpy()
-    if not inside.all():
-        outside = frame.loc[~inside, id_column]
+    used = frame.loc[inside, "_key"].value_counts()
+    left_out = frame.loc[~inside, "_key"].value_counts()
+    # a national list (most of its rows elsewhere) is clipped to the area by design: its
+    # rows outside are counted in the manifest, not warned about; a local file with a
+    # few rows outside may have wrong coordinates, and is warned about
+    local = [k for k in left_out.index if left_out[k] < used.get(k, 0)]
+    strays = ~inside & frame["_key"].isin(local).to_numpy()
+    if strays.any():
+        outside = frame.loc[strays, id_column]
         shown = ", ".join(map(str, outside[:10])) + (" and more" if len(outside) > 10 else "")
         warnings.warn(
             f"dropped {len(outside)} {what} outside the study area (plus area.buffer_m): {shown}",
             UserWarning,
             stacklevel=2,
         )
-    used = frame.loc[inside, "_key"].value_counts()
-    left_out = frame.loc[~inside, "_key"].value_counts()
     for record in records:
         record.rows_used = int(used.get(record.key, 0))
         if left_out.get(record.key, 0):

@@ -423,7 +423,9 @@ def _blank(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
 
 
-def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Provenance]:
+def register_candidates(
+    register: Register, key: str, area: object | None = None
+) -> tuple[pd.DataFrame, Provenance]:
     """A register's located rows as candidates, and its record for the manifest.
 
     Parameters
@@ -432,6 +434,10 @@ def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Pro
         As read by :func:`read_register`.
     key : str
         Its scenario key.
+    area : shapely geometry, optional
+        The study area in BNG. A national register (most of its placed rows outside
+        it, as ERIC's) warns only about the rows not placed that may lie in the area
+        (their note names a place there); the rest are counted in the manifest.
 
     Returns
     -------
@@ -454,12 +460,21 @@ def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Pro
         counts[f"dropped: {reason}"] = int(n)
     record.counts = counts
     record.layout = register.format
-    if (~located).any():
+    reason = "not located (see the note of each in `estate-planner candidates`)"
+    if (~located).any() and _national(rows[located], area):
+        here = ~located & rows["note"].fillna("").str.contains("study area")
+        elsewhere = rows.loc[~located & ~here, "source_id"]
+        record.dropped.append(
+            f"{register.path.name}: {len(elsewhere)} register rows not located, none of them "
+            "named after a place in the study area (a national register: counted, not warned)"
+        )
         record.drop(
-            "not located (see the note of each in `estate-planner candidates`)",
-            rows.loc[~located, "source_id"],
+            f"{reason}; named after a place in the study area",
+            rows.loc[here, "source_id"],
             what="register rows",
         )
+    elif (~located).any():
+        record.drop(reason, rows.loc[~located, "source_id"], what="register rows")
     kept = rows[located]
     geometry = gpd.points_from_xy(kept["longitude"], kept["latitude"], crs="EPSG:4326")
     frame = gpd.GeoDataFrame(
@@ -468,6 +483,19 @@ def register_candidates(register: Register, key: str) -> tuple[pd.DataFrame, Pro
     frame["available"] = frame["available"].astype(float)
     record.rows_used = len(frame)
     return frame.reset_index(drop=True), record
+
+
+def _national(rows: pd.DataFrame, area: object | None) -> bool:
+    """Most of a register's placed rows lie outside the study area (plus some slack)."""
+    if area is None or rows.empty:
+        return False
+    import shapely
+
+    from estate_planner.sources.tables import to_bng
+
+    x, y = to_bng(rows["longitude"].to_numpy(float), rows["latitude"].to_numpy(float))
+    near = shapely.contains_xy(shapely.buffer(area, 5000), x, y)
+    return bool(near.mean() < 0.5)
 
 
 def candidate_list(
