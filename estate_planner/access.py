@@ -293,3 +293,83 @@ def deprived_share(times: ModeTimes, need: np.ndarray, deprived: np.ndarray) -> 
     total = reach @ need
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(total > 0, (reach @ (need * deprived)) / total, 0.0)
+
+
+#: modes open to people in a household without a car or van (Census 2021 TS045):
+#: on foot and by public transport, as issue 26 and the DfT's journey time
+#: statistics count them; cycling is left out (it is no more open to them than to others)
+NO_CAR_MODES = ("walk", "transit")
+
+
+def people_reached(
+    people: np.ndarray, no_car_share: np.ndarray, reached: dict[str, np.ndarray]
+) -> np.ndarray:
+    """People reached at each demand point when those without a car cannot drive.
+
+    Each area's share of households without a car or van is applied to its residents
+    (an assumption: households without a car are smaller than others on average, so
+    it slightly overstates the residents without one). Those people are reached only
+    by the modes of :data:`NO_CAR_MODES` among ``reached``; the rest by any mode.
+    Where the share is not known (NaN), everyone counts as able to use any mode.
+
+    Parameters
+    ----------
+    people : numpy.ndarray
+        Residents of each demand point.
+    no_car_share : numpy.ndarray
+        Share (0 to 1) of each point's residents without a car; NaN where not known.
+    reached : dict
+        Mode -> bool per demand point (within that mode's threshold).
+
+    Returns
+    -------
+    numpy.ndarray
+        People reached at each point: ``people x (share x reached on foot or by public
+        transport + (1 - share) x reached by any mode)``.
+
+    Examples
+    --------
+    >>> people_reached(np.array([1000.0]), np.array([0.6]),
+    ...                {"walk": np.array([False]), "drive": np.array([True])}).tolist()
+    [400.0]
+    """
+    split = reach_by_car(people, no_car_share, reached)
+    return split["reached_with_car"] + split["reached_without_car"] + split["reached_not_known"]
+
+
+def reach_by_car(
+    people: np.ndarray, no_car_share: np.ndarray, reached: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """People with and without a car at each demand point, and how many are reached.
+
+    Parameters
+    ----------
+    people, no_car_share, reached
+        As :func:`people_reached`.
+
+    Returns
+    -------
+    dict
+        Per demand point: ``with_car``, ``without_car``, ``not_known`` (people whose
+        area's share is not known) and ``reached_with_car``, ``reached_without_car``,
+        ``reached_not_known``.
+    """
+    people = np.asarray(people, dtype=float)
+    share = np.asarray(no_car_share, dtype=float)
+    known = np.isfinite(share)
+    share = np.where(known, np.clip(share, 0.0, 1.0), 0.0)
+    none = np.zeros(len(people), dtype=bool)
+    by_any = np.logical_or.reduce([np.asarray(r, bool) for r in reached.values()] or [none])
+    on_foot = [np.asarray(reached[m], bool) for m in NO_CAR_MODES if m in reached]
+    by_foot = np.logical_or.reduce(on_foot) if on_foot else none
+    without = np.where(known, people * share, 0.0)
+    with_car = np.where(known, people - without, 0.0)
+    not_known = np.where(known, 0.0, people)
+    return {
+        "with_car": with_car,
+        "without_car": without,
+        "not_known": not_known,
+        "reached_with_car": with_car * by_any,
+        "reached_without_car": without * by_foot,
+        "reached_not_known": not_known * by_any,
+    }

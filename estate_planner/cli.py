@@ -174,7 +174,9 @@ def _fetch(args: argparse.Namespace, progress: _Progress) -> int:
 
     if args.list:
         for source in NATIONAL:
-            print(f"{source.name:12} {source.what} ({source.publisher})\n{'':12} {source.url}")
+            optional = "" if source.default else " [only with --only]"
+            line = f"{source.name:15} {source.what} ({source.publisher}){optional}"
+            print(f"{line}\n{'':15} {source.url}")
         return EXIT_OK
     urls = dict(item.split("=", 1) for item in args.url if "=" in item)
     done = fetch(

@@ -58,6 +58,8 @@ class Source:
     known_hash: str | None = None
     #: a member to take out of a zip archive (the file the readers want)
     member: str | None = None
+    #: fetched when no names are given; others only when named (``--only``)
+    default: bool = True
 
 
 #: The national files ``init`` needs, from their publishers.
@@ -82,12 +84,38 @@ NATIONAL: tuple[Source, ...] = (
     ),
     Source(
         "deprivation",
+        "https://assets.publishing.service.gov.uk/media/691ded56d140bbbaa59a2a7d/"
+        "File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv",
+        "File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv",
+        "Ministry of Housing, Communities and Local Government",
+        OGL,
+        "English Indices of Deprivation 2025 (LSOA 2021), File 7 (all scores, ranks, deciles)",
+    ),
+    Source(
+        "deprivation2019",
         "https://assets.publishing.service.gov.uk/media/5d8b3b51ed915d036a455aa6/"
         "File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3.csv",
         "File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators.csv",
         "Ministry of Housing, Communities and Local Government",
         OGL,
-        "English Indices of Deprivation 2019, File 7 (all ranks and deciles)",
+        "English Indices of Deprivation 2019 (LSOA 2011), File 7: for older work only",
+        default=False,
+    ),
+    *(
+        Source(
+            name,
+            f"https://www.nomisweb.co.uk/output/census/2021/census2021-{table}.zip",
+            f"census2021-{table}-lsoa.csv",
+            "Office for National Statistics (Census 2021, Nomis)",
+            OGL,
+            f"Census 2021 {table.upper()} {what} by LSOA 2021",
+            member=f"census2021-{table}-lsoa.csv",
+        )
+        for name, table, what in (
+            ("health", "ts037", "general health"),
+            ("disability", "ts038", "disability"),
+            ("cars", "ts045", "car or van availability"),
+        )
     ),
     Source(
         "centroids",
@@ -228,7 +256,8 @@ def fetch(
     out : pathlib.Path
         The data folder (``init --data``); created if needed.
     names : sequence of str, optional
-        Which sources (default all of ``sources``).
+        Which sources (default those of ``sources`` marked ``default``: IoD 2025, not
+        2019).
     county : str, optional
         Also fetch this county's OpenStreetMap extract from Geofabrik.
     sources : sequence of Source
@@ -255,7 +284,10 @@ def fetch(
     say = progress or (lambda message: logger.info(message))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    chosen = [s for s in sources if names is None or s.name in names]
+    if names is None:
+        chosen = [s for s in sources if s.default]
+    else:
+        chosen = [s for s in sources if s.name in names]
     unknown = sorted(set(names or []) - {s.name for s in sources})
     if unknown:
         raise FetchError(

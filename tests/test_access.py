@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from estate_planner.access import (
@@ -68,3 +69,33 @@ def test_minutes_and_seconds_disagree_at_a_fractional_threshold() -> None:
     time = sp.csr_matrix(np.array([[threshold_s]]))
     assert covered_by(time, threshold_s).tolist() == [True]
     assert not (nearest_seconds(time) / 60 <= 37.31).any()
+
+
+def test_a_no_car_share_changes_who_is_reached() -> None:
+    """Worked by hand. One service; walk threshold 20 min, drive 10 min.
+
+    - P0: 1,000 people, 60% without a car; 5 min by car, 40 min on foot: only the 400
+      with a car are reached.
+    - P1: 500 people, 10% without a car; 10 min on foot: all 500 reached.
+    - P2: 200 people, share not known; 8 min by car: counted as able to drive, 200.
+
+    Ignoring cars, 1,700 are reached; with the shares 400 + 500 + 200 = 1,100. Without
+    a car: 600 + 50 = 650 people, of whom 50 reached; with a car 400 + 450, all reached.
+    """
+    from estate_planner.access import people_reached, reach_by_car
+
+    walk = ModeTimes("walk", 1200, sp.csr_matrix([[2400.0, 600.0, 3000.0]]), sp.csr_matrix((0, 3)))
+    drive = ModeTimes("drive", 600, sp.csr_matrix([[300.0, 200.0, 480.0]]), sp.csr_matrix((0, 3)))
+    reached = {t.mode: covered_by(t.services, t.threshold_s) for t in (walk, drive)}
+    people = np.array([1000.0, 500.0, 200.0])
+    share = np.array([0.6, 0.1, np.nan])
+    assert (people * (reached["walk"] | reached["drive"])).sum() == 1700
+    np.testing.assert_allclose(people_reached(people, share, reached), [400, 500, 200])
+    split = {k: v.sum() for k, v in reach_by_car(people, share, reached).items()}
+    assert split["without_car"] == pytest.approx(650)
+    assert split["reached_without_car"] == pytest.approx(50)
+    assert split["with_car"] == pytest.approx(850) == split["reached_with_car"]
+    assert split["not_known"] == 200 == split["reached_not_known"]
+    # a drive-only scenario reaches no one without a car
+    drive_only = {"drive": reached["drive"]}
+    np.testing.assert_allclose(people_reached(people, share, drive_only), [400, 450, 200])

@@ -71,7 +71,9 @@ def test_e01000001_has_837_households_555_without_a_car(tables: dict) -> None:  
 
 @pytest.mark.parametrize("table", list(FILES))
 def test_totals_are_the_sum_of_the_top_level_categories(
-    tables: dict, shared_data: Path, table: str  # type: ignore[type-arg]
+    tables: dict,
+    shared_data: Path,
+    table: str,  # type: ignore[type-arg]
 ) -> None:
     counts, record = tables[table]
     rows = raw_rows(path_of(shared_data, table))
@@ -93,9 +95,12 @@ def test_shares_of_bad_health_and_disability(tables: dict) -> None:  # type: ign
     # E01000001: 18 bad + 11 very bad of 1,475; 36 limited a lot of 1,475
     assert shares.loc["E01000001", "bad_health_share"] == pytest.approx(29 / 1475)
     assert shares.loc["E01000001", "disabled_a_lot_share"] == pytest.approx(36 / 1475)
-    assert shares[["bad_health_share", "disabled_a_lot_share", "no_car_share"]].stack().between(
-        0, 1
-    ).all()
+    assert (
+        shares[["bad_health_share", "disabled_a_lot_share", "no_car_share"]]
+        .stack()
+        .between(0, 1)
+        .all()
+    )
 
 
 def test_the_wrong_table_is_named(shared_data: Path) -> None:

@@ -220,3 +220,47 @@ def test_a_zipped_file_is_taken_out_of_its_archive(server, tmp_path: Path) -> No
     (got,) = fetch(tmp_path, sources=[gp])
     assert (tmp_path / "epraccur.csv").read_bytes() == BODY and got.path == "epraccur.csv"
     assert not (tmp_path / "readme.txt").exists()
+
+
+def test_iod_2025_is_the_default_deprivation_and_census_tables_come_zipped(
+    server, tmp_path: Path, shared_data: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The IoD 2025 File 7 and Census TS045 as their publishers serve them (here from
+    127.0.0.1): fetched by default, read by the readers; IoD 2019 only when named."""
+    import io
+    import zipfile
+
+    from estate_planner.fetch import NATIONAL
+    from estate_planner.sources.areas import read_deprivation
+    from estate_planner.sources.census import read_census_table
+
+    base, files = server
+    file7 = (shared_data / "iod2025" / "File_7_IoD2025_rows_first40.csv").read_bytes()
+    files.content["/iod2025.csv"] = file7
+    files.content["/iod2019.csv"] = b"not wanted"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "census2021-ts045-lsoa.csv",
+            "date,geography,geography code,Number of cars or vans: Total: All households,"
+            "Number of cars or vans: No cars or vans in household,Number of cars or vans: "
+            "1 car or van in household\n2021,City of London 001A,E01000001,837,555,282\n",
+        )
+    files.content["/ts045.zip"] = buffer.getvalue()
+    wanted = [s for s in NATIONAL if s.name in ("deprivation", "deprivation2019", "cars")]
+    urls = {"deprivation": f"{base}/iod2025.csv", "deprivation2019": f"{base}/iod2019.csv",
+            "cars": f"{base}/ts045.zip"}  # fmt: skip
+    done = fetch(tmp_path, sources=wanted, urls=urls)
+    assert [d.name for d in done] == ["deprivation", "cars"]  # 2019 only when named
+    assert all(path != "/iod2019.csv" for path, _ in files.asked)
+    iod = tmp_path / "File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv"
+    assert iod.read_bytes() == file7
+    table, record = read_deprivation(iod, "LSOA21CD")
+    assert record.layout.startswith("IoD 2025, File 7")
+    assert table.loc["E01000001", ["imd_score", "imd_rank", "imd_decile"]].tolist() == [
+        8.742, 26525, 8
+    ]  # fmt: skip
+    cars, _ = read_census_table(tmp_path / "census2021-ts045-lsoa.csv", "demand.cars", "cars")
+    assert cars.loc["E01000001", ["total", "no cars or vans in household"]].tolist() == [837, 555]
+    (older,) = fetch(tmp_path, names=["deprivation2019"], sources=wanted, urls=urls)
+    assert older.name == "deprivation2019"

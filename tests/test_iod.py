@@ -115,7 +115,9 @@ def test_the_national_values_under_file_7_headers(iod: Path) -> None:
     for row in rutland:
         code = row["LSOA code (2021)"]
         assert table.loc[code, "imd_decile"] == int(row[IMD_DECILE])
-        assert table.loc[code, "imd_score"] == float(row["Index of Multiple Deprivation (IMD) Score"])
+        assert table.loc[code, "imd_score"] == float(
+            row["Index of Multiple Deprivation (IMD) Score"]
+        )
 
 
 def test_file_1_and_file_2_workbooks(
@@ -158,7 +160,9 @@ def test_file_1_and_file_2_workbooks(
 
 def test_a_workbook_without_the_table_says_which_sheets_it_has(tmp_path: Path) -> None:
     path = workbook(tmp_path / "book.xlsx", "Other", ["a", "b"], [[1, 2]])
-    with pytest.raises(InputDataError, match=r"no sheet has a header row with decile.*Notes, Other"):
+    with pytest.raises(
+        InputDataError, match=r"no sheet has a header row with decile.*Notes, Other"
+    ):
         read_deprivation(path, "LSOA21CD")
 
 

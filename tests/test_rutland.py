@@ -143,3 +143,52 @@ def test_manifest_counts_mean_what_they_say(rutland, shared_data: Path) -> None:
     assert all(s["licence"] for s in sources), [s["key"] for s in sources if not s["licence"]]
     assert not any(str(shared_data.resolve()) in w or w.startswith("/") for w in rutland.warnings)
     assert "{" not in context(rutland)["need_weights"] + context(rutland)["score_weights"]
+
+
+@pytest.fixture(scope="module")
+def rutland_2025(shared_data: Path):  # type: ignore[no-untyped-def]
+    """Rutland on IoD 2025 (the published File 7's own Rutland rows) with Census 2021
+    health, disability and cars."""
+    census = shared_data / "census2021_health_cars"
+    scenario = load_scenario(REPO / "scenarios" / "rutland.toml").updated(
+        demand={
+            "deprivation": str(shared_data / "iod2025" / "File_7_IoD2025_rows_rutland.csv"),
+            "health": str(census / "census2021-ts037-lsoa.csv.gz"),
+            "disability": str(census / "census2021-ts038-lsoa.csv.gz"),
+            "cars": str(census / "census2021-ts045-lsoa.csv.gz"),
+        },
+        need={"weights": {"population": 1.0, "age_65_plus": 0.5, "imd_decile_1_2": 0.5,
+                          "bad_health": 0.5, "disabled_a_lot": 0.5}},
+    )  # fmt: skip
+    return pipeline.run(scenario)
+
+
+def test_rutland_runs_on_iod_2025_and_says_so(rutland_2025, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from estate_planner.outputs import write_outputs
+
+    with open(shared_data / "iod2025" / "File_7_IoD2025_rows_rutland.csv", encoding="utf-8") as f:
+        published = {r["LSOA code (2021)"]: r for r in csv.DictReader(f)}
+    decile = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
+    deciles = rutland_2025.demand.groupby("area_id")["imd_decile"].first()
+    assert len(deciles) == 26  # every 2021 area, the five split since 2011 too: no lookup
+    assert {k: int(v) for k, v in deciles.items()} == {k: int(r[decile]) for k, r in published.items()}
+    with gzip.open(shared_data / "census2021_health_cars" / "census2021-ts045-lsoa.csv.gz", "rt") as f:
+        cars = {r["geography code"]: r for r in csv.DictReader(f) if r["geography code"] in published}
+    shares = rutland_2025.demand.groupby("area_id")["no_car_share"].first()
+    for code, row in cars.items():
+        no_car = int(row["Number of cars or vans: No cars or vans in household"])
+        assert shares[code] == pytest.approx(no_car / int(row["Number of cars or vans: Total: All households"]))
+    assert rutland_2025.inputs.deprivation_index == "IoD 2025"
+    write_outputs(rutland_2025, tmp_path)
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "IoD 2025" in report and "2019" not in report
+    assert "MHCLG English Indices of Deprivation 2025" in report
+    assert "Reach with and without a car" in report and "reached only by walking within" in report
+    assert "residents in bad or very bad health (Census 2021 TS037) 0.5" in report
+    assert "IMD (IoD 2025) deciles 1-2 (most deprived)" in (tmp_path / "map.html").read_text()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    layouts = {i["key"]: i["layout"] for i in manifest["inputs"]}
+    assert layouts["demand.deprivation"] == "IoD 2025, File 7 (scores, ranks and deciles)"
+    assert layouts["demand.cars"].startswith("Census 2021 TS045")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from estate_planner.access import HORIZON_FACTOR
+from estate_planner.access import HORIZON_FACTOR, NO_CAR_MODES, reach_by_car
 from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
@@ -390,12 +390,69 @@ def context(result: RunResult) -> dict[str, Any]:
         ),
         "need_weights": _weights_text(scenario.need.weights, imd_label(result)),
         "imd": imd_label(result),
+        "car_reach": car_reach(result),
         "score_weights": _weights_text(scenario.scoring.weights),
         "sources": sources,
         "credits": credits(result),
         "warnings": result.warnings,
         "version": __version__,
         "digest": scenario.digest(),
+    }
+
+
+_MODE_WORDS = {"walk": "walking", "transit": "public transport"}
+
+
+def car_reach(result: RunResult) -> dict[str, Any] | None:
+    """Reach for people with and without a car, before and after the hubs.
+
+    Each area's share of households without a car or van (Census 2021 TS045) is
+    applied to its residents; they count as reached only on foot or by public transport
+    (:data:`~estate_planner.access.NO_CAR_MODES`), the rest by any mode of the scenario.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    dict or None
+        ``rows`` (one per group: people, reached before and after, as counts and
+        shares), ``modes_without_car`` and ``modes``; None without car data.
+    """
+    demand = result.demand
+    if "no_car_share" not in demand or not demand["no_car_share"].notna().any():
+        return None
+    modes = [str(m) for m in result.scenario.network.modes]
+    people = demand["population"].to_numpy(dtype=float)
+    share = demand["no_car_share"].to_numpy(dtype=float)
+    split = {}
+    for when, column in (("before", "minutes_to_service"), ("after", "minutes_to_hub")):
+        reached = {
+            m: demand[f"{column}_{m}"].fillna(float("inf")).to_numpy()
+            <= result.scenario.access.minutes(m)
+            for m in modes
+        }
+        split[when] = reach_by_car(people, share, reached)
+    rows = []
+    for group, label in (("without_car", "without a car or van"), ("with_car", "with a car"),
+                         ("not_known", "car availability not known")):  # fmt: skip
+        total = float(split["before"][group].sum())
+        if group == "not_known" and total == 0:
+            continue
+        before = float(split["before"][f"reached_{group}"].sum())
+        after = float(split["after"][f"reached_{group}"].sum())
+        rows.append({
+            "group": label,
+            "people": f"{total:,.0f}",
+            "before": f"{before:,.0f} ({before / total:.1%})" if total else "–",
+            "after": f"{after:,.0f} ({after / total:.1%})" if total else "–",
+        })  # fmt: skip
+    return {
+        "rows": rows,
+        "modes": ", ".join(modes),
+        "modes_without_car": " or ".join(_MODE_WORDS[m] for m in modes if m in NO_CAR_MODES)
+        or "none of the scenario's modes (add walk or transit)",
     }
 
 

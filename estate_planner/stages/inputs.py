@@ -472,6 +472,10 @@ def _assemble(
         )
     tables = {t: found[f"demand.{t}"] for t in census.TABLES if f"demand.{t}" in found}
     shares = census.census_shares(tables).reindex(areas["id"]) if tables else None
+    for record in records:  # national tables: the rows used are the study area's
+        if record.key.removeprefix("demand.") in tables:
+            table = tables[record.key.removeprefix("demand.")]
+            record.rows_used = int(table.index.isin(areas["id"]).sum())
     cells = None
     if "demand.raster" in found:
         cells = raster.cells_in_areas(found["demand.raster"], areas)
