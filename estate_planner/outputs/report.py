@@ -426,14 +426,11 @@ def car_reach(result: RunResult) -> dict[str, Any] | None:
     modes = [str(m) for m in result.scenario.network.modes]
     people = demand["population"].to_numpy(dtype=float)
     share = demand["no_car_share"].to_numpy(dtype=float)
-    split = {}
-    for when, column in (("before", "minutes_to_service"), ("after", "minutes_to_hub")):
-        reached = {
-            m: demand[f"{column}_{m}"].fillna(float("inf")).to_numpy()
-            <= result.scenario.access.minutes(m)
-            for m in modes
-        }
-        split[when] = reach_by_car(people, share, reached)
+    by_mode = {m: reach(result, m) for m in modes}  # the one definition of "reached"
+    split = {
+        "before": reach_by_car(people, share, {m: r[1] for m, r in by_mode.items()}),
+        "after": reach_by_car(people, share, {m: r[2] for m, r in by_mode.items()}),
+    }
     rows = []
     for group, label in (("without_car", "without a car or van"), ("with_car", "with a car"),
                          ("not_known", "car availability not known")):  # fmt: skip
