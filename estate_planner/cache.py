@@ -110,9 +110,7 @@ class Cache:
         """
         return self.call_status(func, *args, **kwargs)[0]
 
-    def call_status(
-        self, func: Callable[..., T], /, *args: Any, **kwargs: Any
-    ) -> tuple[T, bool]:
+    def call_status(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> tuple[T, bool]:
         """As :meth:`call`, and whether the value was read from the cache.
 
         Returns
