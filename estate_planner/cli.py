@@ -148,8 +148,14 @@ def _batch(args: argparse.Namespace) -> int:
     from estate_planner.batch import run_batch
 
     if not args.verbose:  # Dask's own progress lines would bury the bar
-        for name in ("distributed", "dask"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        # distributed sets its loggers' levels from its config when first imported:
+        # import it first, then quieten every logger under it (the scheduler's and the
+        # nanny's run in this process)
+        import distributed  # noqa: F401
+
+        for name in list(logging.root.manager.loggerDict):
+            if name.split(".")[0] in ("distributed", "dask", "tornado", "bokeh"):
+                logging.getLogger(name).setLevel(logging.WARNING)
     bar = tqdm(total=len(args.scenarios), unit="scenario", disable=args.quiet or None)
 
     def advance(_done: int, _total: int, row: dict[str, object]) -> None:

@@ -81,3 +81,21 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys, sched
                  str(tmp_path), "--scheduler", scheduler])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "scheduler" in err and "Traceback" not in err
+
+
+def test_a_batch_prints_no_dask_info_lines_before_its_bar(tmp_path: Path) -> None:
+    """Issue 28 item 10: a batch run printed 33 INFO lines from Dask."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "estate_planner.cli", "batch",
+         str(REPO / "data" / "demo" / "scenario.toml"), "--out", str(tmp_path / "out"),
+         "--workers", "1"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = done.stderr.splitlines()
+    assert not [line for line in said if line.startswith("INFO")], said[:5]
+    assert "1 of 1 scenarios ran" in done.stdout
