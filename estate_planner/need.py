@@ -141,6 +141,8 @@ def demand_points(
     polygonal = geometry.geom_type.isin(["Polygon", "MultiPolygon"])
     points = geometry.where(~polygonal, geometry.representative_point())
     people = pop["population"].to_numpy(dtype=float)
+    # today's figures beside a target year's (population_to_come)
+    base = {c: pop[c].to_numpy(dtype=float) for c in _BASE if c in pop.columns}
     per_area = gpd.GeoDataFrame(
         {
             "id": kept["id"].to_numpy(),
@@ -148,10 +150,11 @@ def demand_points(
             "name": kept["name"].to_numpy(),
             "population": people,
             "age_65_plus": pop["age_65_plus"].to_numpy(dtype=float),
-            **{c: imd[c].to_numpy(dtype=float) for c in DEPRIVATION_COLUMNS},
+            **{c: imd[c].to_numpy(dtype=float, na_value=np.nan) for c in DEPRIVATION_COLUMNS},
             "bad_health": people * shares["bad_health_share"].to_numpy(dtype=float),
             "disabled_a_lot": people * shares["disabled_a_lot_share"].to_numpy(dtype=float),
             "no_car_share": shares["no_car_share"].to_numpy(dtype=float),
+            **base,
         },
         geometry=points.to_numpy(),
         crs=kept.crs,
@@ -163,6 +166,7 @@ def demand_points(
 
 #: counts shared among an area's cells, and values each cell takes from its area
 _COUNTS = ("population", "age_65_plus", "bad_health", "disabled_a_lot")
+_BASE = ("population_base", "age_65_plus_base")
 _PER_AREA = (*DEPRIVATION_COLUMNS, "no_car_share")
 
 
@@ -179,7 +183,11 @@ def _spread_over_cells(
             + cells.groupby("id").cumcount().add(1).astype(str).to_numpy(),
             "area_id": cells["id"].to_numpy(),
             "name": base["name"].to_numpy(),
-            **{c: base[c].to_numpy() * share.to_numpy() for c in _COUNTS},
+            **{
+                c: base[c].to_numpy() * share.to_numpy()
+                for c in (*_COUNTS, *_BASE)
+                if c in base.columns
+            },
             **{c: base[c].to_numpy() for c in _PER_AREA},
         },
         geometry=cells.geometry.to_numpy(),

@@ -161,10 +161,36 @@ class DemandConfig(_Model):
     disability: Path | None = None
     #: Census 2021 TS045 car or van availability by LSOA 2021 (Nomis layout)
     cars: Path | None = None
+    #: population to come: choose for this year (None: today's population)
+    target_year: int | None = Field(None, ge=2000, le=2100)
+    #: the year of the population file (Census 2021 and mid-2021 estimates: 2021)
+    base_year: int = Field(2021, ge=2000, le=2100)
+    #: projections by area (local authority), age and year (ONS subnational form)
+    projections: Path | None = None
+    #: housing sites (points or polygons) with dwellings and the year each is complete
+    housing: Path | None = None
+    #: residents per new dwelling (Census 2021: 2.36 per household in England)
+    persons_per_dwelling: float = Field(2.4, gt=0, le=10)
+    #: share of the residents of new dwellings aged 65+ (England, Census 2021: 18.4%)
+    housing_share_65_plus: float = Field(0.18, ge=0, le=1)
 
     _paths = field_validator(
-        "areas", "population", "deprivation", "lookup", "raster", "health", "disability", "cars"
-    )(_resolve)
+        "areas", "population", "deprivation", "lookup", "raster", "health", "disability", "cars",
+        "projections", "housing",
+    )(_resolve)  # fmt: skip
+
+    @model_validator(mode="after")
+    def _future_needs_a_year(self) -> DemandConfig:
+        if (self.projections or self.housing) and self.target_year is None:
+            raise ValueError(
+                "projections and housing sites need the year to plan for: add target_year "
+                "(e.g. 2035) to [demand]"
+            )
+        if self.target_year is not None and self.target_year < self.base_year:
+            raise ValueError(
+                f"target_year {self.target_year} is before base_year {self.base_year}"
+            )
+        return self
 
     @field_validator("population_columns", "deprivation_columns")
     @classmethod
@@ -608,6 +634,8 @@ class Scenario(_Model):
             "demand.health": self.demand.health,
             "demand.disability": self.demand.disability,
             "demand.cars": self.demand.cars,
+            "demand.projections": self.demand.projections,
+            "demand.housing": self.demand.housing,
             "candidates.path": self.candidates.path,
             "candidates.town_centres": self.candidates.town_centres,
             "candidates.corrections_file": self.candidates.corrections_file,

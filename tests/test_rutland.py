@@ -192,3 +192,41 @@ def test_rutland_runs_on_iod_2025_and_says_so(rutland_2025, shared_data: Path, t
     layouts = {i["key"]: i["layout"] for i in manifest["inputs"]}
     assert layouts["demand.deprivation"] == "IoD 2025, File 7 (scores, ranks and deciles)"
     assert layouts["demand.cars"].startswith("Census 2021 TS045")
+
+
+def test_rutland_chooses_for_2035_with_todays_figures_beside(shared_data: Path, tmp_path: Path) -> None:
+    """Rutland (E06000017, through the lookup's LAD22CD) grown 2% under 65 and 25% from
+    65 between 2021 and 2035, plus 500 homes at 2.4 persons by 2030 (and 300 by 2040,
+    left out). By hand: (41,043 - 10,385) x 1.02 + 10,385 x 1.25 + 1,200
+    = 31,271.16 + 12,981.25 + 1,200 = 45,452.41; aged 65+: 12,981.25 + 18% of the 1,200
+    new residents (216) = 13,197.25."""
+    from estate_planner.outputs.report import target_year
+
+    projections = tmp_path / "snpp.csv"
+    projections.write_text(
+        "AREA_CODE,AREA_NAME,COMPONENT,SEX,AGE_GROUP,2021,2035\n"
+        "E06000017,Rutland,Population,persons,40,1000,1020\n"
+        "E06000017,Rutland,Population,persons,80,400,500\n"
+        "E06000017,Rutland,Population,persons,All ages,1400,1520\n",
+        encoding="utf-8",
+    )
+    housing = tmp_path / "sites.csv"
+    housing.write_text(
+        "site_id,name,dwellings,year,longitude,latitude\n"
+        "H1,Oakham north,500,2030,-0.727,52.680\nH2,Later,300,2040,-0.60,52.60\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(REPO / "scenarios" / "rutland.toml").updated(
+        demand={"target_year": 2035, "projections": str(projections), "housing": str(housing)},
+        scoring={"sensitivity_runs": 0},
+        selection={"stability_runs": 0},
+    )
+    result = pipeline.run(scenario)
+    demand = result.demand
+    assert demand["population"].sum() == pytest.approx(45_452.41)
+    assert demand["population_base"].sum() == pytest.approx(41_043)
+    assert demand.loc[demand["area_id"] == "housing-H1", "population"].sum() == pytest.approx(1200)
+    assert not demand["area_id"].eq("housing-H2").any()
+    rows = {r["what"]: r for r in target_year(result)["rows"]}  # type: ignore[index]
+    assert rows["residents"]["today"] == "41,043" and rows["residents"]["then"] == "45,452"
+    assert rows["aged 65+"]["then"] == "13,197" and rows["aged 65+"]["today"] == "10,385"

@@ -391,6 +391,11 @@ def context(result: RunResult) -> dict[str, Any]:
         "need_weights": _weights_text(scenario.need.weights, imd_label(result)),
         "imd": imd_label(result),
         "car_reach": car_reach(result),
+        "future": target_year(result),
+        "future_settings": (
+            f"{scenario.demand.persons_per_dwelling:g} residents per new dwelling, "
+            f"{scenario.demand.housing_share_65_plus:.0%} of them aged 65+"
+        ),
         "score_weights": _weights_text(scenario.scoring.weights),
         "sources": sources,
         "credits": credits(result),
@@ -401,6 +406,43 @@ def context(result: RunResult) -> dict[str, Any]:
 
 
 _MODE_WORDS = {"walk": "walking", "transit": "public transport"}
+
+
+def target_year(result: RunResult) -> dict[str, Any] | None:
+    """The target year's figures beside today's (``demand.target_year``).
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    dict or None
+        ``year``, ``base_year`` and ``rows`` (population, aged 65+, beyond reach of
+        existing services, brought within reach by the hubs: today and in the year);
+        None without a target year.
+    """
+    demand = result.demand
+    year = result.scenario.demand.target_year
+    if year is None or "population_base" not in demand:
+        return None
+    people, before, after, _ = reach(result)
+    today = demand["population_base"].fillna(0).to_numpy(dtype=float)
+    older = demand["age_65_plus"].to_numpy(dtype=float)
+    older_today = demand["age_65_plus_base"].fillna(0).to_numpy(dtype=float)
+    brought = ~before & after
+    figures = [
+        ("residents", today.sum(), people.sum()),
+        ("aged 65+", older_today.sum(), older.sum()),
+        ("beyond reach of existing services", today[~before].sum(), people[~before].sum()),
+        ("brought within reach by the hubs", today[brought].sum(), people[brought].sum()),
+    ]
+    rows = [
+        {"what": what, "today": f"{a:,.0f}", "then": f"{b:,.0f}",
+         "change": f"{b - a:+,.0f}" + (f" ({(b - a) / a:+.1%})" if a else "")}
+        for what, a, b in figures
+    ]  # fmt: skip
+    return {"year": year, "base_year": result.scenario.demand.base_year, "rows": rows}
 
 
 def car_reach(result: RunResult) -> dict[str, Any] | None:

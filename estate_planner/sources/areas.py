@@ -390,7 +390,8 @@ def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
     Returns
     -------
     lookup : pandas.DataFrame
-        ``old``, ``new`` and ``change`` (ONS's change indicator: U, S, M or X).
+        ``old``, ``new``, ``change`` (ONS's change indicator: U, S, M or X) and ``lad``
+        (the local authority of the 2021 area, where the lookup has it).
     record : Provenance
 
     Raises
@@ -403,12 +404,17 @@ def read_lookup(path: Path) -> tuple[pd.DataFrame, Provenance]:
     old = pick_column(frame, path, "2011 code", ["LSOA11CD"])
     new = pick_column(frame, path, "2021 code", ["LSOA21CD"])
     change = pick_column(frame, path, "change indicator", ["CHGIND"], required=False)
+    lad = pick_column(
+        frame, path, "local authority code",
+        ["LAD24CD", "LAD23CD", "LAD22CD", "LAD21CD", "LAD20CD"], required=False,
+    )  # fmt: skip
     assert old and new
     table = pd.DataFrame(
         {
             "old": clean_text(frame[old]),
             "new": clean_text(frame[new]),
             "change": clean_text(frame[change]) if change else "U",
+            "lad": clean_text(frame[lad]) if lad else np.nan,
         }
     )
     record.rows_read = record.rows_used = len(table)

@@ -14,6 +14,7 @@ from estate_planner import access, edits, need, scoring
 from estate_planner._errors import EstatePlannerWarning
 from estate_planner.decision import LOW_REACH_SHARE
 from estate_planner.scenario import Scenario
+from estate_planner.sources import projections
 from estate_planner.stages.inputs import Inputs
 
 
@@ -30,12 +31,13 @@ def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
     Inputs
         Candidates gain ``edit_excluded`` and ``forced``.
     """
+    inputs = population_to_come(scenario, inputs)
     if not scenario.edits:
         candidates = inputs.candidates.assign(edit_excluded=False, forced=False)
         return dataclasses.replace(inputs, candidates=candidates)
     services, candidates = edits.apply_to_estate(inputs.services, inputs.candidates, scenario.edits)
-    population, areas, deprivation = edits.apply_to_population(
-        inputs.population, inputs.areas, inputs.deprivation, scenario.edits
+    population, areas, deprivation, census = edits.apply_to_population(
+        inputs.population, inputs.areas, inputs.deprivation, scenario.edits, inputs.census
     )
     return dataclasses.replace(
         inputs,
@@ -44,6 +46,41 @@ def apply_edits(scenario: Scenario, inputs: Inputs) -> Inputs:
         population=population,
         areas=areas,
         deprivation=deprivation,
+        census=census,
+    )
+
+
+def population_to_come(scenario: Scenario, inputs: Inputs) -> Inputs:
+    """Inputs with the population of ``demand.target_year`` (unchanged without one).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    inputs : Inputs
+
+    Returns
+    -------
+    Inputs
+        The population grown by the projections and the housing sites complete by the
+        target year, today's kept as ``population_base`` and ``age_65_plus_base``.
+    """
+    demand = scenario.demand
+    if demand.target_year is None:
+        return inputs
+    factors = None
+    if inputs.projections is not None:
+        factors = projections.growth_factors(
+            inputs.projections, base_year=demand.base_year, year=demand.target_year,
+            path=str(demand.projections),
+        )  # fmt: skip
+    population, areas, deprivation, census = edits.population_in(
+        demand.target_year, inputs.population, inputs.areas, inputs.deprivation, inputs.census,
+        factors=factors, area_groups=inputs.area_groups, sites=inputs.housing,
+        persons_per_dwelling=demand.persons_per_dwelling,
+        share_65_plus=demand.housing_share_65_plus,
+    )  # fmt: skip
+    return dataclasses.replace(
+        inputs, population=population, areas=areas, deprivation=deprivation, census=census
     )
 
 

@@ -34,7 +34,7 @@ from estate_planner.scenario import (
     ServiceConfig,
 )
 from estate_planner.sources import areas as area_sources
-from estate_planner.sources import census, estate, gtfs, osm, raster
+from estate_planner.sources import census, estate, gtfs, osm, projections, raster
 from estate_planner.sources.gtfs import Timetable
 from estate_planner.sources.registers.corrections import Corrections, correct, read_corrections
 from estate_planner.sources.tables import BNG, Provenance, provenance, read_vector, require_file
@@ -64,6 +64,12 @@ class Inputs:
     census: pd.DataFrame | None = None
     #: the deprivation index's edition ("IoD 2025"), "" without one
     deprivation_index: str = ""
+    #: population projections (:func:`estate_planner.sources.projections.read_projections`)
+    projections: pd.DataFrame | None = None
+    #: housing sites (:func:`estate_planner.sources.projections.read_housing`)
+    housing: gpd.GeoDataFrame | None = None
+    #: each area's local authority code (from the lookup), for projections by authority
+    area_groups: pd.Series | None = None
 
 
 def input_readers(scenario: Scenario, *, streets: bool = False) -> dict[str, Reader]:
@@ -160,6 +166,12 @@ def readers(
             columns=demand.deprivation_columns,
             index=demand.deprivation_index,
         )
+    if demand.projections is not None:
+        found["demand.projections"] = partial(
+            _future, projections.read_projections, demand.projections
+        )
+    if demand.housing is not None:
+        found["demand.housing"] = partial(_future, projections.read_housing, demand.housing)
     for table in census.TABLES:
         if getattr(demand, table) is not None:
             found[f"demand.{table}"] = partial(_census, getattr(demand, table), table)
@@ -286,6 +298,10 @@ def _no_population(_: dict[str, Any]) -> tuple[Any, Provenance]:
         "the scenario has no demand.population file; add a Census 2021 age table "
         "or ONS mid-year estimates by area"
     )
+
+
+def _future(read: Any, path: Any, _: dict[str, Any]) -> tuple[Any, Provenance]:
+    return read(path)
 
 
 def _census(path: Any, table: str, _: dict[str, Any]) -> tuple[Any, Provenance]:
@@ -509,7 +525,18 @@ def _assemble(
         timetable=found.get("network.gtfs"),
         census=shares,
         deprivation_index=deprivation.attrs.get("index", "") if deprivation is not None else "",
+        projections=found.get("demand.projections"),
+        housing=found.get("demand.housing"),
+        area_groups=_area_groups(found.get("demand.lookup"), areas),
     )
+
+
+def _area_groups(lookup: pd.DataFrame | None, areas: gpd.GeoDataFrame) -> pd.Series | None:
+    """Each area's local authority, from the lookup's 2021 codes (None without one)."""
+    if lookup is None or lookup["lad"].isna().all():
+        return None
+    lad = lookup.drop_duplicates("new").set_index("new")["lad"]
+    return lad.reindex(areas["id"].to_numpy())
 
 
 def _services(found: dict[str, Any], n_services: int) -> gpd.GeoDataFrame:
