@@ -11,7 +11,7 @@ from pathlib import Path
 import numba
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("loading", "travel", "rerun", "selection", "registers", "batch", "transit")
+NAMES = ("loading", "travel", "rerun", "selection", "assignment", "registers", "batch", "transit")
 
 
 def main(argv: list[str]) -> int:

@@ -204,15 +204,21 @@ def _transit(r: dict[str, Any] | None) -> list[str]:
         f"{q['0.95']:.0f} s; {r['within_60s']:.0%} within a minute, {r['within_300s']:.0%} "
         f"within 5 minutes. Reached by ours only: {r['only_ours']:,}; by ferrobus only: "
         f"{r['only_theirs']:,}.",
-        *_aligned(r.get("aligned"), r.get("upper_tail_pairs", 0),
-                  r.get("upper_tail_they_walk", 0.0), r.get("upper_tail_bus_journeys")),
+        *_aligned(
+            r.get("aligned"),
+            r.get("upper_tail_pairs", 0),
+            r.get("upper_tail_they_walk", 0.0),
+            r.get("upper_tail_bus_journeys"),
+        ),
         *_scale(r.get("scale")),
         *_scaled(r.get("scaled")),
     ]
 
 
 def _aligned(
-    steps: dict[str, Any] | None, tail_pairs: int = 0, they_walk: float = 0.0,
+    steps: dict[str, Any] | None,
+    tail_pairs: int = 0,
+    they_walk: float = 0.0,
     chains: dict[str, int] | None = None,
 ) -> list[str]:
     chains = chains or {}
@@ -291,10 +297,10 @@ def _scale(r: dict[str, Any] | None) -> list[str]:
         f"| walking legs (to and from stops, changes, walking all the way) | "
         f"{r['legs_s']:.1f} s | in the points |",
         f"| window, journeys up to 2 hours (r5's default longest trip), from the profiles "
-        f"of the {r['access_stops']:,} stops the homes walk to (`method=\"auto\"` chooses it) | "
+        f'of the {r["access_stops"]:,} stops the homes walk to (`method="auto"` chooses it) | '
         f"**{r['window_s']:.1f} s**; legs + window **{question:.1f} s**, peak "
         f"**{r['peak_gb']:.2f} GB** | |",
-        f"| the same, one range search per home (`method=\"origins\"`) | "
+        f'| the same, one range search per home (`method="origins"`) | '
         f"{r['window_origins_s']:.1f} s; the same times: "
         f"**{'yes' if r['same_as_origins'] else 'NO'}** | |",
         f"| window, no longest trip (ferrobus has none) | {r['window_free_s']:.1f} s; legs + "
@@ -333,6 +339,30 @@ def _scaled(r: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _assignment(r: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Capacity-limited assignment (issue 27)",
+        "",
+        "| instance | within reach (over capacity if nearest) | **ours** (OR-Tools inside) | ours, successive shortest paths (numba) | networkx max_flow_min_cost | same total |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in r["rows"]:
+        a, b = row["ortools"], row["paths"]
+        same = a["served"] == b["served"] and a["people_seconds"] == b["people_seconds"]
+        nx_text = row["networkx"]
+        if "people x seconds" in nx_text:
+            same = same and nx_text.endswith(f"{a['people_seconds']:,.0f}")
+        lines.append(
+            f"| {row['instance']} | {row['people_within_reach']:,.0f} people "
+            f"({row['sites_over_capacity_if_nearest']:,} sites) | **{a['seconds']:.2f} s**, "
+            f"served {a['served']:,.0f}, people x seconds {a['people_seconds']:,.0f} | "
+            f"{b['seconds']:.2f} s, served {b['served']:,.0f}, people x seconds "
+            f"{b['people_seconds']:,.0f} | {nx_text} | {'yes' if same else 'NO'} |"
+        )
+    lines += ["", *r.get("notes", [])]
+    return lines
+
+
 def write_results(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmark results",
@@ -346,6 +376,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         ("travel", _travel),
         ("rerun", _rerun),
         ("selection", _selection),
+        ("assignment", _assignment),
         ("registers", _registers),
         ("batch", _batch),
         ("transit", _transit),

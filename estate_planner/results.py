@@ -38,6 +38,32 @@ class ModeNetwork:
 
 
 @dataclass
+class Appraisal:
+    """The indicative economic case (all figures indicative, for shortlisting).
+
+    ``hubs``: per chosen hub, people served (by age band and IMD decile), required
+    gross internal area, fit, estate option and costs; ``options``: business as usual,
+    do-minimum, the chosen set and alternatives side by side; ``switching``: how far
+    capital, rent or population must move before the preferred option changes;
+    ``ledger``: each option's costs by year; ``assumptions``: every setting with its
+    value, unit, source and date; ``served_by``: per demand point, the service or hub
+    serving most of its people; ``candidates``: every other candidate's population if
+    added and its fit.
+    """
+
+    hubs: Any
+    options: Any
+    switching: Any
+    ledger: Any
+    assumptions: Any
+    served_by: np.ndarray
+    candidates: Any
+    preferred: str
+    notes: list[str] = field(default_factory=list)
+    registrations_matched: int = 0
+
+
+@dataclass
 class RunResult:
     """All a run produced. Frames are in BNG (EPSG:27700).
 
@@ -61,6 +87,8 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     #: where each stage's result came from (built, or reused from the cache)
     cache_status: dict[str, Any] = field(default_factory=dict)
+    #: the indicative economic case (None when ``[appraisal] enabled = false``)
+    appraisal: Appraisal | None = None
 
     def map(self) -> Any:
         """The run's folium map (shows inline in a notebook)."""

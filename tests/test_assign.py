@@ -62,6 +62,7 @@ def reference(
     return float(served), float(nx.cost_of_flow(graph, flow))
 
 
+@pytest.mark.parametrize("method", ["ortools", "paths"])
 @settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 10**6),
@@ -70,14 +71,14 @@ def reference(
     tight=st.floats(0.2, 1.5),
 )
 def test_capacitated_cost_equals_networkx(
-    seed: int, n_sites: int, n_points: int, tight: float
+    method: str, seed: int, n_sites: int, n_points: int, tight: float
 ) -> None:
     times, people, rng = instance(seed, n_sites, n_points)
     # capacities from a fifth to 1.5 times an even share of everyone
     share = people.sum() / n_sites
     cap = np.floor(rng.uniform(0.5, 1.5, n_sites) * share * tight)
     limit = 1500.0
-    result = capacitated(as_sparse(times), people, cap, limit=limit)
+    result = capacitated(as_sparse(times), people, cap, limit=limit, method=method)  # type: ignore[arg-type]
     served, cost = reference(times, people, cap, limit)
     assert result.people.sum() == pytest.approx(served)
     assert result.total_seconds == pytest.approx(cost)
@@ -95,3 +96,17 @@ def test_without_capacity_limit_it_is_nearest() -> None:
     reached = (site >= 0) & (people > 0)
     assert result.total_seconds == pytest.approx(float(people[reached] @ secs[reached]))
     assert (result.served_by()[reached] == site[reached]).all()
+
+
+def test_fractional_people_and_times_agree_between_solvers() -> None:
+    rng = np.random.default_rng(11)
+    times = rng.uniform(0, 1200, (6, 80))
+    times[rng.random(times.shape) > 0.5] = np.inf
+    people = rng.uniform(0, 300, 80)
+    cap = rng.uniform(500, 2500, 6)
+    a = capacitated(as_sparse(times), people, cap, method="ortools")
+    b = capacitated(as_sparse(times), people, cap, method="paths")
+    # OR-Tools works to 0.1 s and 0.01 people: totals agree to that resolution
+    assert a.people.sum() == pytest.approx(b.people.sum(), abs=1.0)
+    assert a.total_seconds == pytest.approx(b.total_seconds, rel=1e-4)
+    assert (a.load <= cap + 1e-9).all()
