@@ -18,7 +18,7 @@ import numpy as np
 from estate_planner.cache import Cache
 from estate_planner.results import ModeNetwork, RunResult
 from estate_planner.scenario import Scenario
-from estate_planner.stages import assess, choose, routing
+from estate_planner.stages import appraise, assess, choose, routing
 from estate_planner.stages.inputs import Inputs, load_inputs
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,14 @@ def run(
             )
         with _stage("catchments", timings, say):
             shapes = routing.catchments(scenario, demand, candidates, nets, cache, times)
+        economic = None
+        if scenario.appraisal.enabled:
+            with _stage("economic case", timings, say):
+                economic = appraise.economic_case(
+                    scenario, demand, existing, candidates, times,
+                    selection.chosen, selection.gains, checked.runs,
+                )  # fmt: skip
+                demand = demand.assign(served_by=economic.served_by)
     status = {
         "inputs": inputs_status,
         "network": network_status,
@@ -118,6 +126,7 @@ def run(
         timings=timings,
         warnings=_warning_messages(caught, nets, demand, inputs) + checked.warnings,
         cache_status=status,
+        appraisal=economic,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from estate_planner._errors import ScenarioError
-from estate_planner.appraisal.ledger import cash_flows, discount_factors, net_present_cost
+from estate_planner.appraisal.ledger import cash_flows, discount_factors, net_present_cost, npc
 
 
 def test_worked_example_30_years() -> None:
@@ -62,3 +62,18 @@ def test_renewal_and_residual_by_hand() -> None:
 def test_period_beyond_the_rates_is_an_error() -> None:
     with pytest.raises(ScenarioError, match="appraisal period"):
         discount_factors(126)
+
+
+def test_npc_is_the_sum_of_the_table() -> None:
+    kwargs = {
+        "capital_gbp": 2e6,
+        "optimism_bias": 0.24,
+        "annual_gbp": 1e5,
+        "years": 60,
+        "one_off_gbp": 3e5,
+        "renewal_share": 0.3,
+        "renewal_every": 25,
+        "asset_life": 60,
+    }
+    table = cash_flows(**kwargs)  # type: ignore[arg-type]
+    assert npc(**kwargs) == pytest.approx(table["present_value_gbp"].sum(), rel=1e-12)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ __all__ = [
     "cash_flows",
     "discount_factors",
     "net_present_cost",
+    "npc",
 ]
 
 #: (last year of the band, rate): Green Book 2022, Annex A6, table 8
@@ -100,6 +101,42 @@ def net_present_cost(
     return float(flows @ discount_factors(len(flows) - 1, rates=rates))
 
 
+def _flows(
+    capital_gbp: float,
+    optimism_bias: float,
+    annual_gbp: float,
+    years: int,
+    one_off_gbp: float,
+    renewal_share: float,
+    renewal_every: int,
+    asset_life: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Capital, renewal, residual, annual and one-off costs by year (see :func:`cash_flows`)."""
+    if years < 1:
+        raise ScenarioError(f"the appraisal period must be at least 1 year, found {years}")
+    n = years + 1
+    capital = np.zeros(n)
+    capital[0] = capital_gbp
+    renewal = np.zeros(n)
+    last_spend_year, last_spend = 0, capital_gbp
+    if renewal_share > 0 and renewal_every > 0:
+        for year in range(renewal_every, years, renewal_every):
+            renewal[year] = renewal_share * capital_gbp
+            last_spend_year, last_spend = year, renewal_share * capital_gbp
+    residual = np.zeros(n)
+    if asset_life > 0:
+        # the original build, then the renewed part, each written off straight line
+        left = max(0.0, 1.0 - years / asset_life) * capital_gbp
+        if last_spend_year > 0:
+            left += max(0.0, 1.0 - (years - last_spend_year) / asset_life) * last_spend
+        residual[-1] = -left * (1.0 + optimism_bias)
+    annual = np.full(n, float(annual_gbp))
+    annual[0] = 0.0
+    one_off = np.zeros(n)
+    one_off[0] = one_off_gbp
+    return capital, renewal, residual, annual, one_off
+
+
 def cash_flows(
     *,
     capital_gbp: float,
@@ -150,29 +187,11 @@ def cash_flows(
         and ``present_value_gbp``; the sum of ``present_value_gbp`` is the net
         present cost.
     """
-    if years < 1:
-        raise ScenarioError(f"the appraisal period must be at least 1 year, found {years}")
-    n = years + 1
-    table = pd.DataFrame({"year": np.arange(n)})
-    capital = np.zeros(n)
-    capital[0] = capital_gbp
-    renewal = np.zeros(n)
-    last_spend_year, last_spend = 0, capital_gbp
-    if renewal_share > 0 and renewal_every > 0:
-        for year in range(renewal_every, years, renewal_every):
-            renewal[year] = renewal_share * capital_gbp
-            last_spend_year, last_spend = year, renewal_share * capital_gbp
-    residual = np.zeros(n)
-    if asset_life > 0:
-        # the original build, then the renewed part, each written off straight line
-        left = max(0.0, 1.0 - years / asset_life) * capital_gbp
-        if last_spend_year > 0:
-            left += max(0.0, 1.0 - (years - last_spend_year) / asset_life) * last_spend
-        residual[-1] = -left * (1.0 + optimism_bias)
-    annual = np.full(n, float(annual_gbp))
-    annual[0] = 0.0
-    one_off = np.zeros(n)
-    one_off[0] = one_off_gbp
+    capital, renewal, residual, annual, one_off = _flows(
+        capital_gbp, optimism_bias, annual_gbp, years, one_off_gbp,
+        renewal_share, renewal_every, asset_life,
+    )  # fmt: skip
+    table = pd.DataFrame({"year": np.arange(years + 1)})
     table["capital_gbp"] = capital
     table["optimism_bias_gbp"] = optimism_bias * (capital + renewal)
     table["one_off_gbp"] = one_off
@@ -192,3 +211,37 @@ def cash_flows(
     table["discount_factor"] = discount_factors(years, rates=rates)
     table["present_value_gbp"] = table["total_gbp"] * table["discount_factor"]
     return table
+
+
+def npc(
+    *,
+    capital_gbp: float,
+    optimism_bias: float,
+    annual_gbp: float,
+    years: int,
+    one_off_gbp: float = 0.0,
+    renewal_share: float = 0.0,
+    renewal_every: int = 0,
+    asset_life: int = 0,
+    rates: Sequence[tuple[int, float]] = GREEN_BOOK_RATES,
+) -> float:
+    """The net present cost of :func:`cash_flows` with the same arguments, without the table.
+
+    Parameters
+    ----------
+    capital_gbp, optimism_bias, annual_gbp, years, one_off_gbp : float
+        As :func:`cash_flows`.
+    renewal_share, renewal_every, asset_life, rates
+        As :func:`cash_flows`.
+
+    Returns
+    -------
+    float
+        £, in year-0 prices.
+    """
+    capital, renewal, residual, annual, one_off = _flows(
+        capital_gbp, optimism_bias, annual_gbp, years, one_off_gbp,
+        renewal_share, renewal_every, asset_life,
+    )  # fmt: skip
+    total = capital + optimism_bias * (capital + renewal) + one_off + annual + renewal + residual
+    return float(total @ discount_factors(years, rates=rates))

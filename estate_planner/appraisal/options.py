@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from estate_planner.appraisal.ledger import cash_flows
+from estate_planner.appraisal.ledger import npc
 from estate_planner.appraisal.sizing import SizingAssumptions, estate_option, fit, required_gia_m2
 
 __all__ = [
@@ -135,7 +135,7 @@ def hub_costs(
 
 
 def _npc(costs: CostAssumptions, capital: float, annual: float, one_off: float) -> float:
-    table = cash_flows(
+    return npc(
         capital_gbp=capital,
         optimism_bias=costs.optimism_bias,
         annual_gbp=annual,
@@ -145,7 +145,6 @@ def _npc(costs: CostAssumptions, capital: float, annual: float, one_off: float) 
         renewal_every=costs.renewal_every,
         asset_life=costs.asset_life if capital > 0 else 0,
     )
-    return float(table["present_value_gbp"].sum())
 
 
 def appraise(

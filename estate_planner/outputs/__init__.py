@@ -37,6 +37,8 @@ OUTPUT_FILES = (
     "report.html",
     "selection.png",
     "manifest.json",
+    "ledger.csv",
+    "ledger.xlsx",
 )
 
 
@@ -70,6 +72,7 @@ def write_outputs(
     dict
         File name -> path written.
     """
+    from estate_planner.outputs.economics import write_ledger, write_workbook
     from estate_planner.outputs.manifest import build_manifest, write_json
     from estate_planner.outputs.report import write_report
     from estate_planner.outputs.summary import view_of
@@ -89,6 +92,8 @@ def write_outputs(
         write_ranking(result, staging / "ranking.csv")
         write_geopackage(result, staging / "results.gpkg")
         write_report(result, staging / "report.html")
+        write_ledger(result, staging / "ledger.csv")
+        write_workbook(result, staging / "ledger.xlsx")
         write_json(build_manifest(result), staging / "manifest.json")
         drawer.wait()
         # from here the new set is whole: a swap once begun is finished, never undone

@@ -374,7 +374,21 @@ def _candidate_popup(row: pd.Series) -> str:
         f"Unmet need reached: {_fmt(row['unmet_need_reached'])}<br>"
         f"Annual cost: £{_fmt(row['annual_cost_gbp'])} · floor area {_fmt(row['floor_area_m2'])} m²"
         f"{_spare(row)}<br>Available now: {_available(row.get('available'))}"
+        f"{_economics(row)}"
         f"<table><tr><th>criterion</th><th>contribution</th></tr>{parts}</table></div>"
+    )
+
+
+def _economics(row: pd.Series) -> str:
+    """A chosen hub's size and cost from the economic case (indicative)."""
+    served = row.get("population_served")
+    if served is None or pd.isna(served):
+        return ""
+    return (
+        f"<br><i>Indicative:</i> serves {_fmt(served)} people · needs "
+        f"{_fmt(row['required_gia_m2'])} m² GIA ({_esc(row['fit'])}) · "
+        f"{_esc(row['estate_option'])}<br>Capital £{_fmt(row['capital_gbp'])} before optimism "
+        f"bias · net present cost £{_fmt(row['npc_gbp'])}"
     )
 
 

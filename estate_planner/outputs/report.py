@@ -13,6 +13,7 @@ from estate_planner.access import HORIZON_FACTOR, NO_CAR_MODES, reach_by_car
 from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
+from estate_planner.outputs.economics import economic_context
 from estate_planner.outputs.summary import credits, imd_label, reach
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
@@ -368,6 +369,7 @@ def context(result: RunResult) -> dict[str, Any]:
             else []
         ),
         "hubs": hubs,
+        "economic": economic_context(result),
         "objective": result.selection.objective,
         "mode": mode,
         "threshold": f"{scenario.access.minutes(mode):g}",
@@ -539,4 +541,3 @@ def write_report(result: RunResult, path: Path) -> None:
     )
     page = env.get_template("report.html").render(**context(result))
     path.write_text(page, encoding="utf-8")
-

@@ -120,9 +120,23 @@ def view_of(result: RunResult) -> MapView:
         _InputsView(result.inputs.areas, result.inputs.boundary, result.inputs.deprivation_index),
         result.demand,
         result.services,
-        result.candidates,
+        _with_economics(result),
         result.catchments,
     )
+
+
+#: per-hub columns of the economic case the map's popups show
+HUB_ECONOMICS = (
+    "population_served", "required_gia_m2", "fit", "estate_option", "capital_gbp", "npc_gbp",
+)  # fmt: skip
+
+
+def _with_economics(result: RunResult) -> gpd.GeoDataFrame:
+    """Candidates with each chosen hub's size and cost from the economic case joined on."""
+    if result.appraisal is None:
+        return result.candidates
+    hubs = result.appraisal.hubs.set_index("site_id")[list(HUB_ECONOMICS)]
+    return result.candidates.join(hubs, on="site_id")
 
 
 NEED_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]

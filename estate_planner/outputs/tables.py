@@ -104,6 +104,8 @@ def _demand_layer(result: RunResult) -> gpd.GeoDataFrame:
             f"e2sfca_{mode}",
             f"e2sfca_with_hubs_{mode}",
         ]
+    if "served_by" in result.demand:
+        columns.append("served_by")  # the service or hub serving most of its people
     return gpd.GeoDataFrame(
         result.demand[[*columns, "geometry"]], geometry="geometry", crs=result.demand.crs
     )

@@ -320,3 +320,50 @@ def alternatives_from(runs: Any, chosen_ids: list[str]) -> list[list[str]]:
         if key and key != tuple(sorted(chosen_ids)):
             counts[key] = counts.get(key, 0) + 1
     return [list(k) for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def economic_case(
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    times: dict[str, ModeTimes],
+    chosen: list[int],
+    gains: list[float],
+    runs: Any,
+) -> Appraisal:
+    """:func:`appraise` on the selection mode, with the registration file if one is named.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    demand, existing, candidates : geopandas.GeoDataFrame
+        As :func:`appraise` (``existing``: the counted services).
+    times : dict
+        Mode -> ModeTimes.
+    chosen : list of int
+    gains : list of float
+    runs : pandas.DataFrame or None
+        The stability runs (``chosen`` per run), for the alternatives.
+
+    Returns
+    -------
+    Appraisal
+    """
+    from estate_planner.sources.registrations import read_practice_registrations
+
+    lists = None
+    if scenario.appraisal.registrations is not None:
+        lists, _ = read_practice_registrations(scenario.appraisal.registrations)
+    chosen_ids = [str(s) for s in candidates["site_id"].iloc[chosen]]
+    return appraise(
+        scenario,
+        demand,
+        existing,
+        candidates,
+        times[scenario.selection_mode],
+        list(chosen),
+        list(gains),
+        alternatives_from(runs, chosen_ids),
+        lists,
+    )

@@ -445,9 +445,7 @@ def read_parts(
     return inputs, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
 
-def assemble_inputs(
-    scenario: Scenario, found: dict[str, Any], records: list[Provenance]
-) -> Inputs:
+def assemble_inputs(scenario: Scenario, found: dict[str, Any], records: list[Provenance]) -> Inputs:
     """Inputs from what the readers returned.
 
     IMD is joined to the areas; services and candidates are clipped to the study area
