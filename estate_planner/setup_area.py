@@ -3,7 +3,8 @@
 The national files are recognised by their columns, wherever they sit in the data
 folder and whatever they are called (publishers rename files between releases; they
 rarely rename columns): the ONS LSOA 2011 -> 2021 -> LAD lookup, Census 2021
-population by LSOA 2021, IMD 2019 File 1, LSOA 2021 population-weighted centroids,
+population by LSOA 2021, the English IoD 2025 (File 7; IoD 2019 where 2025 is absent),
+Census 2021 TS037, TS038 and TS045, LSOA 2021 population-weighted centroids,
 the geocoded GP practice list, the NHS.UK pharmacy and hospital lists, and a
 population raster. The area is one or more local authority districts (``--lad``) or an
 integrated care board (``--icb`` with an LSOA -> ICB lookup in the ONS layout).
@@ -47,9 +48,14 @@ SIGNATURES: dict[str, list[set[str]]] = {
         {"geography code", "age: total"},
         {"lsoa 2021 code", "total", "f65 and over"},
     ],
-    "deprivation": [
+    "deprivation": [  # IoD 2025 (LSOA 2021, joined directly) over IoD 2019
+        {"lsoa code (2021)", "index of multiple deprivation (imd) decile"},
         {"lsoa code (2011)", "index of multiple deprivation (imd) decile"},
     ],
+    # Census 2021 topic summaries in the Nomis layout
+    "health": [{"geography code", "general health: total: all usual residents"}],
+    "disability": [{"geography code", "disability: total: all usual residents"}],
+    "cars": [{"geography code", "number of cars or vans: total: all households"}],
     "centroids": [{"lsoa21cd", "pop centroid x", "pop centroid y"}, {"lsoa21cd", "x", "y"}],
     "gp": [
         {"organisation code", "prescribing setting", "latitude", "longitude"},
@@ -64,6 +70,8 @@ SIGNATURES: dict[str, list[set[str]]] = {
     ],
 }
 SERVICE_ROLES = ("gp", "pharmacy", "hospital")
+#: roles whose largest file is taken (a national table over extracts of a few rows)
+LARGEST_ROLES = (*SERVICE_ROLES, "deprivation", "health", "disability", "cars")
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
 RASTER_SUFFIXES = (".tif", ".tiff")
 WORKBOOK_SUFFIXES = (".xls", ".xlsx")
@@ -78,6 +86,9 @@ class NationalFiles:
     lookup: Path | None = None
     population: Path | None = None
     deprivation: Path | None = None
+    health: Path | None = None
+    disability: Path | None = None
+    cars: Path | None = None
     centroids: Path | None = None
     gp: Path | None = None
     pharmacy: Path | None = None
@@ -172,7 +183,7 @@ def find_national_files(folder: Path) -> NationalFiles:
         for role, layouts in SIGNATURES.items():
             # services: the largest list (national over a local extract); the rest are
             # national tables either way: the smallest is the quickest to read
-            order = size if role in SERVICE_ROLES else -size
+            order = size if role in LARGEST_ROLES else -size
             for rank, wanted in enumerate(layouts):
                 if wanted <= columns and (-rank, order) > found.ranks.get(role, (-99, -(2**62))):
                     setattr(found, role, path)
@@ -665,12 +676,21 @@ def _scenario_text(
     ]
     if files.deprivation is not None:
         lines.append(f'deprivation = "{rel(files.deprivation)}"')
+    census = {"health": "TS037 general health", "disability": "TS038 disability",
+              "cars": "TS045 car or van availability"}  # fmt: skip
+    for role, what in census.items():
+        if getattr(files, role) is not None:
+            lines.append(f'{role} = "{rel(getattr(files, role))}"  # Census 2021 {what}')
     if files.lookup is not None:
         lines.append(f'lookup = "{rel(files.lookup)}"')
     if raster is not None:
         units = "people_per_km2" if "_pd_" in raster.name.lower() else "people"
         lines += [f'raster = "{rel(raster)}"', f'raster_units = "{units}"']
-    weights = "weights = { population = 1.0, age_65_plus = 0.5, imd_decile_1_2 = 0.5 }"
+    weights = "weights = { population = 1.0, age_65_plus = 0.5, imd_decile_1_2 = 0.5"
+    # health from the Census counts, not IoD's health domain (they overlap)
+    weights += ", bad_health = 0.5" if files.health is not None else ""
+    weights += ", disabled_a_lot = 0.5" if files.disability is not None else ""
+    weights += " }"
     lines += ["", "[need]", weights]
     for kind in ("gp", "pharmacy", "hospital"):
         path = getattr(files, kind)
@@ -706,8 +726,8 @@ def _note(written: Written, area: Area, hubs: int, buffer_m: float) -> str:
     files = written.files
     found = "\n".join(
         f"- {role}: `{getattr(files, role)}`" if getattr(files, role) else f"- {role}: not found"
-        for role in ("lookup", "population", "deprivation", "centroids", "gp", "pharmacy",
-                     "hospital", "raster")
+        for role in ("lookup", "population", "deprivation", "health", "disability", "cars",
+                     "centroids", "gp", "pharmacy", "hospital", "raster")
     )  # fmt: skip
     notes = "\n".join(f"- {note}" for note in written.notes)
     return f"""# {area.name}: what `estate-planner init` chose

@@ -70,6 +70,20 @@ def test_init_for_rutland_runs_and_chooses_the_hand_written_scenarios_hubs(
     assert chosen == set(theirs.loc[theirs["selected"], "site_id"]) and len(chosen) == 3
     note = (out / "README.md").read_text()
     assert "26 LSOA 2021 areas" in note and "41,043 people" in note
+    # IoD 2025 and Census health, disability and cars from the national folder, by default
+    scenario, problems = check_scenario(out / "scenario.toml")
+    assert scenario is not None and not problems
+    demand = scenario.demand
+    assert demand.deprivation is not None
+    assert demand.deprivation.name == "iod2025_domains_lsoa21_england_file7_columns.csv.gz"
+    assert demand.health is not None and demand.health.name == "census2021-ts037-lsoa.csv.gz"
+    assert demand.disability is not None and demand.disability.name.endswith("ts038-lsoa.csv.gz")
+    assert demand.cars is not None and demand.cars.name.endswith("ts045-lsoa.csv.gz")
+    assert scenario.need.weights["bad_health"] == scenario.need.weights["disabled_a_lot"] == 0.5
+    assert "health_decile_1_2" not in scenario.need.weights  # the Census counts, not twice
+    text = (out / "scenario.toml").read_text()
+    assert "Census 2021 TS037 general health" in text and "TS045 car or van" in text
+    assert "IoD 2025" in (out / "run" / "report.html").read_text()
 
 
 def test_without_boundaries_areas_are_centroids_inside_a_drawn_outline(
