@@ -414,7 +414,8 @@ class SelectionConfig(_Model):
     threshold_step_minutes: float = Field(5.0, ge=0)
     #: choose the fewest sites (at most ``hubs``) reaching this share of unmet need
     target_share: float | None = Field(None, gt=0, le=1)
-    #: the most need one hub can serve (coverage objective)
+    #: the most people (registered patients) one hub can serve (coverage objective);
+    #: the same unit as the economic case's assignment
     capacity: float | None = Field(None, gt=0)
 
     @model_validator(mode="after")

@@ -92,9 +92,7 @@ def test_greedy_is_never_better_than_exact() -> None:
             sp.csr_matrix(np.where(np.isfinite(times), times, 0)), w, sp.csr_matrix(fixed)
         )
         greedy_cost = median.value(greedy(median, request))
-        exact_cost = select_sites(
-            times, w, 3, fixed=fixed, objective="median", curve=False
-        ).value
+        exact_cost = select_sites(times, w, 3, fixed=fixed, objective="median", curve=False).value
         assert greedy_cost >= exact_cost - 1e-6
 
 
@@ -254,3 +252,35 @@ def test_capacitated_coverage_equals_brute_force_over_site_sets() -> None:
             got.value
             <= select_sites(times, w, 2, threshold=600, fixed=fixed, curve=False).value + 1e-9
         )
+
+
+def test_capacity_counts_people_not_need() -> None:
+    """The capacity row weighs each point by its people while the objective is need."""
+    from scipy.optimize import linprog
+
+    from estate_planner.optimise import capacitated_coverage
+
+    times, fixed, w, _ = instance(3, n=6, m=24)
+    people = np.random.default_rng(4).integers(100, 3000, 24).astype(float)
+    capacity = float(np.quantile(people, 0.8) * 3)
+    unmet = ~(fixed <= 600).any(axis=0)
+    best = 0.0
+    for combo in itertools.combinations(range(6), 2):
+        pairs = [
+            (a, i)
+            for a, j in enumerate(combo)
+            for i in range(24)
+            if times[j, i] <= 600 and unmet[i]
+        ]
+        if not pairs:
+            continue
+        c = -np.array([w[i] for _, i in pairs])
+        a_ub = [[1.0 if pi == i else 0.0 for _, pi in pairs] for i in {i for _, i in pairs}]
+        b_ub = [1.0] * len(a_ub)
+        for a in range(2):
+            a_ub.append([people[pi] if pa == a else 0.0 for pa, pi in pairs])
+            b_ub.append(capacity)
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
+        best = max(best, -res.fun)
+    got = capacitated_coverage(times, w, 2, capacity, threshold=600, fixed=fixed, load=people)
+    assert got.value == pytest.approx(best)

@@ -1,4 +1,4 @@
-"""Maximal covering with a capacity: no hub serves more than a given need."""
+"""Maximal covering with a capacity: no hub serves more than a given number of people."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ def capacitated_coverage(
     budget: float | None = None,
     forced: list[int] | None = None,
     time_limit: float = 60.0,
+    load: np.ndarray | None = None,
 ) -> Selection:
-    """Maximal covering where one hub can serve at most ``capacity`` need.
+    """Maximal covering where one hub can serve at most ``capacity`` people.
 
     Unmet need within the threshold of a chosen hub is assigned to hubs (a demand
     point may be split between hubs, as it stands for many people) without any hub
@@ -45,7 +46,10 @@ def capacitated_coverage(
     times, weights, k, threshold, fixed, eligible, costs, budget, forced, time_limit
         As :func:`~estate_planner.optimise.select_sites`.
     capacity : float
-        The most need one hub may serve.
+        The most one hub may serve, in the unit of ``load``: people (registered
+        patients), the unit the economic case's assignment uses.
+    load : numpy.ndarray, optional
+        What each demand point puts on a hub: its people (default ``weights``).
 
     Returns
     -------
@@ -60,6 +64,7 @@ def capacitated_coverage(
     """
     matrix = as_sparse(times)
     weights = np.asarray(weights, dtype=float)
+    load = weights if load is None else np.asarray(load, dtype=float)
     n = matrix.shape[0]
     request = Request.checked(
         n, k, eligible=eligible, forced=forced, costs=costs, budget=budget, time_limit=time_limit
@@ -88,7 +93,7 @@ def capacitated_coverage(
     )
     load = sp.csr_matrix(
         (
-            np.r_[weights[point], -capacity * np.ones(n)],
+            np.r_[load[point], -capacity * np.ones(n)],
             (np.r_[site, np.arange(n)], np.r_[n + np.arange(p), np.arange(n)]),
         ),
         shape=(n, n + p),

@@ -86,6 +86,7 @@ def select(
     need_values: np.ndarray,
     candidates: gpd.GeoDataFrame,
     cache: Cache | None = None,
+    people: np.ndarray | None = None,
 ) -> tuple[Selection, str]:
     """The scenario's selection question asked of the optimiser.
 
@@ -102,6 +103,8 @@ def select(
     candidates : geopandas.GeoDataFrame
         With ``excluded_reason``, ``forced`` and ``annual_cost_gbp``.
     cache : Cache, optional
+    people : numpy.ndarray, optional
+        People per demand point: what ``selection.capacity`` counts.
 
     Returns
     -------
@@ -126,6 +129,7 @@ def select(
         hubs=config.hubs,
         objective=config.objective,
         capacity=config.capacity,
+        people=None if people is None else np.asarray(people, dtype=float),
         target_share=config.target_share,
         budget_gbp=config.budget_gbp,
         costs=candidates["annual_cost_gbp"].to_numpy(dtype=float),
@@ -148,6 +152,7 @@ def solve(
     target_share: float | None,
     budget_gbp: float | None,
     costs: np.ndarray,
+    people: np.ndarray | None = None,
     forced: list[int],
     eligible: np.ndarray,
     threshold: float,
@@ -169,6 +174,8 @@ def solve(
         As ``[selection]``.
     costs : numpy.ndarray
         Annual cost per candidate.
+    people : numpy.ndarray, optional
+        People per demand point, the unit of ``capacity`` (default the need).
     forced : list of int
         Candidates an edit forces in.
     eligible : numpy.ndarray of bool
@@ -190,7 +197,7 @@ def solve(
     if capacity is not None:
         return optimise.capacitated_coverage(
             candidate_times, need, hubs, capacity,
-            costs=costs, budget=budget_gbp, forced=forced, **options,
+            costs=costs, budget=budget_gbp, forced=forced, load=people, **options,
         )  # fmt: skip
     if target_share is not None and not forced:
         return optimise.fewest_sites(candidate_times, need, target_share, most=hubs, **options)
@@ -229,8 +236,9 @@ def choose(
         "solved" or "reused from cache".
     """
     selection, status = select(
-        scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates, cache
-    )
+        scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates, cache,
+        people=demand["population"].to_numpy(),
+    )  # fmt: skip
     forced = [int(i) for i in np.flatnonzero(candidates["forced"].to_numpy())]
     selection, _ = decision.drop_empty_hubs(
         selection, min_gain=scenario.selection.min_gain, keep=forced
