@@ -2,7 +2,8 @@
 
 :func:`input_readers` is the one table of scenario key -> reader; :func:`read_inputs`
 (the run) and :mod:`estate_planner.validate` both use it, so they agree on what a
-scenario needs. :func:`load_inputs` adds the cache.
+scenario needs. :func:`load_inputs` adds the cache, through :func:`read_parts`: a pure
+function of the scenario's parts that name what is read (:func:`reading`).
 
 Over 400 lines of code because it is the one place that maps every scenario key to its
 reader and the counts each reader reports; splitting it would split that table.
