@@ -274,6 +274,7 @@ def test_init_without_osm_candidates_writes_an_access_analysis_that_runs(
     assert pd.read_csv(out / "run" / "ranking.csv").empty
     report = (out / "run" / "report.html").read_text()
     assert "access analysis of the existing services only" in report
+    assert "proven gap" not in report  # nothing was solved, so nothing is proven
     demand = gpd.read_file(out / "run" / "results.gpkg", layer="demand")
     assert demand["population"].sum() == pytest.approx(41_043)
     assert demand["minutes_to_service_walk"].notna().any()

@@ -482,3 +482,32 @@ def test_the_demo_measures_access_by_bus(demo_result) -> None:  # type: ignore[n
     assert (shapes["mode"] == "transit").sum() == len(demo_result.selection.chosen)
     record = next(p for p in demo_result.inputs.provenance if p.key == "network.gtfs[0]")
     assert record.counts["repaired: frequency-based trips expanded"] == 144
+
+
+def test_a_stop_beyond_the_street_extract_is_warned_about(demo_scenario: Any) -> None:
+    """Issue 28 item 9: a transit point 1.5 km outside the OSM extract got 37.6 minutes
+    with no warning."""
+    from estate_planner.cache import Cache
+    from estate_planner.stages import assess, routing
+    from estate_planner.stages.inputs import read_inputs
+
+    inputs = read_inputs(demo_scenario)
+    demand = assess.demand_points(demo_scenario, inputs, cells=False)
+    cache = Cache(None)
+    nets, _ = routing.build_networks(demo_scenario, inputs, demand, cache)
+    timetable = inputs.timetable
+    assert timetable is not None
+    graph = nets["transit"].graph
+    ids, _ = routing.stops_beyond_streets(timetable, graph, 500)
+    assert len(ids) == 0  # the demo's stops all lie on its streets
+    # one stop moved 1.5 km east of the easternmost street
+    east = graph.edges.total_bounds[2]
+    x = timetable.stop_x.copy()
+    x[0] = east + 1500
+    moved = dataclasses.replace(timetable, stop_x=x)
+    ids, metres = routing.stops_beyond_streets(moved, graph, 500)
+    assert list(ids) == [timetable.stop_ids[0]] and metres[0] >= 1500
+    with pytest.warns(UserWarning, match=r"transit: 1 of the timetable's .* stops lie more than 500 m"):
+        routing.travel_times(
+            demo_scenario, dataclasses.replace(inputs, timetable=moved), nets, cache
+        )

@@ -120,7 +120,7 @@ def select(
     """
     config = scenario.selection
     if config.hubs == 0:  # an access analysis: nothing to choose
-        return Selection([], 0.0, 0.0, NO_HUBS, objective=config.objective), "not asked"
+        return Selection([], 0.0, np.nan, NO_HUBS, objective=config.objective), "not asked"
     eligible, forced = _check_eligible(scenario, candidates)
     selection, reused = (cache or Cache(None)).call_status(
         solve,

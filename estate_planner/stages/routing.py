@@ -4,6 +4,7 @@ from every site to every demand point, and the chosen hubs' catchments."""
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,7 @@ def travel_times(
         if mode == "transit":
             if inputs.timetable is None:  # validated: a transit mode has a timetable
                 raise InfeasibleError('mode "transit" has no timetable; add [network] gtfs')
+            _warn_far_stops(inputs.timetable, net.graph, scenario.network.max_snap_m)
             (services, candidates), reused = cache.call_status(
                 transit_times, inputs.timetable, net.graph, *nodes, scenario.transit,
                 walk_kmh=scenario.network.walk_kmh, max_snap_m=scenario.network.max_snap_m,
@@ -250,6 +252,53 @@ def travel_times(
         status[mode] = REUSED if reused else "computed"
         out[mode] = access.ModeTimes(mode, threshold, services, candidates)
     return out, status
+
+
+def stops_beyond_streets(
+    timetable: Timetable, graph: travel.RoutingGraph, max_snap_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The timetable's stops farther than ``max_snap_m`` from any street of ``graph``
+    (outside the OSM extract, or off it): their walks to and from the streets are
+    counted as the crow flies at walking speed, which no one walks.
+
+    Parameters
+    ----------
+    timetable : Timetable
+    graph : RoutingGraph
+        The walk graph.
+    max_snap_m : float
+
+    Returns
+    -------
+    ids : numpy.ndarray
+        The far stops' ids.
+    metres : numpy.ndarray
+        Each one's distance to the nearest street.
+    """
+    from shapely import STRtree, points
+
+    stops = points(np.column_stack([timetable.stop_x, timetable.stop_y]))
+    tree = STRtree(graph.edges.geometry.values)
+    which, metres = tree.query_nearest(stops, return_distance=True, all_matches=False)
+    distance = np.full(len(stops), np.inf)
+    distance[which[0]] = metres
+    far = distance > max_snap_m
+    return np.asarray(timetable.stop_ids)[far], distance[far]
+
+
+def _warn_far_stops(timetable: Timetable, graph: travel.RoutingGraph, max_snap_m: float) -> None:
+    ids, metres = stops_beyond_streets(timetable, graph, max_snap_m)
+    if len(ids):
+        shown = ", ".join(f"{i} ({m / 1000:,.1f} km)" for i, m in zip(ids[:10], metres[:10],
+                                                                       strict=True))  # fmt: skip
+        warnings.warn(
+            f"transit: {len(ids)} of the timetable's {len(timetable.stop_ids)} stops lie more "
+            f"than {max_snap_m:g} m from any street of the OSM extract: {shown}; walks to "
+            "them are counted as the crow flies, so times through them are not reliable: "
+            "use an extract that covers the feed's stops",
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 def street_times(
