@@ -93,6 +93,9 @@ min_floor_area_m2 = 150
 hubs = 3
 objective = "coverage"
 mode = "walk"
+
+[report]
+synthetic = true
 """
 
 

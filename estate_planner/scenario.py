@@ -376,6 +376,9 @@ class ScoringConfig(_Model):
     )
     min_floor_area_m2: float | None = Field(None, ge=0)
     max_floor_area_m2: float | None = Field(None, gt=0)
+    #: whether a site whose floor area is not known passes ``min_floor_area_m2`` (by
+    #: default it is set aside, and the report counts how many were)
+    unknown_floor_area_passes: bool = False
     available_only: bool = False
     exclude_kinds: list[str] = Field(default_factory=list)
     sensitivity_runs: int = Field(500, ge=0, le=100_000)
@@ -552,6 +555,21 @@ class EditConfig(_Model):
         return self
 
 
+class ReportConfig(_Model):
+    """How the report dates its inputs."""
+
+    #: an input whose data is older than this many years is flagged on the first page
+    stale_after_years: float = Field(3.0, gt=0)
+    #: the date an input's data describes, by scenario key, where the file does not say
+    #: it (``"candidates.registers[0]" = "2016/17"``); it replaces the date read from
+    #: the file's name or its last-modified time
+    input_dates: dict[str, str] = Field(default_factory=dict)
+    #: the data are made up (the demo): outputs say so instead of crediting publishers
+    synthetic: bool = False
+    #: the credits line, where the default (OSM, ONS, MHCLG, NHS) does not fit
+    credits: str = ""
+
+
 class Scenario(_Model):
     """A whole scenario. Build from Python or load with :func:`load_scenario`."""
 
@@ -568,6 +586,7 @@ class Scenario(_Model):
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     edits: list[EditConfig] = Field(default_factory=list)
     appraisal: AppraisalConfig = Field(default_factory=AppraisalConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
     extends: Path | None = None
     #: the folder relative input paths start from (relative to the scenario file);
     #: the environment's ESTATE_PLANNER_DATA_DIR takes its place where set

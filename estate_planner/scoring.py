@@ -42,6 +42,7 @@ def exclusions(
     *,
     min_floor_area_m2: float | None = None,
     max_floor_area_m2: float | None = None,
+    unknown_floor_area_passes: bool = False,
     available_only: bool = False,
     exclude_kinds: Sequence[str] = (),
     budget_gbp: float | None = None,
@@ -55,6 +56,9 @@ def exclusions(
         candidate; ``edit_excluded`` and ``unroutable`` where present also exclude.
     min_floor_area_m2, max_floor_area_m2 : float, optional
         The floor-area range a hub needs.
+    unknown_floor_area_passes : bool
+        Whether a site whose floor area is not known passes ``min_floor_area_m2``; by
+        default it is excluded ("floor area not known").
     available_only : bool
         Exclude sites not known to be available now.
     exclude_kinds : sequence of str
@@ -76,6 +80,8 @@ def exclusions(
     area = candidates["floor_area_m2"]
     if min_floor_area_m2 is not None:
         add(area < min_floor_area_m2, f"floor area under {min_floor_area_m2:g} m2")
+        if not unknown_floor_area_passes:
+            add(area.isna(), f"floor area not known (a minimum of {min_floor_area_m2:g} m2 is set)")
     if max_floor_area_m2 is not None:
         add(area > max_floor_area_m2, f"floor area over {max_floor_area_m2:g} m2")
     if available_only:

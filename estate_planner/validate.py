@@ -120,8 +120,12 @@ def summary(scenario: Scenario, inputs: Inputs, ways: Any) -> list[str]:
     buffer = f"{scenario.area.buffer_m:,.0f} m"
     lines.append(f"services kept (in the study area plus {buffer}): {per_kind}")
     candidates = inputs.candidates
-    available = int((candidates["available"].astype(float) == 1).sum())
-    lines.append(f"candidates kept: {len(candidates):,} ({available:,} available now)")
+    known = candidates["available"].astype(float)
+    available, unavailable = int((known == 1).sum()), int((known == 0).sum())
+    lines.append(
+        f"candidates kept: {len(candidates):,} ({available:,} available, {unavailable:,} not "
+        f"available, {len(candidates) - available - unavailable:,} not known)"
+    )
     if ways is not None and len(ways.lon):
         x, y = to_bng(ways.lon, ways.lat)
         west, south, east, north = x.min(), y.min(), x.max(), y.max()

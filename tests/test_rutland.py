@@ -77,7 +77,8 @@ def test_candidates_come_from_the_osm_extract_and_eric(rutland) -> None:  # type
     # one candidate with its OSM entry (NHS.UK and OSM place it 96 m apart)
     memorial = cands[cands["name"] == "Rutland Memorial Hospital"]
     assert memorial["site_id"].tolist() == ["eric-RT5PC"]
-    assert memorial["source"].iloc[0].endswith("_13944.XLS + OpenStreetMap")
+    # (its OSM entry, amenity=hospital, is a working health service: never a candidate)
+    assert memorial["source"].iloc[0].endswith("_13944.XLS")
     assert memorial["floor_area_m2"].iloc[0] == 2870 and memorial["spare_floor_area_m2"].iloc[0] == 174
     assert (cands["kind"] == "retail").sum() >= 9  # PROVENANCE: shop=vacant x9
     assert cands["name"].str.startswith("Vacant shop, 34 Melton Road").any()
@@ -111,6 +112,57 @@ def test_run_writes_a_ranking_and_a_map(tmp_path: Path) -> None:
     assert manifest["selection"]["gap"] == pytest.approx(0, abs=1e-6)
     licences = (tmp_path / "report.html").read_text()
     assert "Open Database Licence" in licences and "Open Government Licence v3.0" in licences
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_no_osm_building_without_a_vacancy_tag_shows_as_available(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """Issue 25: availability is known, not known or not available, never a default;
+    a working surgery or hospital is never a candidate (map, tables, report)."""
+    import html
+    import re
+
+    import osmium
+
+    vacant, health = set(), set()
+    for obj in osmium.FileProcessor(
+        str(shared_data / "osm_rutland" / "rutland-2018-02-27.osm.pbf")
+    ).with_areas():
+        tags = dict(obj.tags)
+        prefix = "n" if isinstance(obj, osmium.osm.Node) else "a"
+        if not isinstance(obj, (osmium.osm.Node, osmium.osm.Area)):
+            continue
+        if tags.get("shop") == "vacant" or any(k.startswith("disused:") for k in tags):
+            vacant.add(f"osm-{prefix}{obj.id}")
+        elif tags.get("amenity") in ("doctors", "clinic", "hospital") or "healthcare" in tags:
+            health.add(f"osm-{prefix}{obj.id}")
+    assert vacant and health
+    scenario = REPO / "scenarios" / "rutland.toml"
+    assert main(["-q", "run", str(scenario), "--out", str(tmp_path)]) == 0
+    ranking = pd.read_csv(tmp_path / "ranking.csv", dtype={"availability_date": str})
+    osm = ranking[ranking["site_id"].str.startswith("osm-")]
+    assert not set(osm["site_id"]) & health
+    available = set(osm.loc[osm["availability"] == "available", "site_id"])
+    assert available and available <= vacant
+    assert set(osm["availability"]) <= {"available", "not known"}
+    assert osm.loc[osm["availability"] == "available", "availability_source"].str.fullmatch(
+        r"tagged vacant in OSM \(.+\), extract of 2018-02-27"
+    ).all()
+    layer = gpd.read_file(tmp_path / "results.gpkg", layer="candidates")
+    assert set(layer.loc[layer["availability"] == "available", "site_id"]) == set(
+        ranking.loc[ranking["availability"] == "available", "site_id"]
+    )
+    page = html.unescape((tmp_path / "map.html").read_text(encoding="utf-8"))
+    said = re.findall(r"site (osm-[na]\d+)<br>.*?Availability: <b>([a-z ]+)</b>", page)
+    assert len(said) == len(osm)
+    assert {site for site, state in said if state == "available"} == available
+    report = html.unescape((tmp_path / "report.html").read_text(encoding="utf-8"))
+    chosen = ranking[ranking["selected"]]
+    for row in chosen.itertuples():
+        assert re.search(
+            rf"{re.escape(row.name)}</td>.*?<td[^>]*>{row.availability}</td>", report, re.S
+        )
 
 
 def test_manifest_counts_mean_what_they_say(rutland, shared_data: Path) -> None:  # type: ignore[no-untyped-def]

@@ -132,3 +132,18 @@ def test_spare_floor_area_keeps_proportion_and_unknown_is_none() -> None:
     frame = candidates().assign(spare_floor_area_m2=[0.0, 500.0, np.nan, 250.0])
     table = scored(frame, ScoringConfig(weights={"spare_floor_area": 1}), pd.Series("", index=range(4)))
     assert table["criterion_spare_floor_area"].tolist() == [0.0, 1.0, 0.0, 0.5]
+
+
+def test_unknown_floor_area_does_not_pass_a_minimum_unless_the_scenario_says() -> None:
+    frame = candidates().assign(floor_area_m2=[100.0, np.nan, 250.0, np.nan])
+    reasons = exclusions(frame, min_floor_area_m2=150)
+    assert reasons.tolist() == [
+        "floor area under 150 m2",
+        "floor area not known (a minimum of 150 m2 is set)",
+        "",
+        "floor area not known (a minimum of 150 m2 is set)",
+    ]
+    allowed = exclusions(frame, min_floor_area_m2=150, unknown_floor_area_passes=True)
+    assert allowed.tolist() == ["floor area under 150 m2", "", "", ""]
+    # with no minimum, not knowing the floor area excludes nothing
+    assert (exclusions(frame) == "").all()

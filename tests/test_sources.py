@@ -288,3 +288,110 @@ def test_the_national_gp_lists(shared_data: Path) -> None:
     rutland = pd.read_csv(folder / "gp_practices_rutland_geocoded.csv", dtype=str)
     wanted = set(rutland.loc[rutland["status_code"] == "A", "organisation_code"])
     assert wanted <= set(services["service_id"])
+
+
+# -- availability and floor area: known, not known or estimated ------------------------
+
+_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+<bounds minlat="52.60" minlon="-0.75" maxlat="52.70" maxlon="-0.65"/>
+{nodes}
+</osm>
+"""
+
+
+def _osm_node(i: int, lon: float, lat: float, **tags: str) -> str:
+    body = "".join(f'<tag k="{k.replace("_", ":")}" v="{v}"/>' for k, v in tags.items())
+    return (
+        f'<node id="{i}" version="1" timestamp="2019-05-01T00:00:00Z" lat="{lat}" '
+        f'lon="{lon}">{body}</node>'
+    )
+
+
+def test_osm_buildings_are_not_known_unless_tagged_vacant_and_surgeries_never(
+    tmp_path: Path,
+) -> None:
+    from estate_planner.sources.estate import candidates_from_osm
+
+    nodes = [
+        _osm_node(1, -0.70, 52.65, shop="vacant", name="Empty unit"),
+        _osm_node(2, -0.71, 52.65, amenity="library", name="Town Library"),
+        _osm_node(3, -0.72, 52.65, amenity="doctors", name="High Street Surgery"),
+        _osm_node(4, -0.73, 52.65, healthcare="clinic", name="Foot Clinic"),
+        _osm_node(5, -0.74, 52.65, disused_amenity="doctors", name="Old Surgery"),
+        _osm_node(6, -0.69, 52.65, amenity="community_centre", name="Hall"),
+    ]
+    path = write(tmp_path, "town-2019-05-02.osm", _OSM.format(nodes="\n".join(nodes)))
+    cands, record = candidates_from_osm(path)
+    by_name = cands.set_index("name")
+    # the working surgery and clinic are never candidates; the disused surgery is
+    assert set(by_name.index) == {"Empty unit", "Town Library", "Old Surgery", "Hall"}
+    assert record.counts["dropped: a working health service (amenity=doctors, clinic, ...)"] == 2
+    assert record.rows_read == 6 and record.rows_used == 4
+    vacant = by_name.loc[["Empty unit", "Old Surgery"]]
+    assert (vacant["available"] == 1.0).all()
+    assert vacant["availability_source"].tolist() == [
+        "tagged vacant in OSM (shop=vacant), extract of 2019-05-02",
+        "tagged vacant in OSM (disused:amenity=doctors), extract of 2019-05-02",
+    ]
+    assert (vacant["availability_date"] == "2019-05-02").all()
+    silent = by_name.loc[["Town Library", "Hall"]]
+    assert silent["available"].isna().all()
+    assert (silent["availability_source"] == "").all()
+    # points have no footprint: floor area not known, and no source claimed for it
+    assert cands["floor_area_m2"].isna().all() and (cands["floor_area_source"] == "").all()
+
+
+def test_a_list_without_an_availability_column_knows_none(tmp_path: Path) -> None:
+    from estate_planner.sources.estate import describe_availability
+
+    path = write(
+        tmp_path,
+        "sites.csv",
+        "site_id,name,kind,longitude,latitude,floor_area_m2\n"
+        "S1,a,retail,-0.7,52.6,300\nS2,b,council,-0.71,52.6,\n",
+    )
+    cands, _ = read_candidates(CandidatesConfig(path=path))
+    assert cands["available"].isna().all()
+    words = describe_availability(cands.assign(source="property list"))
+    assert words["availability"].tolist() == ["not known", "not known"]
+    assert words["availability_source"].tolist() == ["not stated in property list"] * 2
+    assert words["floor_area_source"].tolist() == ["property list sites.csv", ""]
+
+
+def test_a_list_with_availability_says_its_column_and_date(tmp_path: Path) -> None:
+    from estate_planner.sources.estate import describe_availability
+
+    path = write(
+        tmp_path,
+        "estate_2024-03.csv",
+        "site_id,name,kind,longitude,latitude,available,availability_date\n"
+        "S1,a,retail,-0.7,52.6,yes,2025-01-10\nS2,b,council,-0.71,52.6,no,\n"
+        "S3,c,council,-0.72,52.6,,\n",
+    )
+    cands, record = read_candidates(CandidatesConfig(path=path))
+    assert record.date == "2024-03" and record.date_basis == "date in the file name"
+    words = describe_availability(cands.assign(source="list"))
+    assert words["availability"].tolist() == ["available", "not available", "not known"]
+    assert words["availability_date"].tolist() == ["2025-01-10", "2024-03", ""]
+    assert words["availability_source"].iloc[0] == "property list estate_2024-03.csv, column 'available'"
+
+
+def test_a_candidate_on_a_surgery_site_is_set_aside_unless_known_available() -> None:
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import Point
+
+    from estate_planner.sources.estate import set_aside_working_services
+
+    services = gpd.GeoDataFrame(
+        {"service_id": ["G1"], "name": ["Oakham Surgery"]}, geometry=[Point(0, 0)], crs=27700
+    )
+    cands = gpd.GeoDataFrame(
+        {"site_id": ["on", "near-but-free", "far"], "available": [np.nan, 1.0, np.nan]},
+        geometry=[Point(10, 10), Point(5, 0), Point(31, 0)],
+        crs=27700,
+    )
+    kept, set_aside = set_aside_working_services(cands, services)
+    assert kept["site_id"].tolist() == ["near-but-free", "far"]
+    assert set_aside.to_dict() == {"on": "Oakham Surgery"}

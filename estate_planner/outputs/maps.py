@@ -173,7 +173,7 @@ def _add_developments(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
             popup=folium.Popup(
                 f"<b>{_esc(row['name'])}</b><br>New development (what-if)<br>"
                 f"People: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
-                f"Need: {_fmt(row['need'])}",
+                f"Need: {_fmt(row['need'])} need-weighted units",
                 max_width=280,
             ),
             tooltip=_esc(row["name"]),
@@ -247,9 +247,10 @@ def _area_layer(
         popup = (
             f"<b>{_esc(row['name'])}</b> ({_esc(row['area_id'])})<br>{first}"
             f"Population: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
-            f"{imd} decile: {_fmt(row['imd_decile'])}<br>Need: {_fmt(row['need'])} "
+            f"{imd} decile: {_fmt(row['imd_decile'])}<br>"
+            f"Need: {_fmt(row['need'])} need-weighted units "
             f"({_fmt(row['need_per_resident'], 2)} per resident)<br>"
-            f"Unmet need: {_fmt(row['unmet_need'])}<br>"
+            f"Unmet need: {_fmt(row['unmet_need'])} need-weighted units<br>"
             f"Nearest service: {_fmt(row['minutes_to_service'], 1)} min"
         )
         properties = {"popup": popup, "name": _esc(row["name"]), "fill": fill}
@@ -370,12 +371,15 @@ def _candidate_popup(row: pd.Series) -> str:
         f"{_esc(row['kind'])} · site {_esc(row['site_id'])}<br>"
         f"{_provenance(row)}"
         f"Rank {_fmt(row['rank'])} · score {row['score']:.3f}<br>"
-        f"Need reached: {_fmt(row['need_reached'])}<br>"
-        f"Unmet need reached: {_fmt(row['unmet_need_reached'])}<br>"
-        f"Annual cost: £{_fmt(row['annual_cost_gbp'])} · floor area {_fmt(row['floor_area_m2'])} m²"
-        f"{_spare(row)}<br>Available now: {_available(row.get('available'))}"
+        f"Need reached: {_fmt(row['need_reached'])} need-weighted units<br>"
+        f"Unmet need reached: {_fmt(row['unmet_need_reached'])} need-weighted units<br>"
+        f"Annual cost: £{_fmt(row['annual_cost_gbp'])}<br>"
+        f"Floor area: {_floor_area(row)}{_spare(row)}<br>"
+        f"Availability: {_availability(row)}"
         f"{_economics(row)}"
-        f"<table><tr><th>criterion</th><th>contribution</th></tr>{parts}</table></div>"
+        f"<table><tr><th>criterion</th><th>points of the score</th></tr>{parts}</table>"
+        f'<span class="ep-unit">Need-weighted units: people, each weighted by the '
+        f"scenario's need weights (age, deprivation).</span></div>"
     )
 
 
@@ -390,6 +394,26 @@ def _economics(row: pd.Series) -> str:
         f"{_esc(row['estate_option'])}<br>Capital £{_fmt(row['capital_gbp'])} before optimism "
         f"bias · net present cost £{_fmt(row['npc_gbp'])}"
     )
+
+
+def _floor_area(row: pd.Series) -> str:
+    """Floor area with whether it was measured or estimated ("not known" without)."""
+    area = row.get("floor_area_m2")
+    if area is None or pd.isna(area):
+        return "not known"
+    source = row.get("floor_area_source")
+    said = f" ({_esc(source)})" if isinstance(source, str) and source else ""
+    return f"{_fmt(area)} m²{said}"
+
+
+def _availability(row: pd.Series) -> str:
+    """Available / not available / not known, with its source and date."""
+    state = row.get("availability")
+    if not isinstance(state, str) or not state:
+        state = _available(row.get("available"))
+    source = row.get("availability_source")
+    said = f" ({_esc(source)})" if isinstance(source, str) and source else ""
+    return f"<b>{_esc(state)}</b>{said}"
 
 
 def _provenance(row: pd.Series) -> str:
@@ -418,7 +442,7 @@ def _available(value: object) -> str:
         known = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return "not known"
-    return "not known" if np.isnan(known) else "yes" if known == 1 else "no"
+    return "not known" if np.isnan(known) else "available" if known == 1 else "not available"
 
 
 def _add_candidates(fmap: folium.Map, result: MapSource) -> None:

@@ -13,7 +13,11 @@ from estate_planner.access import HORIZON_FACTOR, NO_CAR_MODES, reach_by_car
 from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
+<<<<<<< HEAD
 from estate_planner.outputs.economics import economic_context
+=======
+from estate_planner.outputs.dates import input_dates
+>>>>>>> f03e970 (Availability in three states with its source and date; floor area measured or estimated; unknown floor area set aside by a minimum (scenario decides); working health services never candidates; report's first page flags chosen sites not known available and lists each input's date (stale over report.stale_after_years); units on gains and popups; demo credits say synthetic. Golden records rewritten: Rutland's point candidates no longer pass the 100 m2 minimum, OSM surgeries/hospital left out)
 from estate_planner.outputs.summary import credits, imd_label, reach
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
@@ -253,12 +257,72 @@ def headline(result: RunResult) -> dict[str, Any]:
     }
 
 
+def _gain_unit(result: RunResult) -> str:
+    """The unit of the marginal gain column."""
+    if result.selection.objective == "median" and result.selection.capacity is None:
+        return "need-weighted seconds"
+    return "need-weighted units"
+
+
 def _gain_note(result: RunResult) -> str:
     if result.selection.capacity is not None:
-        return "the need each hub serves, up to its capacity"
+        return (
+            "the need each hub serves, up to its capacity, in need-weighted units (people "
+            "weighted by the need weights; not a head count)"
+        )
     if result.selection.objective == "coverage":
-        return "unmet need newly reached by each hub, given those before it"
+        return (
+            "unmet need newly reached by each hub, given those before it, in need-weighted "
+            "units (people weighted by the need weights; not a head count: the people it "
+            "brings within reach are in the summary above)"
+        )
     return "need-weighted seconds saved by each hub, given those before it"
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _availability_of(row: Any) -> str:
+    """A site's availability in words (older runs carry only the 1/0/NaN fact)."""
+    state = _text(getattr(row, "availability", ""))
+    if state:
+        return state
+    value = getattr(row, "available", float("nan"))
+    return "available" if value == 1 else "not available" if value == 0 else "not known"
+
+
+def availability_flags(result: RunResult) -> list[str]:
+    """A sentence per chosen hub not known to be available, for the first page.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    list of str
+    """
+    out = []
+    for r in result.selected.sort_values("selection_order").itertuples():
+        state = _availability_of(r)
+        if state == "available":
+            continue
+        source = _text(getattr(r, "availability_source", ""))
+        said = f" ({source})" if source else ""
+        if state == "not available":
+            what = "is marked NOT available"
+            then = (
+                "it is chosen because the scenario does not exclude unavailable sites "
+                "(scoring.available_only) or forces it"
+            )
+        else:
+            what = "is not known to be available"
+            then = "confirm it can be had before relying on what it adds"
+        out.append(
+            f"Hub {int(r.selection_order)}, {r.name} ({r.site_id}), {what}{said}: {then}."
+        )
+    return out
 
 
 def _money(value: float) -> str:
@@ -296,6 +360,9 @@ def context(result: RunResult) -> dict[str, Any]:
             "gain": f"{r.marginal_gain:,.0f}",
             "cost": _money(r.annual_cost_gbp),
             "area": _money(r.floor_area_m2),
+            "area_source": _text(getattr(r, "floor_area_source", "")) or "not known",
+            "availability": _availability_of(r),
+            "availability_source": _text(getattr(r, "availability_source", "")),
         }
         for r in selected.itertuples()
     ]
@@ -341,9 +408,24 @@ def context(result: RunResult) -> dict[str, Any]:
     gap = result.selection.gap
     decision = result.decision
     names = dict(zip(result.candidates["site_id"], result.candidates["name"], strict=True))
+    dates = input_dates(result)
+    floor_unknown = result.candidates.get("excluded_reason")
+    set_aside = (
+        int(floor_unknown.fillna("").str.contains("floor area not known").sum())
+        if floor_unknown is not None
+        else 0
+    )
     return {
         "name": scenario.name,
         "board": headline(result),
+        "availability_flags": availability_flags(result),
+        "dates": dates,
+        "stale": [d for d in dates if d["stale"]],
+        "stale_after": f"{scenario.report.stale_after_years:g}",
+        "floor_unknown_set_aside": set_aside,
+        "floor_unknown_passes": scenario.scoring.unknown_floor_area_passes,
+        "min_floor_area": scenario.scoring.min_floor_area_m2,
+        "gain_unit": _gain_unit(result),
         "not_chosen": decision.not_chosen if decision is not None else [],
         "conclusions": decision.conclusions if decision is not None else [],
         "stability": (

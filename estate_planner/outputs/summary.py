@@ -72,6 +72,9 @@ class _ScenarioView:
     name: str
     selection_mode: str
     access: _Minutes
+    credits: str = ""
+    #: the OSM extract the offline background is drawn from
+    osm: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,13 @@ def view_of(result: RunResult) -> MapView:
     scenario = result.scenario
     minutes = {str(mode): scenario.access.minutes(mode) for mode in scenario.network.modes}
     return MapView(
-        _ScenarioView(scenario.name, scenario.selection_mode, _Minutes(minutes)),
+        _ScenarioView(
+            scenario.name,
+            scenario.selection_mode,
+            _Minutes(minutes),
+            credits(result),
+            str(scenario.network.osm),
+        ),
         _InputsView(result.inputs.areas, result.inputs.boundary, result.inputs.deprivation_index),
         result.demand,
         result.services,
@@ -145,6 +154,12 @@ CREDITS = (
     "OGL v3.0; contains OS data © Crown copyright. {index}: MHCLG, OGL v3.0. "
     "Services: NHS Digital / NHS.UK, OGL v3.0."
 )
+#: what a scenario marked ``[report] synthetic = true`` (the demo) credits
+SYNTHETIC_CREDITS = (
+    "All data here is synthetic, made up for the demo: the town, streets, people, "
+    "deprivation, services and sites are invented. No ONS, MHCLG, NHS or OpenStreetMap "
+    "data is used; the figures describe no real place."
+)
 
 
 def imd_label(result: MapSource) -> str:
@@ -168,7 +183,9 @@ def imd_label(result: MapSource) -> str:
 
 
 def credits(result: MapSource) -> str:
-    """The credits line of the map, the static map and the report.
+    """The credits line of the map, the static map and the report: the scenario's own
+    (``report.credits``), the synthetic-data notice (``report.synthetic``, the demo), or
+    the published sources'.
 
     Parameters
     ----------
@@ -178,6 +195,14 @@ def credits(result: MapSource) -> str:
     -------
     str
     """
+    scenario = result.scenario
+    if isinstance(scenario, _ScenarioView):  # the drawing process: worked out already
+        return scenario.credits or CREDITS.format(index=imd_label(result))
+    report = getattr(scenario, "report", None)
+    if report is not None and report.credits:
+        return str(report.credits)
+    if report is not None and report.synthetic:
+        return SYNTHETIC_CREDITS
     return CREDITS.format(index=imd_label(result))
 
 

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from estate_planner.scenario import CRITERIA
+from estate_planner.sources.estate import availability_states
 
 if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
     from estate_planner.results import RunResult
@@ -34,9 +35,12 @@ RANKING_COLUMNS = [
     "unmet_need_reached",
     "deprivation_reached",
     "floor_area_m2",
+    "floor_area_source",
     "spare_floor_area_m2",
     "annual_cost_gbp",
-    "available",
+    "availability",
+    "availability_source",
+    "availability_date",
     "in_town_centre",
     "deprived_share_reached",
     "rank_min",
@@ -65,9 +69,10 @@ def ranking_table(result: RunResult) -> pd.DataFrame:
         The columns of :data:`RANKING_COLUMNS`.
     """
     frame = pd.DataFrame(result.candidates.reindex(columns=RANKING_COLUMNS))
-    # available now: true, false, or blank where the source does not say
-    known = frame["available"].astype(float)
-    frame["available"] = known.map({1.0: "true", 0.0: "false"}).fillna("")
+    # available, not available or not known, from the numeric fact where a run predates
+    # the words
+    if frame["availability"].isna().all() and "available" in result.candidates:
+        frame["availability"] = availability_states(result.candidates["available"])
     frame = frame.assign(_unranked=frame["rank"].isna())
     frame = frame.sort_values(["_unranked", "rank", "site_id"], kind="stable")
     return frame.drop(columns="_unranked").reset_index(drop=True)

@@ -9,6 +9,13 @@ centres that are not GP practices are left out (``status_code == "A"`` and
 Candidates are property records with an id, name, kind and location, and optional
 floor area, annual cost and availability. ``[candidates] columns`` maps our column
 names to the file's.
+
+Availability has three states, ``available``, ``not available`` and ``not known``
+(:data:`AVAILABILITY_STATES`), each with where the fact came from and its date
+(``availability_source``, ``availability_date``); the numeric ``available`` (1, 0,
+NaN) the scorer reads is the same fact. A list with no availability column and an OSM
+building with no vacancy tag are *not known*. Floor area says whether it was measured
+or estimated (``floor_area_source``).
 """
 
 from __future__ import annotations
@@ -38,6 +45,30 @@ logger = logging.getLogger(__name__)
 _ID_NAMES = ["organisation_code", "ods_code", "OrganisationCode", "site_id", "id", "code"]
 _NAME_NAMES = ["name", "OrganisationName", "organisation_name", "site_name"]
 _CAPACITY_NAMES = ["list_size", "Number of patients registered at the GP practice", "capacity"]
+#: the three states of ``availability``, in the order of ``available`` 1, 0, NaN
+AVAILABILITY_STATES = ("available", "not available", "not known")
+#: OSM tags that say a building stands empty
+VACANCY_TAGS: tuple[tuple[str, str], ...] = (
+    ("shop", "vacant"),
+    ("disused:shop", "*"),
+    ("disused:amenity", "*"),
+    ("disused:building", "*"),
+    ("vacant", "yes"),
+    ("disused", "yes"),
+)
+#: OSM tags of a working health service: such a building is never a candidate
+HEALTH_SERVICE_TAGS: tuple[tuple[str, str], ...] = (
+    ("amenity", "doctors"),
+    ("amenity", "clinic"),
+    ("amenity", "hospital"),
+    ("amenity", "dentist"),
+    ("amenity", "pharmacy"),
+    ("healthcare", "*"),
+    ("building", "hospital"),
+)
+#: a candidate this close to a listed service, with no word that it stands empty, is
+#: taken to be that service's building
+SAME_SITE_AS_SERVICE_M = 30.0
 _TRUE = {"true", "yes", "y", "1", "available", "t"}
 _FALSE = {"false", "no", "n", "0", "unavailable", "f"}
 
@@ -187,8 +218,11 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
     Returns
     -------
     candidates : geopandas.GeoDataFrame
-        ``site_id``, ``name``, ``kind``, ``floor_area_m2``, ``annual_cost_gbp``,
-        ``available`` and points.
+        ``site_id``, ``name``, ``kind``, ``floor_area_m2``, ``floor_area_source``,
+        ``annual_cost_gbp``, ``available`` (1, 0, NaN where not known; a list with no
+        ``available`` column knows none), ``availability_source``,
+        ``availability_date`` (an ``availability_date`` column, else the file's date)
+        and points.
     record : Provenance
 
     Raises
@@ -231,6 +265,21 @@ def read_candidates(config: CandidatesConfig) -> tuple[gpd.GeoDataFrame, Provena
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,
     )
+    said = pick_column(frame, path, "available", ["available", "is_available"], required=False)
+    dates = pick_column(
+        frame, path, "availability date", ["availability_date", "available_date"], required=False
+    )
+    known = candidates["available"].notna().to_numpy()
+    candidates["availability_source"] = np.where(
+        known, f"property list {path.name}, column {said!r}" if said else "", ""
+    )
+    file_date = frame[dates].fillna("").astype(str).str.strip().to_numpy() if dates else ""
+    candidates["availability_date"] = np.where(
+        known, np.where(file_date == "", record.date, file_date) if dates else record.date, ""
+    )
+    candidates["floor_area_source"] = np.where(
+        candidates["floor_area_m2"].notna(), f"property list {path.name}", ""
+    )
     unplaced = frame["_no_location"].to_numpy()
     record.drop("no coordinates", candidates.loc[unplaced, "site_id"], what="candidates")
     candidates = candidates[~unplaced]
@@ -267,8 +316,12 @@ def _site_ids(frame: pd.DataFrame, id_col: str, path: Path) -> pd.Series:
 def candidates_from_osm(path: Path) -> tuple[gpd.GeoDataFrame, Provenance]:
     """Candidate sites derived from an OSM extract (see ``osm.CANDIDATE_TAGS``).
 
-    Floor area is the building footprint times ``building:levels`` (1 if untagged); a
-    site mapped as a point has no floor area. Cost is unknown.
+    Floor area is estimated: the building footprint times ``building:levels`` (1 if
+    untagged); a site mapped as a point has no floor area. Cost is unknown. A building
+    tagged vacant (:data:`VACANCY_TAGS`) is available, "tagged vacant in OSM" as of the
+    extract's date; any other is *not known*. A working health service
+    (:data:`HEALTH_SERVICE_TAGS`: an operating surgery, clinic, hospital) is never a
+    candidate; each left out is counted in the record.
 
     Parameters
     ----------
@@ -286,10 +339,17 @@ def candidates_from_osm(path: Path) -> tuple[gpd.GeoDataFrame, Provenance]:
 
     found = osm.read_candidate_buildings(path)
     record = provenance("candidates.from_osm", path)
-    record.rows_read = record.rows_used = len(found)
+    record.rows_read = len(found)
+    working = [f for f in found if _working_health_service(f["tags"])]  # type: ignore[arg-type]
+    if working:
+        record.counts["dropped: a working health service (amenity=doctors, clinic, ...)"] = len(
+            working
+        )
+    found = [f for f in found if not _working_health_service(f["tags"])]  # type: ignore[arg-type]
+    record.rows_used = len(found)
     if not found:
         raise InputDataError(
-            f"{path}: the OSM extract has no vacant shops, civic or health buildings to use "
+            f"{path}: the OSM extract has no vacant shops or civic buildings to use "
             "as candidates; give a property list in candidates.path"
         )
     shapes = gpd.GeoSeries(shapely.from_wkb([f["wkb"] for f in found]), crs="EPSG:4326")
@@ -297,19 +357,142 @@ def candidates_from_osm(path: Path) -> tuple[gpd.GeoDataFrame, Provenance]:
     levels = [_levels(f["tags"]) for f in found]  # type: ignore[arg-type]
     polygonal = shapes.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     area = np.where(polygonal, shapes.area.to_numpy() * np.asarray(levels), np.nan)
+    vacancy = [_vacancy_tag(f["tags"]) for f in found]  # type: ignore[arg-type]
+    extract = f"extract of {record.date}" if record.date else "extract undated"
     frame = gpd.GeoDataFrame(
         {
             "site_id": [f"osm-{f['osm_id']}" for f in found],
             "name": [_osm_name(f) for f in found],
             "kind": [f["kind"] for f in found],
             "floor_area_m2": np.round(area, 0),
+            "floor_area_source": [
+                _estimated_area(f["tags"]) if polygon else ""  # type: ignore[arg-type]
+                for f, polygon in zip(found, polygonal, strict=True)
+            ],
             "annual_cost_gbp": np.nan,
-            "available": 1.0,
+            "available": [1.0 if tag else np.nan for tag in vacancy],
+            "availability_source": [
+                f"tagged vacant in OSM ({tag}), {extract}" if tag else "" for tag in vacancy
+            ],
+            "availability_date": [record.date if tag else "" for tag in vacancy],
         },
         geometry=shapes.representative_point().to_numpy(),
         crs="EPSG:27700",
     )
     return frame.sort_values("site_id", kind="stable").reset_index(drop=True), record
+
+
+def _has(tags: dict[str, str], pairs: tuple[tuple[str, str], ...]) -> str:
+    """The first ``key=value`` of ``pairs`` the tags carry ("" if none)."""
+    for key, value in pairs:
+        if key in tags and (value == "*" or tags[key] == value):
+            return f"{key}={tags[key]}"
+    return ""
+
+
+def _vacancy_tag(tags: dict[str, str]) -> str:
+    return _has(tags, VACANCY_TAGS)
+
+
+def _working_health_service(tags: dict[str, str]) -> bool:
+    return bool(_has(tags, HEALTH_SERVICE_TAGS)) and not _vacancy_tag(tags)
+
+
+def _estimated_area(tags: dict[str, str]) -> str:
+    raw = tags.get("building:levels")
+    try:
+        how = "1 level assumed" if raw is None else f"building:levels={float(raw):g}"
+    except ValueError:
+        how = f"1 level assumed; building:levels={raw!r} unreadable"
+    return f"estimated: OSM footprint × levels ({how})"
+
+
+def availability_states(available: pd.Series | np.ndarray) -> np.ndarray:
+    """``available`` (1, 0, NaN) in words: one of :data:`AVAILABILITY_STATES`.
+
+    Parameters
+    ----------
+    available : array-like of float
+
+    Returns
+    -------
+    numpy.ndarray of str
+    """
+    values = np.asarray(available, dtype=float)
+    return np.select([values == 1, values == 0], list(AVAILABILITY_STATES[:2]), "not known")
+
+
+def describe_availability(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``availability`` from ``available`` and say where a not-known state stands.
+
+    Run after merging sources, so a building one source knows about takes that
+    source's fact; where none knows, ``availability_source`` says which sources were
+    silent ("not stated in OpenStreetMap").
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        ``available``, ``source`` and, where known, ``availability_source``,
+        ``availability_date``, ``floor_area_source``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``availability``, ``availability_source``, ``availability_date``
+        and ``floor_area_source`` (text; "" where not known).
+    """
+    out = candidates.copy()
+    for name in ("availability_source", "availability_date", "floor_area_source"):
+        if name not in out.columns:
+            out[name] = ""
+        out[name] = out[name].fillna("").astype(str)
+    out["availability"] = availability_states(out["available"])
+    unknown = out["availability"] == "not known"
+    source = out["source"] if "source" in out.columns else pd.Series("the source", out.index)
+    out.loc[unknown, "availability_source"] = "not stated in " + source[unknown].astype(str)
+    out.loc[unknown, "availability_date"] = ""
+    out.loc[out["floor_area_m2"].isna(), "floor_area_source"] = ""
+    return out
+
+
+def set_aside_working_services(
+    candidates: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    within_m: float = SAME_SITE_AS_SERVICE_M,
+) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Candidates without those standing on a working service's site.
+
+    A candidate within ``within_m`` of a listed service (a GP practice, a pharmacy,
+    a hospital) and not known to be available is taken to be that service's building:
+    a working health service is never a candidate. Sites a register or the list says
+    are available (spare floor area in an NHS building, an empty unit) are kept.
+
+    Parameters
+    ----------
+    candidates : geopandas.GeoDataFrame
+        With ``available``; in BNG.
+    services : geopandas.GeoDataFrame
+        ``service_id`` and ``name``; in BNG.
+    within_m : float
+
+    Returns
+    -------
+    kept : geopandas.GeoDataFrame
+    set_aside : pandas.Series
+        Per candidate set aside (by ``site_id``), the service it stands on.
+    """
+    if candidates.empty or services.empty:
+        return candidates, pd.Series(dtype=object)
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.column_stack([services.geometry.x, services.geometry.y]))
+    gap, nearest = tree.query(np.column_stack([candidates.geometry.x, candidates.geometry.y]))
+    known_available = candidates["available"].astype(float).to_numpy() == 1
+    on_site = (gap <= within_m) & ~known_available
+    names = services["name"].astype(str).to_numpy()[nearest[on_site]]
+    set_aside = pd.Series(names, index=candidates.loc[on_site, "site_id"].to_numpy())
+    return candidates[~on_site].reset_index(drop=True), set_aside
 
 
 def _levels(tags: dict[str, str]) -> float:
@@ -341,10 +524,10 @@ def _optional_number(
 
 def _availability(frame: pd.DataFrame, path: object, id_col: str) -> np.ndarray:
     """1.0 available, 0.0 not, NaN where the cell is blank (not known); a list with no
-    availability column is taken as all available."""
+    availability column knows none of it."""
     column = pick_column(frame, path, "available", ["available", "is_available"], required=False)  # type: ignore[arg-type]
     if column is None:
-        return np.ones(len(frame))
+        return np.full(len(frame), np.nan)
     text = frame[column].fillna("").astype(str).str.strip().str.lower()
     bad = ~text.isin(_TRUE | _FALSE | {""})
     if bad.any():

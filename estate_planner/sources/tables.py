@@ -6,6 +6,7 @@ records what it read and dropped in a :class:`Provenance` for ``manifest.json``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
@@ -42,6 +43,11 @@ class Provenance:
     counts: dict[str, int] = field(default_factory=dict)
     #: the layout the file was read as, where there are several (registers)
     layout: str = ""
+    #: the date the data describes ("2018-02-27", "2019", "2016/17"); see :func:`data_date`
+    date: str = ""
+    #: where ``date`` comes from ("OSM replication timestamp", "date in the file name",
+    #: "file last modified", "stated in the scenario")
+    date_basis: str = ""
 
     def drop(self, reason: str, rows: Iterable[object], *, what: str = "rows") -> None:
         """Record dropped rows and warn, naming them.
@@ -100,10 +106,74 @@ def provenance(key: str, path: Path) -> Provenance:
     """
     from estate_planner.cache import file_sha256, folder_files, folder_sha256
 
+    date, basis = data_date(path)
     if path.is_dir():
         size = sum(p.stat().st_size for p in folder_files(path))
-        return Provenance(key=key, path=str(path), bytes=size, sha256=folder_sha256(path))
-    return Provenance(key=key, path=str(path), bytes=path.stat().st_size, sha256=file_sha256(path))
+        return Provenance(
+            key=key, path=str(path), bytes=size, sha256=folder_sha256(path),
+            date=date, date_basis=basis,
+        )  # fmt: skip
+    return Provenance(
+        key=key, path=str(path), bytes=path.stat().st_size, sha256=file_sha256(path),
+        date=date, date_basis=basis,
+    )  # fmt: skip
+
+
+#: a year (1980-2049) standing alone in a file name, with month and day if given
+_NAME_DATE = re.compile(
+    r"(?<![0-9])((?:19[89]|20[0-4])[0-9])(?:[-_]?([01][0-9])(?:[-_]?([0-3][0-9]))?)?(?![0-9])"
+)
+
+
+def data_date(path: Path) -> tuple[str, str]:
+    """The date the data in ``path`` describes, and where that date comes from.
+
+    An OSM extract's replication timestamp (its header), else a year (and month, day)
+    in the file's name (``IMD2019``, ``_2026-04``), else the date the file was last
+    modified, which says when it was copied rather than what it describes.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    date : str
+        ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``; "" for a folder.
+    basis : str
+    """
+    import datetime as dt
+
+    if not path.is_file():
+        return "", ""
+    name = path.name.lower()
+    if name.endswith((".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")):
+        stamp = _osm_timestamp(str(path))
+        if stamp:
+            return stamp[:10], "OSM replication timestamp"
+    found = _NAME_DATE.search(path.name)
+    if found:
+        return "-".join(part for part in found.groups() if part), "date in the file name"
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    return modified.date().isoformat(), "file last modified"
+
+
+@functools.lru_cache(maxsize=16)
+def _osm_timestamp(path: str) -> str:
+    """The extract's header timestamp ("" where the file states none)."""
+    import osmium
+
+    try:
+        reader = osmium.io.Reader(path, osmium.osm.osm_entity_bits.NOTHING)
+    except RuntimeError:
+        return ""
+    try:
+        header = reader.header()
+        return str(
+            header.get("osmosis_replication_timestamp") or header.get("timestamp") or ""
+        )
+    finally:
+        reader.close()
 
 
 def require_file(path: Path, key: str) -> None:

@@ -199,6 +199,7 @@ def assess(
     excluded = scoring.exclusions(
         candidates,
         **floor,
+        unknown_floor_area_passes=config.unknown_floor_area_passes,
         available_only=config.available_only,
         exclude_kinds=config.exclude_kinds,
         budget_gbp=scenario.selection.budget_gbp,

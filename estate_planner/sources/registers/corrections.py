@@ -175,14 +175,19 @@ def correct(
         if fix["kind"]:
             said.append(f"kind {fix['kind']}")
             frame.loc[frame.index[i], "kind"] = fix["kind"]
+        who = " ".join(p for p in (f"by {fix['by']}" if fix["by"] else "",
+                                   f"on {fix['on']}" if fix["on"] else "") if p)  # fmt: skip
+        # the fact's source and date travel with it (issue 25: availability says whence)
+        whence = f"correction{' ' + who if who else ''}"
         if not np.isnan(fix["available"]):
             said.append("available" if fix["available"] == 1 else "not available")
             frame.loc[frame.index[i], "available"] = fix["available"]
+            frame.loc[frame.index[i], "availability_source"] = whence
+            frame.loc[frame.index[i], "availability_date"] = str(fix["on"] or "")
         if not np.isnan(fix["floor_area_m2"]):
             said.append(f"floor area {fix['floor_area_m2']:,.0f} m2")
             frame.loc[frame.index[i], "floor_area_m2"] = fix["floor_area_m2"]
-        who = " ".join(p for p in (f"by {fix['by']}" if fix["by"] else "",
-                                   f"on {fix['on']}" if fix["on"] else "") if p)  # fmt: skip
+            frame.loc[frame.index[i], "floor_area_source"] = whence
         note = f"corrected{' ' + who if who else ''}: {', '.join(said) or 'nothing changed'}"
         note += f" ({fix['note']})" if fix["note"] else ""
         old = str(frame["note"].iloc[i]) if "note" in frame.columns else ""

@@ -1,0 +1,83 @@
+"""How old each input is: the dates the report's first page lists and flags."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # outputs depend on a run's results, never on the pipeline
+    from estate_planner.results import RunResult
+
+
+def input_dates(result: RunResult, *, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Each input's date, where it comes from, and whether it is older than
+    ``report.stale_after_years``.
+
+    A date the scenario states (``report.input_dates``) replaces the one read from
+    the file. A year counts from its end, a year range ("2016/17") from the end of its
+    second year's March (the NHS financial year).
+
+    Parameters
+    ----------
+    result : RunResult
+    today : datetime.date, optional
+        For tests; the date of the run by default.
+
+    Returns
+    -------
+    list of dict
+        ``key``, ``file``, ``date``, ``basis``, ``age_years`` and ``stale``.
+    """
+    config = result.scenario.report
+    today = today or dt.date.today()
+    rows = []
+    for p in result.inputs.provenance:
+        stated = config.input_dates.get(p.key)
+        date = stated or p.date
+        basis = "stated in the scenario" if stated else p.date_basis
+        end = period_end(date)
+        age = (today - end).days / 365.25 if end is not None else None
+        rows.append(
+            {
+                "key": p.key,
+                "file": Path(p.path).name,
+                "date": date or "not known",
+                "basis": basis,
+                "age_years": age,
+                "stale": age is not None and age > config.stale_after_years,
+            }
+        )
+    return rows
+
+
+def period_end(text: str) -> dt.date | None:
+    """The last day a date or period covers.
+
+    Parameters
+    ----------
+    text : str
+        ``2018-02-27``, ``2026-04``, ``2019`` or a financial year ``2016/17``.
+
+    Returns
+    -------
+    datetime.date or None
+        None where the text is no date.
+    """
+    if not text:
+        return None
+    found = re.fullmatch(r"(\d{4})[/-](\d{2})", text.strip())
+    if found and int(found.group(2)) > 12:  # a financial year 2016/17: to March 2017
+        return dt.date(int(found.group(1)) + 1, 3, 31)
+    found = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text.strip()[:10])
+    if not found:
+        return None
+    year = int(found.group(1))
+    if found.group(3):
+        return dt.date(year, int(found.group(2)), int(found.group(3)))
+    if found.group(2):
+        month = int(found.group(2))
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date(year, 12, 31)
