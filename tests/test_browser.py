@@ -225,7 +225,7 @@ def test_rutland_map_in_a_browser(browser, tmp_path_factory: pytest.TempPathFact
     # a candidate from a register says which, with its identifiers
     memorial = [c for c in page.page.evaluate(POPUPS_JS) if "Rutland Memorial Hospital" in c]
     assert any(
-        "From HospitalEstatesAndFacilitiesStatistics_13944.XLS + OpenStreetMap (ref RT5PC)" in c
+        "From HospitalEstatesAndFacilitiesStatistics_13944.XLS (ref RT5PC)" in c
         and "spare 174 m²" in c
         for c in memorial
     ), memorial

@@ -115,7 +115,8 @@ DEVELOPMENT_SYMBOL = "⌂"
 def _behaviour(fmap: folium.Map, bounds: list[list[float]]) -> str:
     """Page script: fit the view to the study area (between the legend and the layer
     list where the frame is wide enough; folding both away where it is small); hide a
-    marker's tooltip while its popup is open (they would sit on top of each other)."""
+    marker's tooltip while its popup is open (they would sit on top of each other);
+    move an open popup out from under the layer list."""
     # run once the page's scripts have made the map
     return f"""
 document.addEventListener('DOMContentLoaded', function () {{
@@ -143,8 +144,29 @@ document.addEventListener('DOMContentLoaded', function () {{
     if (source && source.getTooltip && source.getTooltip()) {{
       source.closeTooltip(); source.getTooltip().setOpacity(0);
     }}
+    // a popup under the layer list or the legend moves out from under it, the
+    // shorter way (Leaflet's own auto-pan keeps it inside the frame only)
+    function shift() {{
+      var element = e.popup.getElement();
+      var layers = document.querySelector('.leaflet-control-layers-expanded');
+      if (!element || !layers) return;
+      var box = element.getBoundingClientRect(), c = layers.getBoundingClientRect();
+      if (box.right > c.left && box.left < c.right && box.top < c.bottom && box.bottom > c.top) {{
+        var sideways = box.right - c.left + 8, down = c.bottom - box.top + 8;
+        e.popup._epShift = sideways <= down ? [sideways, 0] : [0, -down];
+        map.panBy(e.popup._epShift, {{animate: false}});
+      }}
+    }}
+    // after Leaflet's own auto-pan, which would otherwise overwrite this one
+    setTimeout(function () {{
+      if (map._panAnim && map._panAnim._inProgress) map.once('moveend', shift); else shift();
+    }}, 20);
   }});
   map.on('popupclose', function (e) {{
+    if (e.popup._epShift) {{  // back to the view the reader had
+      map.panBy([-e.popup._epShift[0], -e.popup._epShift[1]], {{animate: false}});
+      e.popup._epShift = null;
+    }}
     var source = e.popup._source;
     if (source && source.getTooltip && source.getTooltip()) {{
       source.getTooltip().setOpacity(0.9);
@@ -373,7 +395,7 @@ def _candidate_popup(row: pd.Series) -> str:
         f"Rank {_fmt(row['rank'])} · score {row['score']:.3f}<br>"
         f"Need reached: {_fmt(row['need_reached'])} need-weighted units<br>"
         f"Unmet need reached: {_fmt(row['unmet_need_reached'])} need-weighted units<br>"
-        f"Annual cost: £{_fmt(row['annual_cost_gbp'])}<br>"
+        f"Annual cost: {_cost(row.get('annual_cost_gbp'))}<br>"
         f"Floor area: {_floor_area(row)}{_spare(row)}<br>"
         f"Availability: {_availability(row)}"
         f"{_economics(row)}"
@@ -394,6 +416,11 @@ def _economics(row: pd.Series) -> str:
         f"{_esc(row['estate_option'])}<br>Capital £{_fmt(row['capital_gbp'])} before optimism "
         f"bias · net present cost £{_fmt(row['npc_gbp'])}"
     )
+
+
+def _cost(value: object) -> str:
+    text = _fmt(value)
+    return "not known" if text == "–" else f"£{text}"
 
 
 def _floor_area(row: pd.Series) -> str:

@@ -13,11 +13,8 @@ from estate_planner.access import HORIZON_FACTOR, NO_CAR_MODES, reach_by_car
 from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
-<<<<<<< HEAD
 from estate_planner.outputs.economics import economic_context
-=======
 from estate_planner.outputs.dates import input_dates
->>>>>>> f03e970 (Availability in three states with its source and date; floor area measured or estimated; unknown floor area set aside by a minimum (scenario decides); working health services never candidates; report's first page flags chosen sites not known available and lists each input's date (stale over report.stale_after_years); units on gains and popups; demo credits say synthetic. Golden records rewritten: Rutland's point candidates no longer pass the 100 m2 minimum, OSM surgeries/hospital left out)
 from estate_planner.outputs.summary import credits, imd_label, reach
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
