@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from estate_planner import pipeline
-from estate_planner.outputs.dates import input_dates, period_end
+from estate_planner.outputs.caveats import input_dates, period_end
 from estate_planner.outputs.report import write_report
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 from estate_planner.access import HORIZON_FACTOR, NO_CAR_MODES, reach_by_car
 from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
+from estate_planner.outputs.caveats import _availability_of, _text, availability_flags, input_dates
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
 from estate_planner.outputs.economics import economic_context
-from estate_planner.outputs.dates import input_dates
 from estate_planner.outputs.summary import credits, imd_label, reach
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
@@ -274,52 +274,6 @@ def _gain_note(result: RunResult) -> str:
             "brings within reach are in the summary above)"
         )
     return "need-weighted seconds saved by each hub, given those before it"
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _availability_of(row: Any) -> str:
-    """A site's availability in words (older runs carry only the 1/0/NaN fact)."""
-    state = _text(getattr(row, "availability", ""))
-    if state:
-        return state
-    value = getattr(row, "available", float("nan"))
-    return "available" if value == 1 else "not available" if value == 0 else "not known"
-
-
-def availability_flags(result: RunResult) -> list[str]:
-    """A sentence per chosen hub not known to be available, for the first page.
-
-    Parameters
-    ----------
-    result : RunResult
-
-    Returns
-    -------
-    list of str
-    """
-    out = []
-    for r in result.selected.sort_values("selection_order").itertuples():
-        state = _availability_of(r)
-        if state == "available":
-            continue
-        source = _text(getattr(r, "availability_source", ""))
-        said = f" ({source})" if source else ""
-        if state == "not available":
-            what = "is marked NOT available"
-            then = (
-                "it is chosen because the scenario does not exclude unavailable sites "
-                "(scoring.available_only) or forces it"
-            )
-        else:
-            what = "is not known to be available"
-            then = "confirm it can be had before relying on what it adds"
-        out.append(
-            f"Hub {int(r.selection_order)}, {r.name} ({r.site_id}), {what}{said}: {then}."
-        )
-    return out
 
 
 def _money(value: float) -> str:

@@ -455,6 +455,92 @@ def describe_availability(candidates: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def without_working_services(
+    candidates: gpd.GeoDataFrame, services: gpd.GeoDataFrame, records: list[Provenance]
+) -> gpd.GeoDataFrame:
+    """Candidates less those standing on a listed service's site, warned about and
+    counted against the source each came from (its ``_key``).
+
+    A register's rows are kept: a register speaks of the building as estate (ERIC: an
+    NHS site's spare floor area). See :func:`set_aside_working_services`.
+
+    Parameters
+    ----------
+    candidates : geopandas.GeoDataFrame
+        With ``_key`` (the scenario key of its source), ``site_id``, ``available``.
+    services : geopandas.GeoDataFrame
+    records : list of Provenance
+        The candidate sources' records, counted into.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    import warnings
+
+    keys = candidates["_key"]
+    listed = ~keys.str.startswith("candidates.registers[").to_numpy()
+    _, set_aside = set_aside_working_services(candidates[listed], services)
+    out = candidates["site_id"].isin(set_aside.index)
+    if len(set_aside):
+        shown = ", ".join(f"{site} ({name})" for site, name in list(set_aside.items())[:10])
+        warnings.warn(
+            f"left out {len(set_aside)} candidate(s) standing on a working health service's "
+            f"site (within {SAME_SITE_AS_SERVICE_M:g} m, not known to be available): {shown}",
+            UserWarning,
+            stacklevel=2,
+        )
+        per_key = keys[out].value_counts()
+        for record in records:
+            if per_key.get(record.key, 0):
+                record.counts["dropped: on a working health service's site"] = int(
+                    per_key[record.key]
+                )
+    return candidates[~out].reset_index(drop=True)
+
+
+#: what each register family is, as an availability or floor area source
+REGISTER_WHAT = {
+    "eric": "NHS ERIC return",
+    "business_rates": "business-rates list",
+    "council_assets": "council asset register",
+    "table": "candidate table",
+}
+
+
+def register_facts(frame: pd.DataFrame, layout: str, name: str, date: str) -> None:
+    """Say, in place, where a register's availability and floor area come from.
+
+    Where ``available`` is known and ``availability_source`` blank: the register and
+    its file, dated by the file; where ``floor_area_m2`` is known: measured (ERIC's
+    gross internal area) or the register's figure. A source already set (a
+    correction's, with who and when) is kept.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A register's candidates, with ``available`` and ``floor_area_m2``.
+    layout : str
+        The register family (:data:`REGISTER_WHAT`).
+    name : str
+        The file's name.
+    date : str
+        The file's date.
+    """
+    what = REGISTER_WHAT.get(layout, "register")
+    measured = "measured: ERIC gross internal area" if layout == "eric" else what
+    known = frame["available"].notna()
+    _fill_blank(frame, "availability_source", known, f"{what} {name}")
+    _fill_blank(frame, "availability_date", known, date)
+    _fill_blank(frame, "floor_area_source", frame["floor_area_m2"].notna(), f"{measured} ({name})")
+
+
+def _fill_blank(frame: pd.DataFrame, column: str, where: pd.Series, value: str) -> None:
+    current = frame[column] if column in frame.columns else pd.Series("", index=frame.index)
+    blank = current.isna() | (current.astype(str) == "")
+    frame[column] = current.where(~(blank & where), value).where(~(blank & ~where), "")
+
+
 def set_aside_working_services(
     candidates: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,

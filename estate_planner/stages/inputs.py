@@ -506,7 +506,7 @@ def _assemble(
     )
     candidates = _candidates(found, records, registers)
     from_lists = [r for r in records if _is_candidate_source(r.key)]
-    candidates = _without_working_services(candidates, services, from_lists)
+    candidates = estate.without_working_services(candidates, services, from_lists)
     candidates = _clip(candidates, area, "candidates", "site_id", from_lists)
     centres = found.get("candidates.town_centres")
     candidates = candidates.copy()
@@ -663,33 +663,6 @@ def _merge_years(
     return out
 
 
-def _without_working_services(
-    candidates: gpd.GeoDataFrame, services: gpd.GeoDataFrame, records: list[Provenance]
-) -> gpd.GeoDataFrame:
-    """Candidates less those standing on a listed service's site (see
-    :func:`estate.set_aside_working_services`), counted against their source."""
-    keys = candidates["_key"]
-    # a register speaks of the building as estate (ERIC: an NHS site's spare floor area)
-    listed = ~keys.str.startswith("candidates.registers[").to_numpy()
-    _, set_aside = estate.set_aside_working_services(candidates[listed], services)
-    kept = candidates[~candidates["site_id"].isin(set_aside.index)].reset_index(drop=True)
-    if len(set_aside):
-        shown = ", ".join(f"{site} ({name})" for site, name in list(set_aside.items())[:10])
-        warnings.warn(
-            f"left out {len(set_aside)} candidate(s) standing on a working health service's "
-            f"site (within {estate.SAME_SITE_AS_SERVICE_M:g} m, not known to be available): "
-            f"{shown}",
-            UserWarning,
-            stacklevel=2,
-        )
-        per_key = keys[candidates["site_id"].isin(set_aside.index)].value_counts()
-        for record in records:
-            n = int(per_key.get(record.key, 0))
-            if n:
-                record.counts["dropped: on a working health service's site"] = n
-    return kept
-
-
 def _is_candidate_source(key: str) -> bool:
     return key in ("candidates.path", "candidates.from_osm") or key.startswith(
         "candidates.registers["
@@ -720,33 +693,10 @@ def _with_register_columns(
             out[name] = value
     out["available"] = out["available"].astype(float)
     if layout is not None:  # a register: its facts, dated by the file
-        what = _REGISTER_WHAT.get(layout, "register")
         name = Path(str(record.path)).name if record is not None else key
-        date = record.date if record is not None else ""
-        measured = "measured: ERIC gross internal area" if layout == "eric" else what
-        known = out["available"].notna()
-        _fill_blank(out, "availability_source", known, f"{what} {name}")
-        _fill_blank(out, "availability_date", known, date)
-        _fill_blank(out, "floor_area_source", out["floor_area_m2"].notna(), f"{measured} ({name})")
+        estate.register_facts(out, layout, name, record.date if record is not None else "")
     out["_key"] = key
     return out
-
-
-def _fill_blank(frame: pd.DataFrame, column: str, where: pd.Series, value: str) -> None:
-    """``value`` where ``where`` holds and the column is blank (a correction's own
-    source, set as the register was read, is kept)."""
-    current = frame[column] if column in frame.columns else pd.Series("", index=frame.index)
-    blank = current.isna() | (current.astype(str) == "")
-    frame[column] = current.where(~(blank & where), value).where(~(blank & ~where), "")
-
-
-#: what each register family is, as an availability or floor area source
-_REGISTER_WHAT = {
-    "eric": "NHS ERIC return",
-    "business_rates": "business-rates list",
-    "council_assets": "council asset register",
-    "table": "candidate table",
-}
 
 
 def _clip(

@@ -1,4 +1,5 @@
-"""How old each input is: the dates the report's first page lists and flags."""
+"""What the report's first page warns about: chosen sites not known to be available,
+and how old each input is."""
 
 from __future__ import annotations
 
@@ -81,3 +82,49 @@ def period_end(text: str) -> dt.date | None:
         month = int(found.group(2))
         return dt.date(year, month, calendar.monthrange(year, month)[1])
     return dt.date(year, 12, 31)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _availability_of(row: Any) -> str:
+    """A site's availability in words (older runs carry only the 1/0/NaN fact)."""
+    state = _text(getattr(row, "availability", ""))
+    if state:
+        return state
+    value = getattr(row, "available", float("nan"))
+    return "available" if value == 1 else "not available" if value == 0 else "not known"
+
+
+def availability_flags(result: RunResult) -> list[str]:
+    """A sentence per chosen hub not known to be available, for the first page.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    list of str
+    """
+    out = []
+    for r in result.selected.sort_values("selection_order").itertuples():
+        state = _availability_of(r)
+        if state == "available":
+            continue
+        source = _text(getattr(r, "availability_source", ""))
+        said = f" ({source})" if source else ""
+        if state == "not available":
+            what = "is marked NOT available"
+            then = (
+                "it is chosen because the scenario does not exclude unavailable sites "
+                "(scoring.available_only) or forces it"
+            )
+        else:
+            what = "is not known to be available"
+            then = "confirm it can be had before relying on what it adds"
+        out.append(
+            f"Hub {int(r.selection_order)}, {r.name} ({r.site_id}), {what}{said}: {then}."
+        )
+    return out
