@@ -31,6 +31,8 @@ def wide_view() -> MapView:
             "unmet_need": 0.0,
             "imd_decile": [1, 2, 5, 6, 7, 8, 9, 10],
             "minutes_to_service_walk": 10.0,
+            "covered_walk": True,  # 10 min of a 20 min threshold
+            "covered_with_hubs_walk": True,
         },
         geometry=[Point(402500 + i * 5000, 303000) for i in range(8)],
         crs=27700,
