@@ -284,3 +284,32 @@ def test_capacity_counts_people_not_need() -> None:
         best = max(best, -res.fun)
     got = capacitated_coverage(times, w, 2, capacity, threshold=600, fixed=fixed, load=people)
     assert got.value == pytest.approx(best)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 100_000), share=st.floats(0.1, 1.0))
+def test_cheapest_sites_is_the_least_cost_reaching_the_target(seed: int, share: float) -> None:
+    from estate_planner.optimise import cheapest_sites
+
+    times, fixed, w, costs = instance(seed)
+    unmet = ~(fixed <= 600).any(axis=0)
+    reachable = (times <= 600).any(axis=0) & unmet
+    target = share * float(w[reachable].sum())
+    best = np.inf
+    for k in range(1, len(times) + 1):
+        for combo in itertools.combinations(range(len(times)), k):
+            reached = (times[list(combo)] <= 600).any(axis=0) & unmet
+            if w[reached].sum() >= target - 1e-9:
+                best = min(best, float(costs[list(combo)].sum()))
+    got = cheapest_sites(times, w, costs, target, threshold=600, fixed=fixed)
+    assert got.value == pytest.approx(best)
+    reached = (times[got.chosen] <= 600).any(axis=0) & unmet
+    assert w[reached].sum() >= target - 1e-6
+
+
+def test_cheapest_sites_says_when_the_target_is_out_of_reach() -> None:
+    from estate_planner.optimise import cheapest_sites
+
+    times, fixed, w, costs = instance(1)
+    with pytest.raises(InfeasibleError, match="lower the target"):
+        cheapest_sites(times, w, costs, float(w.sum()) * 10, threshold=600, fixed=fixed)

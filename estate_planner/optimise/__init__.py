@@ -5,6 +5,7 @@ One module per model family, as spopt's ``locate`` keeps them:
 - :mod:`.coverage`: maximal covering (MCLP), reach the most unmet need;
 - :mod:`.median`: p-median, least need-weighted travel time;
 - :mod:`.capacitated`: maximal covering where a hub serves at most a capacity;
+- :mod:`.cheapest`: the least-cost set reaching a target (cost minimised, reach a constraint);
 - :mod:`.heuristics`: greedy and swap; :mod:`.bounds`: Lagrangian bounds;
 - :mod:`._base`: the :class:`Selection`, the :class:`Request`, the problem interface
   and the one HiGHS call; :mod:`.questions`: the public questions (k sites, fewest sites).
@@ -15,6 +16,7 @@ Existing services are fixed: they stay open and count first.
 from estate_planner.optimise._base import Objective, Problem, Request, Selection
 from estate_planner.optimise.bounds import coverage_bound, coverage_reduce, median_bound
 from estate_planner.optimise.capacitated import capacitated_coverage
+from estate_planner.optimise.cheapest import cheapest_sites
 from estate_planner.optimise.coverage import Coverage
 from estate_planner.optimise.median import Median
 from estate_planner.optimise.questions import fewest_sites, select_sites, solve
@@ -27,6 +29,7 @@ __all__ = [
     "Request",
     "Selection",
     "capacitated_coverage",
+    "cheapest_sites",
     "coverage_bound",
     "coverage_reduce",
     "fewest_sites",

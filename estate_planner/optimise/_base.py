@@ -293,9 +293,7 @@ def constraint(matrix: Any, low: float | np.ndarray, high: float | np.ndarray) -
     return _opt().LinearConstraint(matrix, low, high)
 
 
-def site_constraints(
-    request: Request, m: int, *, at_most: bool = False
-) -> list[LinearConstraint]:
+def site_constraints(request: Request, m: int, *, at_most: bool = False) -> list[LinearConstraint]:
     """k sites open (or at most k) and, with a budget, their cost within it; the first
     ``request.k``... columns are the sites, then ``m`` other variables."""
     n = len(request.eligible)

@@ -22,9 +22,7 @@ from estate_planner.optimise.bounds import coverage_bound, coverage_reduce
 logger = logging.getLogger(__name__)
 
 
-def unmet_weights(
-    weights: np.ndarray, threshold: float, fixed: sp.csr_matrix | None
-) -> np.ndarray:
+def unmet_weights(weights: np.ndarray, threshold: float, fixed: sp.csr_matrix | None) -> np.ndarray:
     """Each demand point's need where no fixed service reaches it, else 0.
 
     Parameters

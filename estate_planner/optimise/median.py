@@ -112,9 +112,7 @@ class Median(Problem):
             other = swap(self, sites, without_budget(request))
             if self.value(other) < best - 1e-9:
                 heuristic, best = other, self.value(other)
-                again = median_bound(
-                    self.times, self.w, self.base, k, mask, best, time_limit=half
-                )
+                again = median_bound(self.times, self.w, self.base, k, mask, best, time_limit=half)
                 lower = max(lower, again[0])
         gap = max(best - lower, 0.0) / best if best > 0 else 0.0
         return heuristic, "greedy+swap (Lagrangian lower bound)", gap
