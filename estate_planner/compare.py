@@ -1,12 +1,15 @@
 """Compare two runs (a base and a what-if): what changed, for whom, and where.
 
-:func:`compare` lines the runs up; :func:`write_comparison` writes both runs' outputs
-side by side with ``comparison.csv`` (every candidate's rank and score in each run)
-and ``comparison.html`` (a summary, charts, and the two maps next to each other).
+:func:`compare` lines the runs up; :func:`what_changed` says it in sentences;
+:func:`write_comparison` writes both runs' outputs side by side with
+``comparison.csv`` (every candidate's rank and score in each run) and
+``comparison.html``: the sentences, the tables, a chart and both maps, all inside the
+one file (the maps as frames whose page is held in the file), so it can be emailed.
 """
 
 from __future__ import annotations
 
+import html as html_text
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from estate_planner.outputs import Drawing, write_outputs
 from estate_planner.outputs.charts import grouped_bars
@@ -104,6 +108,118 @@ def compare(base: RunResult, whatif: RunResult) -> Comparison:
     return Comparison(base, whatif, summary, table, deciles)
 
 
+def what_changed(comparison: Comparison) -> list[str]:
+    """What changed from the base to the what-if, in sentences a board reads.
+
+    The hubs chosen (in, out), the existing services (closed, opened), the people
+    within reach of a service or hub on the selection mode (how many more or fewer,
+    and how many people gained or lost it), and each IMD decile whose mean time to
+    the nearest service or hub moved by half a minute or more.
+
+    Parameters
+    ----------
+    comparison : Comparison
+
+    Returns
+    -------
+    list of str
+    """
+    base, whatif = comparison.base, comparison.whatif
+    mode = base.scenario.selection_mode
+    minutes = base.scenario.access.minutes(mode)
+    out = []
+    chosen = comparison.candidates
+    names = dict(zip(chosen["site_id"], chosen["name"], strict=True))
+
+    def listed(ids: list[str]) -> str:
+        items = [f"{names.get(i, i)} ({i})" for i in ids]
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    added = chosen.loc[chosen["portfolio"] == "added", "site_id"].tolist()
+    dropped = chosen.loc[chosen["portfolio"] == "dropped", "site_id"].tolist()
+    if added and dropped:
+        out.append(f"The what-if chooses {listed(added)} instead of {listed(dropped)}.")
+    elif added:
+        out.append(f"The what-if adds {listed(added)} to the hubs chosen.")
+    elif dropped:
+        out.append(f"The what-if no longer chooses {listed(dropped)}.")
+    else:
+        kept = int((chosen["portfolio"] == "kept").sum())
+        out.append(f"The same {kept} hub{'s' if kept != 1 else ''} are chosen.")
+    ids_a = set(base.services["service_id"])
+    ids_b = set(whatif.services["service_id"])
+    service_names = dict(
+        zip(
+            pd.concat([base.services["service_id"], whatif.services["service_id"]]),
+            pd.concat([base.services["name"], whatif.services["name"]]),
+            strict=True,
+        )
+    )
+    for ids, verb in ((sorted(ids_a - ids_b), "closes"), (sorted(ids_b - ids_a), "opens")):
+        if ids:
+            shown = ", ".join(f"{service_names[i]} ({i})" for i in ids[:5])
+            more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+            out.append(f"The what-if {verb} {shown}{more}.")
+    people_a, _, after_a, _ = reach(base)
+    people_b, _, after_b, _ = reach(whatif)
+    reached_a, reached_b = float(people_a[after_a].sum()), float(people_b[after_b].sum())
+    change = reached_b - reached_a
+    within = f"within {minutes:g} minutes' {mode} of a service or hub"
+    if abs(change) < 0.5:
+        out.append(f"The people {within} do not change: {reached_a:,.0f}.")
+    else:
+        out.append(
+            f"People {within}: {reached_a:,.0f} in the base, {reached_b:,.0f} in the what-if "
+            f"({change:+,.0f} people)."
+        )
+    gained, lost = _gained_and_lost(base, whatif, after_a, after_b)
+    if gained or lost:
+        out.append(
+            f"Of the people in both runs, {lost:,.0f} lose that reach and {gained:,.0f} "
+            "gain it."
+        )
+    deciles = comparison.deciles
+    column = f"{mode}_after"
+    if f"{column}_base" in deciles and f"{column}_whatif" in deciles:
+        label = imd_label(base)
+        for row in deciles.itertuples():
+            before = getattr(row, f"{column}_base")
+            now = getattr(row, f"{column}_whatif")
+            if pd.isna(before) or pd.isna(now) or abs(now - before) < 0.5:
+                continue
+            decile = int(float(row.imd_decile))  # type: ignore[arg-type]
+            which = " (the most deprived tenth)" if decile == 1 else ""
+            verb = "rises" if now > before else "falls"
+            out.append(
+                f"In {label} decile {decile}{which} the mean {mode} to the nearest service or "
+                f"hub {verb} from {before:.1f} to {now:.1f} minutes."
+            )
+    return out
+
+
+def _gained_and_lost(
+    base: RunResult, whatif: RunResult, after_a: np.ndarray, after_b: np.ndarray
+) -> tuple[float, float]:
+    """People (of demand points in both runs, by id) who gain or lose reach."""
+    people = base.demand["population"].to_numpy()
+    a = pd.DataFrame({"id": base.demand["id"].to_numpy(), "people": people, "reached": after_a})
+    a = a.set_index("id")
+    b = pd.DataFrame({"id": whatif.demand["id"].to_numpy(), "reached_b": after_b}).set_index("id")
+    both = a.join(b, how="inner")
+    gained = both["people"][~both["reached"] & both["reached_b"]].sum()
+    lost = both["people"][both["reached"] & ~both["reached_b"]].sum()
+    return float(gained), float(lost)
+
+
+def _inline_map(path: Path, title: str) -> str:
+    """A frame holding the map page itself (``srcdoc``): the comparison is one file."""
+    page = path.read_text(encoding="utf-8")
+    return (
+        f'<iframe title="{html_text.escape(title)}" '
+        f'srcdoc="{html_text.escape(page, quote=True)}"></iframe>'
+    )
+
+
 def _chart(comparison: Comparison) -> str:
     shown = [
         "need reached by existing services",
@@ -115,8 +231,8 @@ def _chart(comparison: Comparison) -> str:
         shown,
         {"base": rows["base"].tolist(), "what-if": rows["whatif"].tolist()},
         x_label="",
-        y_label="need",
-        title="need reached and unmet, base and what-if",
+        y_label="need-weighted units",
+        title="need reached and unmet (need-weighted units), base and what-if",
         width=760,
     )
 
@@ -158,6 +274,16 @@ def write_comparison(
         decile_columns=[c for c in comparison.deciles.columns if c != "imd_decile"],
         imd=imd_label(comparison.base),
         chart=_chart(comparison),
+        sentences=what_changed(comparison),
+        base_map=Markup(_inline_map(out_dir / "base" / "map.html", "base map")),
+        whatif_map=Markup(
+            _inline_map(out_dir / "whatif" / "map.html", "what-if map")
+        ),
+        units={
+            "population": "people",
+            "hubs": "sites",
+            "existing services": "services",
+        },
     )
     html = out_dir / "comparison.html"
     html.write_text(page, encoding="utf-8")

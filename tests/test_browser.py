@@ -294,12 +294,25 @@ def comparison_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_comparison_maps_are_readable_side_by_side(browser, comparison_outputs: Path) -> None:  # type: ignore[no-untyped-def]
-    page = Page(browser, comparison_outputs / "comparison.html")
+def test_comparison_maps_are_readable_side_by_side(
+    browser, comparison_outputs: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # one file a planner can email: copied alone into an empty folder, it still shows all
+    alone = tmp_path / "emailed"
+    alone.mkdir()
+    shutil.copy(comparison_outputs / "comparison.html", alone / "comparison.html")
+    page = Page(browser, alone / "comparison.html")
+    assert "hubs are chosen" in page.page.locator(".brief").inner_text()
+    page.shot("comparison-top.png")
     page.page.locator("iframe").first.scroll_into_view_if_needed()
     page.page.wait_for_timeout(800)
     page.shot("comparison.png")
-    frames = {f.url.rsplit("/", 2)[-2]: f for f in page.page.frames if f.url.endswith("map.html")}
+    titles = {"base map": "base", "what-if map": "whatif"}
+    frames = {
+        titles[f.frame_element().get_attribute("title") or ""]: f
+        for f in page.page.frames
+        if f.url == "about:srcdoc"
+    }
     assert set(frames) == {"base", "whatif"}
     for name, frame in frames.items():
         frame.locator(".leaflet-container").wait_for(timeout=5000)

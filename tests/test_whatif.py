@@ -174,7 +174,9 @@ def test_compare_command_writes_the_comparison(tmp_path: Path) -> None:
         key = (bool(base.at[site, "selected"]), bool(whatif.at[site, "selected"]))
         assert row.at[site, "portfolio"] == label.get(key, ""), site
     html = (out / "comparison.html").read_text()
-    assert 'src="base/map.html"' in html and 'src="whatif/map.html"' in html
+    # the maps are inside the page (one file to send), not frames onto its folders
+    assert 'srcdoc="' in html and "map.html" not in html.split("<h2>Maps</h2>")[1]
+    assert html.count("<iframe") == 2
     for side in ("base", "whatif"):
         manifest = json.loads((out / side / "manifest.json").read_text())
         assert manifest["selection"]["chosen"]
