@@ -11,7 +11,10 @@ from pathlib import Path
 import numba
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("loading", "travel", "rerun", "selection", "assignment", "registers", "batch", "transit")
+NAMES = (
+    "loading", "travel", "rerun", "selection", "assignment", "registers", "batch", "transit",
+    "explore",
+)
 
 
 def main(argv: list[str]) -> int:

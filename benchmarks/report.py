@@ -387,6 +387,44 @@ def _assignment(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _explore(r: dict[str, Any] | None) -> list[str]:
+    if r is None:
+        return ["## The explorer on Rutland", "", "Skipped: ../shared/data is absent."]
+    lines = [
+        "## What-ifs in the explorer on Rutland, cache warm (issue 29)",
+        "",
+        f"`estate_planner.explore(rutland)` ({r['demand_points']:,} demand points, "
+        f"{r['candidates']} candidates, {r['services']} services; opened on an empty cache in "
+        f"{r['open_s']:.1f} s), then each kind of change made three times with new values, "
+        "timed around `Explorer.set` and undone. The peer: the first change of each kind "
+        "written as a scenario file and run as `estate-planner run` in a fresh process on "
+        "the same warm cache (start-up, imports and outputs included).",
+        "",
+        "| change | values | `set`, each (s) | **median** | target | met | travel times "
+        "| `estate-planner run` | ratio | same hubs |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, k in r["kinds"].items():
+        times = ", ".join(f"{t:.2f}" for t in k["seconds"])
+        status = sorted({v for s in k["travel_times"] for v in s.values()})
+        met = "yes" if max(k["seconds"]) < k["target_s"] else "no"
+        lines.append(
+            f"| {kind} | {'; '.join(k['changes'])} | {times} | **{k['median_s']:.2f} s** | "
+            f"under {k['target_s']:g} s | {met} | {', '.join(status)} | {k['peer_s']:.2f} s | "
+            f"{k['peer_s'] / k['median_s']:.1f}x | {'yes' if k['peer_same_hubs'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        '- "met" asks that every one of the three answers came under the target, not only '
+        "the median.",
+        "- A development routes both modes again from every site: a new point on a street "
+        "splits that street's links, which moves other points' times by rounding, so only "
+        "routing them all again gives the times a fresh run gives (tests/test_explore.py "
+        "checks every state against a run without a cache).",
+    ]
+    return lines
+
+
 def write_results(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmark results",
@@ -404,6 +442,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         ("registers", _registers),
         ("batch", _batch),
         ("transit", _transit),
+        ("explore", _explore),
     )
     for name, render in renders:
         if name in results:

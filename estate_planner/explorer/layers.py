@@ -127,7 +127,7 @@ def _catchments_layer(result: RunResult) -> leaflet.GeoJSON | None:
     return leaflet.GeoJSON(
         data=json.loads(frame.to_json(drop_id=True)),
         name="hubs' catchments",
-        style={"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.15},
+        style={"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.25},
     )
 
 

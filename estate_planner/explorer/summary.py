@@ -103,12 +103,13 @@ class Summary:
         )
 
     def _repr_html_(self) -> str:
-        table = self.decile_table().to_html(
-            index=False,
-            float_format=lambda v: f"{v:,.3f}" if abs(v) <= 1 else f"{v:,.0f}",
-            border=0,
-        )
-        return f"<p>{html.escape(self.text())}</p>{table}"
+        table = self.decile_table()
+        for column in ("within_reach_before", "within_reach_after"):
+            table[column] = table[column].map(lambda v: "–" if np.isnan(v) else f"{v:.1%}")
+        for column in ("people", "brought_within_reach"):
+            table[column] = table[column].map(lambda v: f"{v:,.0f}")
+        table.columns = [c.replace("_", " ") for c in table.columns]
+        return f"<p>{html.escape(self.text())}</p>{table.to_html(index=False, border=0)}"
 
 
 def summarise(result: RunResult) -> Summary:

@@ -119,11 +119,9 @@ class ExplorerPanel:
         self.homes = w.BoundedIntText(
             value=2000, min=1, max=100_000, description="homes", style=style, layout=layout
         )
-        self.place = w.ToggleButton(
-            description="place homes: click the map", icon="home", layout=layout
-        )
-        self.undo_button = w.Button(description="undo", icon="undo")
-        self.reset_button = w.Button(description="back to start", icon="refresh")
+        self.place = w.ToggleButton(description="place homes: click the map", layout=layout)
+        self.undo_button = w.Button(description="undo")
+        self.reset_button = w.Button(description="back to start")
         self.status = w.HTML()
         self.sentence = w.HTML()
         self.summary = w.HTML()
@@ -158,7 +156,9 @@ class ExplorerPanel:
             [self.sentence, self.map, self.summary, self.history, credits],
             layout=w.Layout(width="760px"),
         )
-        self.box = w.HBox([controls, right])
+        # the hubs' and homes' markers draw their own shapes: no Leaflet box behind them
+        style_sheet = w.HTML("<style>.leaflet-div-icon{background:transparent;border:none}</style>")
+        self.box = w.HBox([controls, right, style_sheet])
         self.refresh()
 
     # ------------------------------------------------------------------ controls
