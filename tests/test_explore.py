@@ -115,7 +115,7 @@ def test_a_bad_change_says_how_to_fix_it_and_changes_nothing(explorer) -> None: 
     with pytest.raises(ScenarioError, match="weights"):
         explorer.set(weights={"population": 1})
     with pytest.raises(ScenarioError, match="hubs"):
-        explorer.set(hubs=0)
+        explorer.set(hubs=-1)
     with pytest.raises(ScenarioError, match="did you mean 'pharmacy'"):
         explorer.set(counts={"pharmacies": False})
     with pytest.raises(ScenarioError, match="CNL012"):

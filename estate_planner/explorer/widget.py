@@ -56,7 +56,7 @@ class ExplorerPanel:
         style = {"description_width": "150px"}
         layout = w.Layout(width="330px")
         self.hubs = w.IntSlider(
-            min=1,
+            min=0,  # 0: access only, no hub chosen
             max=max(1, min(12, eligible)),
             description="hubs",
             style=style,
