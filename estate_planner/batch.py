@@ -91,7 +91,8 @@ def run_one(scenario_path: str, out_dir: str, cache_folder: str | None) -> dict[
 
         scenario = load_scenario(scenario_path)
         row["name"] = scenario.name
-        cache = Cache(Path(cache_folder) if cache_folder else None)
+        # the shared folder, with this worker's size limit (ESTATE_PLANNER_CACHE_SIZE)
+        cache = Cache(Path(cache_folder) if cache_folder else None, Cache.from_env().max_bytes)
         result = pipeline.run(scenario, cache=cache)
         drawing = Drawing(fork=False)  # a worker draws in turn: it is one of many
         write_outputs(result, out_dir, drawing=drawing)
@@ -186,7 +187,8 @@ def run_batch(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    cache = Cache(cache_folder) if cache_folder is not None else Cache.from_env()
+    cache = Cache.from_env()
+    cache = Cache(cache_folder, cache.max_bytes) if cache_folder is not None else cache
     folder = str(cache.folder) if cache.folder else None
     paths = [str(Path(p).resolve()) for p in scenarios]
     targets = [str(p.resolve()) for p in output_folders(scenarios, out)]

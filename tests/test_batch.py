@@ -67,7 +67,7 @@ def test_a_running_scheduler_is_used_when_given(tmp_path: Path) -> None:
     assert result.failed.empty
     ranking = tmp_path / "out" / "scenario" / "ranking.csv"
     assert ranking.read_bytes() == (GOLDEN / "demo" / "ranking.csv").read_bytes()
-    assert any((tmp_path / "cache").glob("times-*.npz"))  # the shared cache was used
+    assert any((tmp_path / "cache").glob("stages.routing.street_times-*.npz"))  # shared cache used
 
 
 def test_output_folders_are_unique() -> None:

@@ -208,6 +208,7 @@ EDITS = [
     _setting("transit.start", {"transit": {"start": "08:30"}}),
     _setting("scoring.weights", {"scoring": {"weights": {"need_reached": 0.9, "cost": 0.1}}}),
     _setting("selection.hubs", {"selection": {"hubs": 2}}),
+    _setting("appraisal.optimism_bias", {"appraisal": {"optimism_bias": 0.5}}),
     _setting("edits: a service closes", {"edits": [{"action": "close_service",
                                                     "ids": ["D99001"]}]}),
 ]  # fmt: skip
