@@ -336,3 +336,5 @@ def test_lsoa_2011_boundaries_are_converted_and_the_warnings_are_about_the_area(
     assert "services outside the study area" not in joined  # national lists clipped by design
     assert "beyond the street extract" not in joined
     assert "dropped 476" not in joined and "register rows (not located" not in joined
+    # the national GP list's inactive practices elsewhere in England are not the area's
+    assert "status_code is not A" not in joined

@@ -218,7 +218,27 @@ def _boundary(path: Any, _: dict[str, Any], key: str = "area.boundary") -> tuple
 
 
 def _services_file(config: Any, key: str, _: dict[str, Any]) -> tuple[Any, Provenance]:
-    return estate.read_services(config, key)
+    """A services file; the rows it drops are warned about after clipping to the area
+    (:func:`_warn_local_drops`), when the file is a local one: a national list's
+    counts (thousands of inactive practices elsewhere) are not about the area."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame, record = estate.read_services(config, key)
+    for w in caught:
+        if str(w.message) not in record.dropped:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return frame, record
+
+
+def _warn_local_drops(records: list[Provenance]) -> None:
+    """The rows each local services file dropped, warned about; a national list (most
+    of its rows outside the study area) keeps its counts in the manifest only."""
+    for record in records:
+        outside = record.counts.get("dropped: outside the study area", 0)
+        if outside > record.rows_used:
+            continue
+        for message in record.dropped:
+            warnings.warn(message, UserWarning, stacklevel=2)
 
 
 def _register(
@@ -501,9 +521,9 @@ def _assemble(
     area = (boundary if boundary is not None else areas).geometry.union_all()
     area = area.buffer(buffer_m)
     services = _services(found, n_services)
-    services = _clip(
-        services, area, "services", "service_id", [r for r in records if r.key[:9] == "services["]
-    )
+    service_records = [r for r in records if r.key[:9] == "services["]
+    services = _clip(services, area, "services", "service_id", service_records)
+    _warn_local_drops(service_records)
     candidates = _candidates(found, records, registers)
     from_lists = [r for r in records if _is_candidate_source(r.key)]
     candidates = estate.without_working_services(candidates, services, from_lists)
