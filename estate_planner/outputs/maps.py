@@ -86,7 +86,8 @@ def build_map(result: MapSource) -> folium.Map:
     folium.TileLayer(
         "OpenStreetMap", name="OpenStreetMap (needs internet)", attr="© OpenStreetMap contributors"
     ).add_to(fmap)
-    is_development = areas["area_id"].astype(str).str.startswith("development-")
+    # what-if developments and the housing sites of a target year
+    is_development = areas["area_id"].astype(str).str.startswith(("development-", "housing-"))
     _add_unmet(fmap, areas[~is_development], result)
     edges = _add_areas(fmap, areas[~is_development], imd_label(result))
     _add_deprived(fmap, areas[~is_development], imd_label(result))
@@ -176,12 +177,20 @@ document.addEventListener('DOMContentLoaded', function () {{
 """
 
 
+def _kind_of_homes(area_id: object) -> str:
+    if str(area_id).startswith("housing-"):
+        return "Housing site (complete by the target year)"
+    return "New development (what-if)"
+
+
 def _add_developments(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
     """What-if developments: a marker of our own (no image file: the page must open
     with nothing beside it), with the people it adds."""
     if areas.empty:
         return
-    layer = folium.FeatureGroup(name="New developments (what-if)", show=True)
+    housing = areas["area_id"].astype(str).str.startswith("housing-").any()
+    name = "New developments (what-if)" + (" and housing sites" if housing else "")
+    layer = folium.FeatureGroup(name=name, show=True)
     for _, row in areas.iterrows():
         point = row.geometry.representative_point()
         icon = folium.DivIcon(
@@ -193,7 +202,7 @@ def _add_developments(fmap: folium.Map, areas: gpd.GeoDataFrame) -> None:
             [point.y, point.x],
             icon=icon,
             popup=folium.Popup(
-                f"<b>{_esc(row['name'])}</b><br>New development (what-if)<br>"
+                f"<b>{_esc(row['name'])}</b><br>{_kind_of_homes(row['area_id'])}<br>"
                 f"People: {_fmt(row['population'])}<br>Aged 65+: {_fmt(row['age_65_plus'])}<br>"
                 f"Need: {_fmt(row['need'])} need-weighted units",
                 max_width=280,
@@ -521,7 +530,7 @@ def _legend(result: MapSource, edges: list[float], *, developments: bool = False
     template = (Path(__file__).parent / "templates" / "legend.html").read_text(encoding="utf-8")
     extra = (
         f'<div><span class="ep-development-key">{DEVELOPMENT_SYMBOL}</span>'
-        " new development (what-if)</div>"
+        " new development (what-if) or housing site</div>"
         if developments
         else ""
     )
