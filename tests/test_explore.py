@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from estate_planner import InfeasibleError, ScenarioError, load_scenario, pipeline
 from estate_planner.cache import Cache
 from estate_planner.cli import main
-from estate_planner.explorer import Summary, explore, summarise, what_changed
+from estate_planner.explorer import Summary, explore, summarise
 from estate_planner.explorer.changes import apply_changes
 
 
@@ -139,12 +139,16 @@ def test_edits_replace_and_drop(demo_scenario) -> None:  # type: ignore[no-untyp
     assert weights.need.weights["population"] == demo_scenario.need.weights["population"]
 
 
-def test_what_changed_names_hubs_in_and_out(explorer) -> None:  # type: ignore[no-untyped-def]
-    base = explorer.summary
-    assert what_changed(base, base).startswith("The same hubs are chosen")
-    fewer = Summary(**{**base.__dict__, "chosen": base.chosen[:-1], "names": base.names[:-1]})
-    sentence = what_changed(base, fewer)
-    assert f"{base.names[-1]} drops out" in sentence
+def test_what_changed_is_said_in_the_comparison_pages_words(explorer) -> None:  # type: ignore[no-untyped-def]
+    assert explorer.what_changed().startswith("The same 3 hubs are chosen.")
+    explorer.set(close_service="D99001", hubs=4)
+    try:
+        said = explorer.what_changed()
+        added = [s for s in explorer.summary.chosen if s not in explorer.steps[0].summary.chosen]
+        assert "The what-if adds" in said and all(f"({s})" in said for s in added)
+        assert "The what-if closes MARKET PLACE SURGERY (D99001)." in said
+    finally:
+        explorer.undo()
 
 
 def test_run_and_batch_reproduce_the_written_scenario(explorer, tmp_path) -> None:  # type: ignore[no-untyped-def]

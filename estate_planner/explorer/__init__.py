@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from estate_planner.explorer.changes import KEYWORDS, apply_changes
 from estate_planner.explorer.session import Explorer, Step, explore
-from estate_planner.explorer.summary import Certainty, DecileReach, Summary, summarise, what_changed
+from estate_planner.explorer.summary import Certainty, DecileReach, Summary, summarise
 
 __all__ = [
     "KEYWORDS",
@@ -26,5 +26,4 @@ __all__ = [
     "apply_changes",
     "explore",
     "summarise",
-    "what_changed",
 ]

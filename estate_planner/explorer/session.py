@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from estate_planner.explorer.changes import apply_changes, describe
-from estate_planner.explorer.summary import Summary, summarise, what_changed
+from estate_planner.explorer.summary import Summary, summarise
 
 if TYPE_CHECKING:
     from estate_planner.cache import Cache
@@ -145,8 +145,11 @@ class Explorer:
 
     # ------------------------------------------------------------------ outputs
     def what_changed(self) -> str:
-        """One sentence on how the current state differs from the start."""
-        return what_changed(self.steps[0].summary, self.summary)
+        """How the current state differs from the start, in the comparison page's words
+        (:func:`estate_planner.compare.what_changed`)."""
+        from estate_planner.compare import compare, what_changed
+
+        return " ".join(what_changed(compare(self.base, self.result)))
 
     def compare(self) -> Comparison:
         """The start and the current state lined up, as the comparison page does.
