@@ -626,3 +626,20 @@ def test_other_exports_of_the_same_list_read_the_same(
     register = read_register(path)
     assert register.format == "business_rates"
     pd.testing.assert_frame_equal(register.frame.drop(columns="source"), expected)
+
+
+def test_a_registers_availability_says_its_source_and_year(tmp_path: Path) -> None:
+    """Availability in three states (available, not available, not known), each known
+    one with the register it came from and the register's year."""
+    from estate_planner.sources.registers import register_candidates
+
+    path = tmp_path / "NNDR_list_2023.csv"
+    path.write_bytes(RATES_LAYOUT.encode("cp1252"))
+    frame, _ = register_candidates(read_register(path), "candidates.registers[0]")
+    rows = frame.set_index("source_id")
+    assert rows.loc["00012345000200", "available"] == 1.0
+    assert rows.loc["00012345000200", "availability_source"] == (
+        "NNDR_list_2023.csv (business rates) says vacant, empty or surplus"
+    )
+    assert rows.loc["00012345000100", "availability_source"].endswith("says occupied or let")
+    assert (rows["availability_date"] == "2023").all()

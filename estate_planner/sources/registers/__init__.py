@@ -481,6 +481,19 @@ def register_candidates(
         kept.drop(columns=["longitude", "latitude", "located"]), geometry=geometry
     ).to_crs(BNG)
     frame["available"] = frame["available"].astype(float)
+    # where the register states availability, it is the fact's source (its year, where
+    # known, its date); a corrected row keeps its correction's source
+    known = frame["available"].notna().to_numpy()
+    said = {1.0: "says vacant, empty or surplus", 0.0: "says occupied or let"}
+    stated = frame["available"].map(said).fillna("")
+    source = f"{register.path.name} ({register.format.replace('_', ' ')})"
+    given = frame.get("availability_source", pd.Series("", index=frame.index)).fillna("")
+    frame["availability_source"] = np.where(
+        known & (given == ""), source + " " + stated, given
+    )
+    year = register_year(register.path) or ""
+    dated = frame.get("availability_date", pd.Series("", index=frame.index)).fillna("")
+    frame["availability_date"] = np.where(known & (dated == ""), year, dated)
     record.rows_used = len(frame)
     return frame.reset_index(drop=True), record
 
