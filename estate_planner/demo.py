@@ -280,6 +280,18 @@ def _write_osm(streets: _Streets, path: Path) -> None:
             f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in sorted(tags.items())
         )
         lines.append("  </way>")
+    # the town and villages by name, as OSM maps them (place=*): the map's background
+    places = [(TOWN, "town", CENTRE)] + [
+        (name, "village", _village_centre(bearing, distance))
+        for name, bearing, distance, _, _ in VILLAGES
+    ]
+    first = max(node_id for (_, node_id) in ids) + 1
+    for i, (name, kind, (x, y)) in enumerate(places):
+        lo, la = _TO_WGS84.transform(x, y)
+        lines.append(f'  <node id="{first + i}" version="1" lat="{la:.7f}" lon="{lo:.7f}">')
+        lines.append(f"    <tag k=\"name\" v={quoteattr(name)}/>")
+        lines.append(f'    <tag k="place" v="{kind}"/>')
+        lines.append("  </node>")
     lines.append("</osm>")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -91,6 +91,7 @@ def build_map(result: MapSource) -> folium.Map:
     _add_unmet(fmap, areas[~is_development], result)
     edges = _add_areas(fmap, areas[~is_development], imd_label(result))
     _add_deprived(fmap, areas[~is_development], imd_label(result))
+    _add_background(fmap, result, areas.total_bounds)
     _add_developments(fmap, areas[is_development])
     _add_boundary(fmap, result)
     _add_catchments(fmap, result)
@@ -316,6 +317,100 @@ def _add_deprived(fmap: folium.Map, areas: gpd.GeoDataFrame, imd: str = "IMD") -
                 "weight": 3,
                 "dashArray": "6 4",
             },
+        ).add_to(layer)
+    layer.add_to(fmap)
+
+
+#: road classes of the background: colour, width (px)
+_ROAD_STYLE = {
+    "motorway": ("#6f4e37", 3.5),
+    "trunk": ("#7a5a3a", 3.0),
+    "primary": ("#8c6d46", 2.6),
+    "secondary": ("#9c8460", 1.8),
+    "tertiary": ("#a89a80", 1.2),
+}
+
+
+def _add_background(fmap: folium.Map, result: MapSource, bounds: Any) -> None:
+    """Main roads, water and town and village names drawn from the run's own OSM
+    extract, so the map is readable with no internet (online tiles stay an option)."""
+    import shapely
+
+    from estate_planner.sources.osm import is_osm_file, read_background
+
+    scenario = result.scenario
+    path = getattr(scenario, "osm", "") or str(getattr(getattr(scenario, "network", None),
+                                                       "osm", ""))  # fmt: skip
+    if not path or not is_osm_file(Path(path)) or not Path(path).is_file():
+        return
+    found = read_background(Path(path))
+    west, south, east, north = bounds
+    pad_x, pad_y = (east - west) * 0.15, (north - south) * 0.15
+    frame = shapely.box(west - pad_x, south - pad_y, east + pad_x, north + pad_y)
+    folium.map.CustomPane("ep-background", z_index=450, pointer_events=False).add_to(fmap)
+    folium.map.CustomPane("ep-labels", z_index=590, pointer_events=False).add_to(fmap)
+    layer = folium.FeatureGroup(name="Background: roads, water, places (OSM)")
+
+    def shapes(items: list[dict[str, object]]) -> list[Any]:
+        geoms = shapely.from_wkb([item["wkb"] for item in items]) if items else []
+        return [shapely.intersection(g, frame) for g in geoms]
+
+    water = [g for g in shapes(found["water"]) if not g.is_empty]
+    features = [
+        {"type": "Feature", "properties": {"area": g.geom_type.endswith("Polygon")},
+         "geometry": shapely.geometry.mapping(shapely.simplify(g, 0.0001))}
+        for g in water
+    ]  # fmt: skip
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "color": "#4a90c2",
+            "weight": 0 if f["properties"]["area"] else 1.6,
+            "fillColor": "#9cc9e8",
+            "fillOpacity": 0.9,
+        },
+        pane="ep-background",
+        interactive=False,
+        control=False,
+    ).add_to(layer)
+    roads = [
+        (item, g)
+        for item, g in zip(found["roads"], shapes(found["roads"]), strict=True)
+        if not g.is_empty
+    ]
+    order = list(_ROAD_STYLE)
+    roads.sort(key=lambda r: -order.index(str(r[0]["kind"])))  # main roads on top
+    features = [
+        {"type": "Feature", "properties": {"kind": item["kind"]},
+         "geometry": shapely.geometry.mapping(shapely.simplify(g, 0.00005))}
+        for item, g in roads
+    ]  # fmt: skip
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "color": _ROAD_STYLE[f["properties"]["kind"]][0],
+            "weight": _ROAD_STYLE[f["properties"]["kind"]][1],
+            "opacity": 0.85,
+        },
+        pane="ep-background",
+        interactive=False,
+        control=False,
+    ).add_to(layer)
+    sizes = {"city": 16, "town": 15, "suburb": 12, "village": 12, "hamlet": 11}
+    for item, g in zip(found["places"], shapes(found["places"]), strict=True):
+        if g.is_empty:
+            continue
+        kind = str(item["kind"])
+        folium.Marker(
+            [g.y, g.x],
+            icon=folium.DivIcon(
+                html=f'<div class="ep-place ep-place-{kind}" style="font-size:{sizes[kind]}px">'
+                f"{_esc(item['name'])}</div>",
+                icon_size=(160, 20),
+                icon_anchor=(80, 24),  # above the place: markers sit on it
+            ),
+            interactive=False,
+            pane="ep-labels",
         ).add_to(layer)
     layer.add_to(fmap)
 

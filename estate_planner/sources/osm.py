@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -225,3 +226,79 @@ def read_candidate_buildings(path: Path) -> list[dict[str, object]]:
             f"{path}: could not read candidates from this OSM file ({exc})"
         ) from None
     return found
+
+
+# --------------------------------------------------------------------------------------
+# A background for the offline map: main roads, water and place names
+
+#: road classes drawn on the offline map's background, widest first
+BACKGROUND_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
+#: place kinds named on it, largest first
+BACKGROUND_PLACES = ("city", "town", "suburb", "village", "hamlet")
+
+
+def read_background(path: Path) -> dict[str, list[dict[str, object]]]:
+    """What a reader needs to tell where things are: main roads, water, place names.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An OSM extract (.osm, .osm.bz2, .osm.pbf).
+
+    Returns
+    -------
+    dict
+        ``roads`` (``kind``, ``name``, ``wkb`` lines), ``water`` (``wkb`` areas and
+        river lines) and ``places`` (``kind``, ``name``, ``wkb`` points), in WGS84.
+
+    Raises
+    ------
+    InputDataError
+        If the file cannot be read.
+    """
+    import osmium
+
+    factory = osmium.geom.WKBFactory()
+    out: dict[str, list[dict[str, object]]] = {"roads": [], "water": [], "places": []}
+    roads = set(BACKGROUND_ROADS) | {f"{kind}_link" for kind in BACKGROUND_ROADS}
+    keys = ("highway", "natural", "waterway", "place", "landuse", "water")
+    try:
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_areas()
+            .with_locations()
+            .with_filter(osmium.filter.KeyFilter(*keys))
+        )
+        for obj in processor:
+            try:
+                _background_feature(obj, factory, roads, out)
+            except (RuntimeError, osmium.InvalidLocationError):  # a way cut off at the edge
+                continue
+    except RuntimeError as exc:
+        raise InputDataError(f"{path}: could not read the map background ({exc})") from None
+    return out
+
+
+def _background_feature(
+    obj: Any, factory: Any, roads: set[str], out: dict[str, list[dict[str, object]]]
+) -> None:
+    import osmium
+
+    tags = obj.tags
+    if isinstance(obj, osmium.osm.Node):
+        if tags.get("place") in BACKGROUND_PLACES and tags.get("name"):
+            point = factory.create_point(obj)
+            out["places"].append({"kind": tags["place"], "name": tags["name"], "wkb": point})
+    elif isinstance(obj, osmium.osm.Way):
+        highway = tags.get("highway", "")
+        if highway in roads:
+            label = tags.get("ref") or tags.get("name", "")
+            line = factory.create_linestring(obj)
+            out["roads"].append({"kind": highway.removesuffix("_link"), "name": label,
+                                 "wkb": line})  # fmt: skip
+        elif tags.get("waterway") in ("river", "canal"):
+            out["water"].append({"wkb": factory.create_linestring(obj)})
+    elif isinstance(obj, osmium.osm.Area):
+        water = tags.get("natural") == "water" or tags.get("landuse") == "reservoir"
+        if water or tags.get("waterway") == "riverbank":
+            out["water"].append({"wkb": factory.create_multipolygon(obj)})
