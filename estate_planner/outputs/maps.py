@@ -344,9 +344,7 @@ def _add_background(fmap: folium.Map, result: MapSource, bounds: Any) -> None:
     if not path or not is_osm_file(Path(path)) or not Path(path).is_file():
         return
     found = read_background(Path(path))
-    west, south, east, north = bounds
-    pad_x, pad_y = (east - west) * 0.15, (north - south) * 0.15
-    frame = shapely.box(west - pad_x, south - pad_y, east + pad_x, north + pad_y)
+    frame = shapely.box(*bounds)  # the view is fitted to the areas: the background too
     folium.map.CustomPane("ep-background", z_index=450, pointer_events=False).add_to(fmap)
     folium.map.CustomPane("ep-labels", z_index=590, pointer_events=False).add_to(fmap)
     layer = folium.FeatureGroup(name="Background: roads, water, places (OSM)")
