@@ -185,10 +185,12 @@ def appraise(
         sets[f"do-minimum ({k} of {len(chosen)} hubs)"] = chosen[:k]
     if chosen:
         sets["chosen set"] = chosen
-    for n, ids in enumerate(alternatives[:2], 1):
+    found = 0
+    for ids in alternatives:
         rows = [index[s] for s in ids if s in index]
-        if rows and sorted(rows) != sorted(chosen):
-            sets[f"alternative {n}"] = rows
+        if found < 2 and rows and all(sorted(rows) != sorted(o) for o in sets.values()):
+            found += 1
+            sets[f"alternative {found}"] = rows
     options: dict[str, pd.DataFrame] = {}
     reach: dict[str, tuple[float, float]] = {}
     for name, hubs in sets.items():
@@ -223,15 +225,21 @@ def appraise(
 
 
 def _floor_area_basis(rows: pd.DataFrame) -> list[str]:
-    """``measured`` (a register or list), ``estimated`` (an OSM footprint) or ``not known``."""
-    source = rows["source"].astype(str) if "source" in rows else pd.Series("", index=rows.index)
-    known = rows["floor_area_m2"].notna()
-    return [
-        "not known"
-        if not k
-        else ("estimated (OSM footprint)" if "osm" in s.lower() else "measured")
-        for k, s in zip(known, source, strict=True)
-    ]
+    """Where a floor area comes from: the reader's ``floor_area_source`` (measured or
+    estimated, and from what), else ``OSM footprint (estimated)`` for OSM buildings,
+    ``as listed`` for other lists, ``not known`` when there is none."""
+    out = []
+    for _, row in rows.iterrows():
+        said = row.get("floor_area_source")
+        if pd.isna(row["floor_area_m2"]):
+            out.append("not known")
+        elif isinstance(said, str) and said.strip():
+            out.append(said.strip())
+        elif "openstreetmap" in str(row.get("source", "")).lower():
+            out.append("estimated: OSM footprint")
+        else:
+            out.append("as listed")
+    return out
 
 
 def _ledger(
