@@ -692,10 +692,16 @@ def _scenario_text(
     weights += ", disabled_a_lot = 0.5" if files.disability is not None else ""
     weights += " }"
     lines += ["", "[need]", weights]
+    # GP practices are the services a hub stands in for: they count as reaching people.
+    # Pharmacies and hospitals are shown on the map but not counted (issue 25: counted,
+    # closing a practice changed nothing where a pharmacy stood nearby)
+    counted = {"gp": True, "pharmacy": False, "hospital": False}
     for kind in ("gp", "pharmacy", "hospital"):
         path = getattr(files, kind)
         if path is not None:
             lines += ["", "[[services]]", f'path = "{rel(path)}"', f'kind = "{kind}"']
+            if not counted[kind]:
+                lines += ["counts = false                     # shown on the map, not counted"]
     if sources.total:
         lines += ["", "[candidates]", f"from_osm = {str(sources.from_osm).lower()}"]
     for register in sources.registers:
@@ -734,9 +740,11 @@ def _note(written: Written, area: Area, hubs: int, buffer_m: float) -> str:
 
 - Area: {area.name} ({", ".join(area.lads)}), {written.areas} LSOA 2021 areas,
   {written.people:,.0f} people (Census 2021, from the population file).
-- Services: GP practices (active only, GP prescribing settings), pharmacies and
-  hospitals from the national lists, counted up to {buffer_m:,.0f} m beyond the area's
-  edge so services just over the border count.
+- Services: GP practices (active only, GP prescribing settings) count as existing
+  services: a person within reach of one is reached. Pharmacies and hospitals from the
+  national lists are shown on the map but not counted (`counts = false`; set it to
+  true to count them). All are read up to {buffer_m:,.0f} m beyond the area's edge so
+  services just over the border count.
 - Candidates: the sources below with sites in the area: buildings in the OSM extract
   (vacant shops, community and NHS buildings, offices), the national NHS ERIC site
   data found in the data folder (placed by ODS code, or by name and trust) and any

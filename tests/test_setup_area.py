@@ -85,6 +85,12 @@ def test_init_for_rutland_runs_and_chooses_the_hand_written_scenarios_hubs(
     text = (out / "scenario.toml").read_text()
     assert "Census 2021 TS037 general health" in text and "TS045 car or van" in text
     assert "IoD 2025" in (out / "run" / "report.html").read_text()
+    # issue 25: GP practices count; pharmacies and hospitals are shown, not counted
+    counts = {service.kind: service.counts for service in scenario.services}
+    assert counts == {"gp": True, "pharmacy": False, "hospital": False}
+    assert "shown on the map, not counted" in text
+    board = (out / "run" / "report.html").read_text().split("</section>")[0]
+    assert "existing services counted: gp" in board and "pharmacy" in board.split("not counted")[1]
 
 
 def test_without_boundaries_areas_are_centroids_inside_a_drawn_outline(
