@@ -411,15 +411,36 @@ class SelectionConfig(_Model):
     time_limit_s: float = Field(60.0, gt=0)
     #: a hub adding no more than this (need reached, or seconds saved) is not chosen
     min_gain: float = Field(0.0, ge=0)
-    #: runs of the stability check of the chosen set (0: none)
+    #: draws of the need weights in the certainty check of the chosen set (0: no check)
     stability_runs: int = Field(10, ge=0, le=1000)
-    #: minutes the access threshold moves up and down in the stability check
+    #: each need weight is drawn between (1 - spread) and (1 + spread) times its value
+    weight_spread: float = Field(0.5, ge=0, lt=1)
+    #: minutes every threshold moves down and up in the certainty check (the band)
     threshold_step_minutes: float = Field(5.0, ge=0)
+    #: a hub whose gain comes mostly from people within this many minutes of the
+    #: threshold is flagged "depends on the threshold"
+    threshold_margin_minutes: float = Field(2.0, ge=0)
+    #: modes a person counts as reached by (any of them; driving only for households
+    #: with a car where the demand has a no-car share); empty: ``mode`` alone
+    reached_by: list[Mode] = Field(default_factory=list)
     #: choose the fewest sites (at most ``hubs``) reaching this share of unmet need
     target_share: float | None = Field(None, gt=0, le=1)
     #: the most people (registered patients) one hub can serve (coverage objective);
     #: the same unit as the economic case's assignment
     capacity: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _several_modes_with_coverage(self) -> SelectionConfig:
+        if len(self.reached_by) > 1 and self.objective != "coverage":
+            raise ValueError(
+                'selection.reached_by with more than one mode works with objective = "coverage"; '
+                "keep one mode or use coverage"
+            )
+        if len(set(self.reached_by)) != len(self.reached_by):
+            raise ValueError(
+                f"each mode may be listed once in selection.reached_by, found {self.reached_by}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _capacity_with_coverage(self) -> SelectionConfig:
@@ -636,10 +657,26 @@ class Scenario(_Model):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _selection_modes_are_built(self) -> Scenario:
+        missing = [m for m in self.selection.reached_by if m not in self.network.modes]
+        if missing:
+            raise ValueError(
+                f"selection.reached_by lists {missing} but network.modes is {self.network.modes}; "
+                "add them to network.modes or leave them out"
+            )
+        return self
+
+    @property
+    def selection_modes(self) -> list[Mode]:
+        """The modes a person counts as reached by: ``selection.reached_by``, else the
+        selection mode alone."""
+        return list(self.selection.reached_by) or [self.selection_mode]
+
     @property
     def selection_mode(self) -> Mode:
         """The mode coverage and selection use: ``selection.mode`` or the first mode."""
-        return self.selection.mode or self.network.modes[0]
+        return self.selection.mode or (self.selection.reached_by or self.network.modes)[0]
 
     def input_paths(self) -> dict[str, Path]:
         """Every input file named by the scenario, keyed by its scenario key."""

@@ -16,9 +16,7 @@ from hypothesis import strategies as st
 
 from estate_planner import pipeline
 from estate_planner.cache import Cache
-from estate_planner.decision import Question, drop_empty_hubs, weight_variants
-from estate_planner.need import need_index
-from estate_planner.optimise import select_sites
+from estate_planner.optimise import drop_empty_hubs, select_sites
 from estate_planner.scenario import ScoringConfig
 from estate_planner.scoring import score
 
@@ -118,49 +116,24 @@ def test_negligible_reach_never_outranks_substantial_reach(n: int, seed: int, lo
     assert table.loc[2, "rank"] < table.loc[1, "rank"]
 
 
-def test_stability_counts_are_reproducible_with_a_seed(demo_scenario) -> None:  # type: ignore[no-untyped-def]
-    """Two runs computed afresh agree run for run. Neither may read the other's answer
-    from the cache (it did once, and then the test could not fail)."""
+def test_certainty_is_reproducible_with_a_seed(demo_scenario) -> None:  # type: ignore[no-untyped-def]
+    """Two runs computed afresh agree change for change. Neither may read the other's
+    answer from the cache (it did once, and then the test could not fail)."""
     seeded = demo_scenario.updated(scoring={"seed": 11})
     first, again = (pipeline.run(seeded, cache=Cache(None)) for _ in range(2))
     assert first.cache_status == again.cache_status  # both computed, none reused
     assert "reused from cache" not in json.dumps(first.cache_status)
-    pd.testing.assert_frame_equal(first.decision.times_chosen, again.decision.times_chosen)
+    pd.testing.assert_frame_equal(first.decision.hubs, again.decision.hubs)
     assert first.decision.runs["chosen"].tolist() == again.decision.runs["chosen"].tolist()
-    table = first.decision.times_chosen
     runs = first.decision.runs
-    assert (table["runs"] == len(runs)).all()
-    counts = pd.Series([s for c in runs["chosen"] for s in c]).value_counts()
-    assert dict(zip(table["site_id"], table["times_chosen"], strict=True)) == counts.to_dict()
-    labels = " ".join(runs["run"])
-    assert "need weights" in labels and "threshold" in labels and "one point per area" in labels
-
-
-def test_the_seed_draws_the_need_weights_within_the_spread() -> None:
-    """Each stability run's need weights, read back from need at three unit points, lie
-    within the spread; one seed draws them again, another draws others."""
-    # need = w_pop * population + w_age * age_65_plus + w_imd * population * deprived
-    demand = pd.DataFrame(
-        {"population": [1.0, 0.0, 1.0], "age_65_plus": [0.0, 1.0, 0.0], "imd_decile": [5, 5, 1]}
-    )
-    weights = {"population": 1.0, "age_65_plus": 0.5, "imd_decile_1_2": 2.0}
-    empty = sp.csr_matrix((1, 3))
-    base = Question("as chosen", empty, empty, np.ones(3), 600.0)
-
-    def drawn(seed: int) -> np.ndarray:
-        variants = weight_variants(
-            demand, weights, need_index, base, runs=200, spread=0.3, seed=seed
-        )
-        needs = np.array([v.need for v in variants])
-        return np.column_stack([needs[:, 0], needs[:, 1], needs[:, 2] - needs[:, 0]])
-
-    w = np.array(list(weights.values()))
-    draws = drawn(7)
-    assert (draws >= w * 0.7 - 1e-12).all() and (draws <= w * 1.3 + 1e-12).all()
-    # spread over the whole range, not one value: 200 uniform draws reach each end's tenth
-    assert (draws.min(axis=0) < w * 0.76).all() and (draws.max(axis=0) > w * 1.24).all()
-    np.testing.assert_array_equal(drawn(7), draws)
-    assert not np.allclose(drawn(8), draws)
+    assert set(runs["dimension"]) >= {"as chosen", "threshold", "weights"}
+    # one row per chosen hub, one column per change, read back from the runs themselves
+    hubs = first.decision.hubs
+    assert hubs["site_id"].tolist() == runs["chosen"].iloc[0]
+    for column in runs["column"].iloc[1:].unique():
+        answers = runs.loc[runs["column"] == column, "chosen"]
+        expected = [all(s in chosen for chosen in answers) for s in hubs["site_id"]]
+        assert hubs[column].tolist() == expected
 
 
 def test_services_that_do_not_count_are_drawn_but_change_no_unmet_figure(demo_scenario) -> None:  # type: ignore[no-untyped-def]

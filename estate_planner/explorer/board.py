@@ -37,15 +37,15 @@ def questions_table(runs: Mapping[str, RunResult | Summary]) -> pd.DataFrame:
         ``question``, ``hubs`` (names in order), ``people``, ``within_reach_before``,
         ``brought_within_reach``, ``beyond_reach_after`` (people),
         ``deprived_within_reach_after`` (share of people in IMD deciles 1-2),
-        ``unmet_need_after`` and ``chosen_in_every_run`` (hubs chosen in every
-        stability run, of those chosen).
+        ``unmet_need_after`` and ``stable`` (hubs chosen under every change of the
+        certainty check and not depending on the threshold, of those chosen).
     """
     rows = []
     for question, run in runs.items():
         s = run if isinstance(run, Summary) else summarise(run)
         deprived = [d for d in s.deciles if d.decile is not None and d.decile <= 2]
         people = sum(d.people for d in deprived)
-        sure = sum(c.times_chosen == c.runs for c in s.certainty)
+        sure = sum(c.stable for c in s.certainty)
         rows.append(
             {
                 "question": question,
@@ -58,7 +58,7 @@ def questions_table(runs: Mapping[str, RunResult | Summary]) -> pd.DataFrame:
                     sum(d.within_after for d in deprived) / people if people else math.nan
                 ),
                 "unmet_need_after": s.unmet_need_after,
-                "chosen_in_every_run": f"{sure} of {len(s.chosen)}" if s.certainty else "not run",
+                "stable": f"{sure} of {len(s.chosen)}" if s.certainty else "not run",
             }
         )
     return pd.DataFrame(rows)

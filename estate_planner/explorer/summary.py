@@ -33,12 +33,13 @@ class DecileReach:
 
 @dataclass(frozen=True)
 class Certainty:
-    """How often a chosen site is chosen again when the assumptions move
-    (the decision layer's stability runs)."""
+    """What holds for a chosen site when one assumption changes at a time (the
+    decision layer's certainty check, :mod:`estate_planner.certainty`)."""
 
     site_id: str
-    times_chosen: int
-    runs: int
+    stable: bool  # chosen under every change, and not depending on the threshold
+    depends_on_threshold: bool
+    not_chosen_when: tuple[str, ...]  # the changes under which it is not chosen
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,13 @@ class Summary:
         hubs = ", ".join(f"{n} ({s})" for s, n in zip(self.chosen, self.names, strict=True))
         sure = ""
         if self.certainty:
-            sure = " Chosen again when the assumptions move: " + ", ".join(
-                f"{c.site_id} {c.times_chosen} of {c.runs} runs" for c in self.certainty
+            sure = " When one assumption changes: " + "; ".join(
+                f"{c.site_id} "
+                + ("stable" if c.stable else "depends on the threshold"
+                   if c.depends_on_threshold else "not stable")
+                + (f" (not chosen when {', or '.join(c.not_chosen_when)})"
+                   if c.not_chosen_when else "")
+                for c in self.certainty
             ) + "."  # fmt: skip
         return (
             f"Hubs: {hubs or 'none'}. They bring {self.brought_within_reach:,.0f} people "
@@ -158,15 +164,18 @@ def summarise(result: RunResult) -> Summary:
 
 
 def _certainty(result: RunResult, chosen: pd.Series) -> tuple[Certainty, ...]:
-    table = result.decision.times_chosen
+    table = result.decision.hubs
     if table is None or not len(table):
         return ()
-    counts = table.set_index("site_id")
+    labels = result.decision.certainty.columns
+    rows = table.set_index("site_id")
     return tuple(
         Certainty(
             str(site),
-            int(counts["times_chosen"].get(site, 0)),
-            int(counts["runs"].iloc[0]),
+            bool(rows.loc[site, "stable"]),
+            bool(rows.loc[site, "depends_on_threshold"]),
+            tuple(words for column, words in labels.items() if rows.loc[site, column] is False),
         )
         for site in chosen
+        if site in rows.index
     )

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 OUTPUT_FILES = (
     "ranking.csv",
+    "hubs.csv",
     "results.gpkg",
     "map.html",
     "report.html",
@@ -76,7 +77,7 @@ def write_outputs(
     from estate_planner.outputs.manifest import build_manifest, write_json
     from estate_planner.outputs.report import write_report
     from estate_planner.outputs.summary import view_of
-    from estate_planner.outputs.tables import write_geopackage, write_ranking
+    from estate_planner.outputs.tables import write_geopackage, write_hubs, write_ranking
 
     say = report or (lambda message: logger.info(message))
     out_dir = Path(out_dir)
@@ -87,9 +88,10 @@ def write_outputs(
     drawer = Drawing() if drawing is None else drawing
     done = False
     try:
-        say("writing ranking.csv, results.gpkg, map.html, report.html and selection.png...")
+        say("writing ranking.csv, hubs.csv, results.gpkg, map.html, report.html, selection.png...")
         drawer.draw(view_of(result), staging)
         write_ranking(result, staging / "ranking.csv")
+        write_hubs(result, staging / "hubs.csv")
         write_geopackage(result, staging / "results.gpkg")
         write_report(result, staging / "report.html")
         write_ledger(result, staging / "ledger.csv")

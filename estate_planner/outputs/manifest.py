@@ -88,9 +88,13 @@ def _decision(result: RunResult) -> dict[str, Any]:
         "hubs_not_chosen_for_adding_nothing": found.fewer,
         "hub_effects": [vars(effect) for effect in found.effects],
         "not_chosen": found.not_chosen,
-        "stability": found.times_chosen.to_dict("records"),
-        "stability_runs": found.runs.to_dict("records"),
-        "conclusions": found.conclusions,
+        "certainty": {
+            "hubs": found.hubs.to_dict("records"),
+            "runs": found.runs.to_dict("records"),
+            "holds": found.certainty.holds.to_dict("records"),
+            "headline": found.certainty.headline.to_dict("records"),
+        },
+        "reach_by_mode": found.by_mode.to_dict("records"),
     }
 
 

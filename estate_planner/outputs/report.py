@@ -12,6 +12,7 @@ import pandas as pd
 from estate_planner.access import HORIZON_FACTOR, NO_CAR_MODES, reach_by_car
 from estate_planner.need import most_deprived
 from estate_planner.network import UK_DRIVE_SPEEDS_KMH
+from estate_planner.outputs import certainty
 from estate_planner.outputs.caveats import _availability_of, _text, availability_flags, input_dates
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
 from estate_planner.outputs.economics import economic_context
@@ -217,14 +218,6 @@ def headline(result: RunResult) -> dict[str, Any]:
         set(services["kind"][counted] if counted is not None else services["kind"])
     )
     kinds_not = sorted(set(services["kind"][~counted])) if counted is not None else []
-    chosen_share = {}
-    if decision is not None and len(decision.times_chosen):
-        chosen_share = dict(
-            zip(
-                decision.times_chosen["site_id"], decision.times_chosen["times_chosen"], strict=True
-            )
-        )
-    runs = len(decision.runs) if decision is not None else 0
     return {
         "mode": mode,
         "minutes": f"{minutes:g}",
@@ -240,10 +233,10 @@ def headline(result: RunResult) -> dict[str, Any]:
         "brought_deprived": float(people[brought & deprived].sum()),
         "still_beyond": float(people[beyond & ~after].sum()),
         "hubs": [
-            {**vars(e), "runs_chosen": chosen_share.get(e.site_id, 0)}
+            vars(e)
             for e in (decision.effects if decision is not None else [])
         ],
-        "runs": runs,
+        "runs": 0,  # no vote counts: the certainty table says what holds under which change
         "fewer": decision.fewer if decision is not None else 0,
         "asked": scenario.selection.hubs,
         "counted": kinds_counted,
@@ -358,7 +351,6 @@ def context(result: RunResult) -> dict[str, Any]:
     ]
     gap = result.selection.gap
     decision = result.decision
-    names = dict(zip(result.candidates["site_id"], result.candidates["name"], strict=True))
     dates = input_dates(result)
     floor_unknown = result.candidates.get("excluded_reason")
     set_aside = (
@@ -378,29 +370,8 @@ def context(result: RunResult) -> dict[str, Any]:
         "min_floor_area": scenario.scoring.min_floor_area_m2,
         "gain_unit": _gain_unit(result),
         "not_chosen": decision.not_chosen if decision is not None else [],
-        "conclusions": decision.conclusions if decision is not None else [],
-        "stability": (
-            [
-                {
-                    "site_id": r.site_id,
-                    "name": names.get(r.site_id, ""),
-                    "times": r.times_chosen,
-                    "runs": r.runs,
-                    "share": f"{r.share:.0%}",
-                }
-                for r in decision.times_chosen.itertuples()
-            ]
-            if decision is not None
-            else []
-        ),
-        "stability_runs": (
-            [
-                {"run": r.run, "chosen": ", ".join(r.chosen) or "none"}  # type: ignore[arg-type]
-                for r in decision.runs.itertuples()
-            ]
-            if decision is not None
-            else []
-        ),
+        "conclusions": certainty.conclusions(result),
+        **certainty.context(result),
         "hubs": hubs,
         "economic": economic_context(result),
         "objective": result.selection.objective,
@@ -413,6 +384,8 @@ def context(result: RunResult) -> dict[str, Any]:
         "criteria": [c.replace("_", " ") for c in CRITERIA],
         "access": access_rows,
         "gain_note": _gain_note(result),
+        "p_top_runs": scenario.scoring.sensitivity_runs,
+        "p_top_spread": f"{scenario.scoring.sensitivity_spread:.0%}",
         "walk_kmh": scenario.network.walk_kmh,
         "cycle_kmh": scenario.network.cycle_kmh,
         "drive_speeds": ", ".join(

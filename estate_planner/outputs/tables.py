@@ -57,7 +57,10 @@ def ranking_table(result: RunResult) -> pd.DataFrame:
     """One row per candidate, best first; excluded sites last, with their reason.
 
     ``rank_min``/``rank_max``/``p_top_k``/``stable`` come from the weight-sensitivity
-    runs (blank when ``scoring.sensitivity_runs = 0``).
+    runs of the ranking: ``p_top_k`` is the share of ``scoring.sensitivity_runs`` draws
+    of the score weights (each moved by up to ``scoring.sensitivity_spread``) in which
+    the site ranks in the top ``selection.hubs`` (blank when there are no runs). How sure
+    the chosen set is, is ``hubs.csv``'s.
 
     Parameters
     ----------
@@ -89,6 +92,56 @@ def write_ranking(result: RunResult, path: Path) -> None:
     ranking_table(result).to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
 
 
+def hubs_table(result: RunResult) -> pd.DataFrame:
+    """The one per-hub table: one row per chosen hub, one column per certainty change.
+
+    ``chosen_<change>`` says whether the hub is chosen when that one assumption changes
+    (the threshold band, one point per area, only GP practices counting, every draw of
+    the need weights; blank where the change does not apply);
+    ``people_only_this_hub_reaches*`` the people (head counts) only it brings within
+    reach, as chosen and across the threshold band; ``near_threshold_share`` the share
+    of them within the margin of the threshold and ``depends_on_threshold`` whether
+    that is most of them; ``stable`` whether it is chosen under every change and does
+    not depend on the threshold; its best substitute and the people lost if it proves
+    unavailable; and its availability and floor area with their sources.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        Empty (no columns) when no certainty check was run.
+    """
+    decision = result.decision
+    if decision is None:
+        return pd.DataFrame()
+    return decision.hubs.copy()
+
+
+def write_hubs(result: RunResult, path: Path) -> None:
+    """Write ``hubs.csv`` (:func:`hubs_table`; six decimals).
+
+    Parameters
+    ----------
+    result : RunResult
+    path : pathlib.Path
+    """
+    hubs_table(result).to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
+
+
+def _hubs_layer(result: RunResult) -> gpd.GeoDataFrame | None:
+    """:func:`hubs_table` with each hub's point."""
+    table = hubs_table(result)
+    if not len(table):
+        return None
+    where = result.candidates.set_index("site_id").geometry
+    return gpd.GeoDataFrame(
+        table, geometry=where.loc[table["site_id"]].to_numpy(), crs=result.candidates.crs
+    )
+
+
 def _demand_layer(result: RunResult) -> gpd.GeoDataFrame:
     """Demand points with need and travel times per mode."""
     columns = [
@@ -117,7 +170,8 @@ def _demand_layer(result: RunResult) -> gpd.GeoDataFrame:
 
 
 def write_geopackage(result: RunResult, path: Path) -> None:
-    """Write layers ``candidates``, ``demand``, ``services`` and ``catchments`` (EPSG:27700).
+    """Write layers ``candidates``, ``demand``, ``services``, ``catchments`` and ``hubs``
+    (:func:`hubs_table`, when the run checked its certainty), in EPSG:27700.
 
     Parameters
     ----------
@@ -131,6 +185,9 @@ def write_geopackage(result: RunResult, path: Path) -> None:
         "services": result.services[["service_id", "name", "kind", "capacity", "geometry"]],
         "catchments": result.catchments[result.catchments.geometry.notna()],
     }
+    hubs = _hubs_layer(result)
+    if hubs is not None:
+        layers["hubs"] = hubs
     for name, layer in layers.items():
         layer = layer.copy()
         for column in layer.columns:

@@ -12,7 +12,8 @@ the whole scenario.
 - :mod:`.inputs`: read every file the scenario names (one table of key -> reader);
 - :mod:`.routing`: street graphs, snapping, travel times and catchments;
 - :mod:`.assess`: need and access per demand point and candidate, then scores;
-- :mod:`.choose`: the selection question and the checks a board needs on its answer.
+- :mod:`.choose`: the selection question and the checks a board needs on its answer;
+- :mod:`.changes`: the modes people are reached by, and the certainty check's changes.
 
 :func:`estate_planner.pipeline.run` chains them.
 """

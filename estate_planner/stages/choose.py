@@ -3,21 +3,19 @@ checks a board needs on its answer (:mod:`estate_planner.decision`)."""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate_planner import access, decision, need, scoring
+from estate_planner import access, certainty, decision, reach, scoring
 from estate_planner._errors import InfeasibleError
 from estate_planner.cache import REUSED, Cache
-from estate_planner.optimise import Selection
-from estate_planner.scenario import Scenario, SelectionConfig
-from estate_planner.stages.assess import counting, demand_points, only_services
+from estate_planner.optimise import Question, Selection, drop_empty_hubs
+from estate_planner.scenario import Scenario
+from estate_planner.stages.changes import certainty_changes, travel
 from estate_planner.stages.inputs import Inputs
-from estate_planner.stages.routing import build_networks, travel_times
 
 #: the method of an access analysis's (empty) selection
 NO_HUBS = "access analysis only: selection.hubs = 0, no hub chosen"
@@ -80,131 +78,88 @@ def check_feasible(scenario: Scenario, candidates: gpd.GeoDataFrame) -> None:
     _check_eligible(scenario, candidates.assign(excluded_reason=excluded.to_numpy()))
 
 
-def select(
+def question(
     scenario: Scenario,
-    times: access.ModeTimes,
-    need_values: np.ndarray,
     candidates: gpd.GeoDataFrame,
-    cache: Cache | None = None,
-    people: np.ndarray | None = None,
-) -> tuple[Selection, str]:
-    """The scenario's selection question asked of the optimiser.
-
-    k hubs (coverage or median), the fewest reaching a target share, or k hubs with a
-    capacity: :func:`solve`, cached by its arguments (everything the optimiser sees).
+    ways: reach.Travel,
+    need_values: np.ndarray,
+    people: np.ndarray,
+) -> Question:
+    """The scenario's selection question: every solve and re-solve asks this object.
 
     Parameters
     ----------
     scenario : Scenario
-    times : ModeTimes
-        The selection mode's times (counted services only).
-    need_values : numpy.ndarray
-        Need per demand point.
     candidates : geopandas.GeoDataFrame
         With ``excluded_reason``, ``forced`` and ``annual_cost_gbp``.
-    cache : Cache, optional
-    people : numpy.ndarray, optional
+    ways : Travel
+        The modes a person counts as reached by.
+    need_values : numpy.ndarray
+        Need per demand point.
+    people : numpy.ndarray
         People per demand point: what ``selection.capacity`` counts.
+
+    Returns
+    -------
+    Question
+
+    Raises
+    ------
+    InfeasibleError
+        If fewer candidates are eligible than hubs asked for, or a forced one is
+        excluded.
+    """
+    config = scenario.selection
+    eligible, forced = _check_eligible(scenario, candidates)
+    times, fixed, threshold = ways.combined()
+    return Question(
+        times=times,
+        need=ways.columns().spread(need_values),
+        hubs=config.hubs,
+        threshold=threshold,
+        fixed=fixed,
+        objective=config.objective,
+        eligible=eligible,
+        forced=tuple(forced),
+        costs=candidates["annual_cost_gbp"].to_numpy(dtype=float),
+        budget=config.budget_gbp,
+        capacity=config.capacity,
+        load=ways.columns().spread(people),
+        target_share=config.target_share,
+        time_limit=config.time_limit_s,
+    )
+
+
+def solve(asked: Question) -> Selection:
+    """The answer to ``asked`` (a pure function of it: the run caches it).
+
+    Parameters
+    ----------
+    asked : Question
+
+    Returns
+    -------
+    Selection
+    """
+    return asked.solve()
+
+
+def select(asked: Question, cache: Cache | None = None) -> tuple[Selection, str]:
+    """The optimiser's answer to the question, cached by the question itself.
+
+    Parameters
+    ----------
+    asked : Question
+    cache : Cache, optional
 
     Returns
     -------
     selection : Selection
     status : str
         "solved" or "reused from cache".
-
-    Raises
-    ------
-    InfeasibleError
-        If fewer candidates are eligible than hubs asked for, or a forced one is
-        excluded (and as the optimiser raises).
     """
-    config = scenario.selection
-    if config.hubs == 0:  # an access analysis: nothing to choose
-        return Selection([], 0.0, np.nan, NO_HUBS, objective=config.objective), "not asked"
-    eligible, forced = _check_eligible(scenario, candidates)
-    selection, reused = (cache or Cache(None)).call_status(
-        solve,
-        times.candidates,
-        np.asarray(need_values, dtype=float),
-        hubs=config.hubs,
-        objective=config.objective,
-        capacity=config.capacity,
-        people=None if people is None else np.asarray(people, dtype=float),
-        target_share=config.target_share,
-        budget_gbp=config.budget_gbp,
-        costs=candidates["annual_cost_gbp"].to_numpy(dtype=float),
-        forced=forced,
-        eligible=eligible,
-        threshold=times.threshold_s,
-        fixed=times.services,
-        time_limit=config.time_limit_s,
-    )
+    selection, reused = (cache or Cache(None)).call_status(solve, asked)
     return selection, REUSED if reused else "solved"
-
-
-def solve(
-    candidate_times: Any,
-    need: np.ndarray,
-    *,
-    hubs: int,
-    objective: Literal["coverage", "median"],
-    capacity: float | None,
-    target_share: float | None,
-    budget_gbp: float | None,
-    costs: np.ndarray,
-    people: np.ndarray | None = None,
-    forced: list[int],
-    eligible: np.ndarray,
-    threshold: float,
-    fixed: Any,
-    time_limit: float,
-) -> Selection:
-    """The selection question asked of the optimiser (cached by the run).
-
-    k hubs (coverage or median), the fewest reaching a target share, or k hubs with a
-    capacity, as :class:`~estate_planner.scenario.SelectionConfig` sets out.
-
-    Parameters
-    ----------
-    candidate_times : scipy.sparse.csr_matrix
-        Candidates x demand, seconds.
-    need : numpy.ndarray
-        Need per demand point.
-    hubs, objective, capacity, target_share, budget_gbp
-        As ``[selection]``.
-    costs : numpy.ndarray
-        Annual cost per candidate.
-    people : numpy.ndarray, optional
-        People per demand point, the unit of ``capacity`` (default the need).
-    forced : list of int
-        Candidates an edit forces in.
-    eligible : numpy.ndarray of bool
-    threshold : float
-        Seconds.
-    fixed : scipy.sparse.csr_matrix
-        Existing services x demand, seconds.
-    time_limit : float
-        Seconds for the solver.
-
-    Returns
-    -------
-    Selection
-    """
-    from estate_planner import optimise
-
-    options = {"threshold": threshold, "fixed": fixed, "eligible": eligible,
-               "time_limit": time_limit}  # fmt: skip
-    if capacity is not None:
-        return optimise.capacitated_coverage(
-            candidate_times, need, hubs, capacity,
-            costs=costs, budget=budget_gbp, forced=forced, load=people, **options,
-        )  # fmt: skip
-    if target_share is not None and not forced:
-        return optimise.fewest_sites(candidate_times, need, target_share, most=hubs, **options)
-    return optimise.select_sites(
-        candidate_times, need, hubs, objective=objective,
-        costs=costs, budget=budget_gbp, forced=forced, **options,
-    )  # fmt: skip
 
 
 def choose(
@@ -235,14 +190,19 @@ def choose(
     status : str
         "solved" or "reused from cache".
     """
-    selection, status = select(
-        scenario, times[scenario.selection_mode], demand["need"].to_numpy(), candidates, cache,
-        people=demand["population"].to_numpy(),
-    )  # fmt: skip
-    forced = [int(i) for i in np.flatnonzero(candidates["forced"].to_numpy())]
-    selection, _ = decision.drop_empty_hubs(
-        selection, min_gain=scenario.selection.min_gain, keep=forced
-    )
+    config = scenario.selection
+    if config.hubs == 0:  # an access analysis: nothing to choose
+        selection = Selection([], 0.0, np.nan, NO_HUBS, objective=config.objective)
+        status = "not asked"
+    else:
+        asked = question(
+            scenario, candidates, travel(scenario, demand, times), demand["need"].to_numpy(),
+            demand["population"].to_numpy(dtype=float),
+        )  # fmt: skip
+        selection, status = select(asked, cache)
+        selection, _ = drop_empty_hubs(
+            selection, min_gain=config.min_gain, keep=list(asked.forced)
+        )
     candidates = candidates.copy()
     order = pd.Series(pd.NA, index=candidates.index, dtype="Int64")
     gain = pd.Series(np.nan, index=candidates.index)
@@ -274,8 +234,9 @@ def check_choice(
     """The checks a board needs on the choice.
 
     Hubs left out for adding nothing, what each hub adds and for whom, why top sites
-    were not chosen, and the chosen set's stability: :func:`check`, cached by what it is
-    handed, so a rerun need not ask the question fifteen times again.
+    were not chosen, each mode's reach, and the certainty of the choice dimension by
+    dimension (:func:`check`, cached by its arguments, so a rerun need not ask the
+    question again under every change).
 
     Parameters
     ----------
@@ -294,106 +255,29 @@ def check_choice(
     -------
     Decision
     """
-    mode = scenario.selection_mode
-    t = times[mode]
-    placement = None
-    if scenario.selection.stability_runs:
-        need_values = demand["need"].to_numpy(dtype=float)
-        base = decision.Question("as chosen", t.candidates, t.services, need_values, t.threshold_s)
-        placement = _placement_variant(scenario, inputs, cache, base)
-    return cache.call(
-        check,
-        selection,
-        t,
-        demand,
-        candidates,
-        existing["kind"],
-        scenario.selection,
-        need_weights=scenario.need.weights,
-        spread=scenario.scoring.sensitivity_spread,
-        seed=scenario.scoring.seed,
-        cells=inputs.cells,
-        reach_m=_threshold_m(scenario, mode),
-        mode=mode,
-        placement=placement,
-    )
-
-
-def check(
-    selection: Selection,
-    t: access.ModeTimes,
-    demand: gpd.GeoDataFrame,
-    candidates: gpd.GeoDataFrame,
-    existing_kinds: pd.Series,
-    config: SelectionConfig,
-    *,
-    need_weights: dict[str, float],
-    spread: float,
-    seed: int,
-    cells: gpd.GeoDataFrame | None,
-    reach_m: float,
-    mode: str,
-    placement: list[decision.Question] | None,
-) -> decision.Decision:
-    """The checks on a choice (cached by the run): :func:`check_choice` less the reading.
-
-    Parameters
-    ----------
-    selection : Selection
-    t : ModeTimes
-        The selection mode's times (counted services only).
-    demand : geopandas.GeoDataFrame
-        With ``need`` and the need factors.
-    candidates : geopandas.GeoDataFrame
-    existing_kinds : pandas.Series
-        The kind of each service counted as existing provision.
-    config : SelectionConfig
-    need_weights : dict
-        ``[need] weights``, moved by the stability runs.
-    spread, seed
-        ``[scoring] sensitivity_spread`` and ``seed``.
-    cells : geopandas.GeoDataFrame or None
-        The population raster's cells, if read (a coarse raster is warned about).
-    reach_m : float
-        About how far the threshold reaches, in metres.
-    mode : str
-        The selection mode.
-    placement : list of Question or None
-        The question with one point per area, when the run uses raster cells.
-
-    Returns
-    -------
-    Decision
-    """
+    config = scenario.selection
+    ways = travel(scenario, demand, times)
     need_values = demand["need"].to_numpy(dtype=float)
-    reach = access.within(t.candidates, t.threshold_s)
-    before = access.covered_by(t.services, t.threshold_s)
-    found = decision.Decision()
-    found.empty_hubs = [str(candidates["site_id"].iloc[i]) for i in selection.empty]
-    if config.target_share is None:  # else fewer hubs than asked for is the question
-        found.fewer = max(config.hubs - len(selection.chosen), 0)
-    if found.fewer:
-        found.warnings.append(
-            f"{found.fewer} of the {config.hubs} hubs asked for would add nothing "
-            f"(existing services and the hubs chosen already reach everyone they would "
-            f"reach within {t.threshold_s / 60:g} min), so {len(selection.chosen)} "
-            f"{'is' if len(selection.chosen) == 1 else 'are'} chosen"
-        )
-    found.effects = decision.hub_effects(selection.chosen, candidates, before, reach, demand)
-    found.not_chosen = decision.why_not_chosen(
-        candidates,
-        selection.chosen,
-        before,
-        reach,
-        need_values,
-        top=config.hubs,
-        least_gain=min(selection.gains)
-        if selection.gains and config.objective == "coverage"
-        else None,
+    asked = question(
+        scenario, candidates, ways, need_values, demand["population"].to_numpy(dtype=float)
     )
-    coarse = decision.coarse_raster_warning(_cell_size_m(cells), reach_m, mode)
-    if coarse:
-        found.warnings.append(coarse)
+    changes: list[certainty.Change] = []
+    margin = None
+    if config.stability_runs and config.hubs:
+        changes, margin = certainty_changes(scenario, inputs, cache, asked, ways, demand,
+                                            existing["kind"])  # fmt: skip
+    mode = scenario.selection_mode
+    coarse = decision.coarse_raster_warning(
+        _cell_size_m(inputs), _threshold_m(scenario, mode), mode
+    )
+    columns = ["site_id", "name", "rank", *HUB_FACTS]
+    arguments = (
+        asked, ways, selection, pd.DataFrame(demand[DEMAND_COLUMNS]),
+        pd.DataFrame(candidates.reindex(columns=columns)), changes, margin,
+    )  # fmt: skip
+    options: dict[str, Any] = {"asked_hubs": config.hubs, "target_share": config.target_share,
+                               "min_gain": config.min_gain, "coarse": coarse}  # fmt: skip
+    found = cache.call(check, *arguments, **options)
     if not config.hubs:
         said = "" if len(candidates) else " and no candidate site lies in the study area"
         found.warnings.append(
@@ -401,34 +285,114 @@ def check(
             "of the existing services only; add candidates (a property list or register) "
             "and set selection.hubs to choose hubs"
         )
-    if config.stability_runs and config.hubs:
-        base = decision.Question("as chosen", t.candidates, t.services, need_values, t.threshold_s)
-        variants = [
-            *decision.weight_variants(
-                demand, need_weights, need.need_index, base,
-                runs=config.stability_runs, spread=spread, seed=seed,
-            ),
-            *decision.threshold_variants(base, config.threshold_step_minutes * 60),
-            *decision.services_variant(base, existing_kinds),
-            *(placement or []),
-        ]  # fmt: skip
-        found.runs, found.times_chosen, found.conclusions = decision.stability(
-            base,
-            variants,
-            k=config.hubs,
-            eligible=(candidates["excluded_reason"] == "").to_numpy(),
-            site_ids=candidates["site_id"],
-            min_gain=config.min_gain,
-            time_limit=min(config.time_limit_s, 10.0),
-            objective=config.objective,
-        )
     return found
 
 
-def _cell_size_m(cells: gpd.GeoDataFrame | None) -> float | None:
+#: what the per-hub table carries of each candidate, where the inputs know it
+HUB_FACTS = ["availability", "availability_source", "availability_date",
+             "floor_area_m2", "floor_area_source"]  # fmt: skip
+#: what the checks read of each demand point
+DEMAND_COLUMNS = ["need", "population", "age_65_plus", "imd_decile"]
+
+
+def check(
+    asked: Question,
+    ways: reach.Travel,
+    selection: Selection,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    changes: list[certainty.Change],
+    margin: tuple[Question, Question] | None,
+    *,
+    asked_hubs: int,
+    target_share: float | None,
+    min_gain: float,
+    coarse: str | None,
+) -> decision.Decision:
+    """The checks on a choice: a pure function of what it is handed (the run caches it).
+
+    Parameters
+    ----------
+    asked : Question
+        The selection question as the run asked it.
+    ways : Travel
+        The modes a person counts as reached by.
+    selection : Selection
+        The run's answer (hubs adding nothing already left out).
+    demand : pandas.DataFrame
+        ``need``, ``population``, ``age_65_plus`` and ``imd_decile`` per demand point.
+    sites : pandas.DataFrame
+        ``site_id``, ``name``, ``rank`` and the facts of :data:`HUB_FACTS` per candidate.
+    changes : list of Change
+        The question with one assumption changed each (none: no certainty check).
+    margin : tuple of Question or None
+        The question at the threshold less and plus the margin.
+    asked_hubs : int
+        ``selection.hubs``.
+    target_share : float or None
+        ``selection.target_share``.
+    min_gain : float
+        ``selection.min_gain``.
+    coarse : str or None
+        The warning that the raster is coarse for the threshold, if it is.
+
+    Returns
+    -------
+    Decision
+    """
+    columns = ways.columns()
+    per_column = columns.frame(demand, ["need", "population", "age_65_plus"])
+    need_values = per_column["need"].to_numpy(dtype=float)
+    people = per_column["population"].to_numpy(dtype=float)
+    covers = access.within(asked.times, asked.threshold)
+    before, _ = certainty.reached(asked, [])
+    found = decision.Decision()
+    found.empty_hubs = [str(sites["site_id"].iloc[i]) for i in selection.empty]
+    if target_share is None:  # else fewer hubs than asked for is the question
+        found.fewer = max(asked_hubs - len(selection.chosen), 0)
+    if found.fewer:
+        found.warnings.append(
+            f"{found.fewer} of the {asked_hubs} hubs asked for would add nothing "
+            f"(existing services and the hubs chosen already reach everyone they would "
+            f"reach within the threshold), so {len(selection.chosen)} "
+            f"{'is' if len(selection.chosen) == 1 else 'are'} chosen"
+        )
+    found.effects = decision.hub_effects(selection.chosen, sites, before, covers, per_column)
+    found.not_chosen = decision.why_not_chosen(
+        sites,
+        selection.chosen,
+        before,
+        covers,
+        need_values,
+        top=asked_hubs,
+        least_gain=min(selection.gains)
+        if selection.gains and asked.objective == "coverage"
+        else None,
+    )
+    if coarse:
+        found.warnings.append(coarse)
+    found.by_mode = ways.reached_by_mode(
+        demand["population"].to_numpy(dtype=float), list(selection.chosen)
+    )
+    if changes and margin is not None:
+        found.certainty = certainty.certainty(
+            asked, people, list(selection.chosen), changes, margin, sites, min_gain=min_gain
+        )
+        for hub in found.certainty.hubs.itertuples():
+            if hub.depends_on_threshold:
+                found.warnings.append(
+                    f"hub {hub.selection_order} ({hub.name}) depends on the threshold: "
+                    f"{hub.near_threshold_share:.0%} of the people only it brings within "
+                    "reach are within the margin of the threshold, so it is not called stable"
+                )
+    return found
+
+
+def _cell_size_m(inputs: Inputs) -> float | None:
     """The population raster's cell size (the side of a square of the same area), from
     the spacing of its cells east-west and north-south (a WorldPop 30-second cell is
     about 560 m by 930 m in England)."""
+    cells = inputs.cells
     if cells is None or len(cells) < 5:
         return None
     from scipy.spatial import cKDTree
@@ -449,27 +413,3 @@ def _threshold_m(scenario: Scenario, mode: str) -> float:
     """About how far the mode's threshold reaches, in metres (driving at 40 km/h)."""
     kmh = {"walk": scenario.network.walk_kmh, "cycle": scenario.network.cycle_kmh}.get(mode, 40.0)
     return kmh * 1000 / 60 * scenario.access.minutes(mode)
-
-
-def _placement_variant(
-    scenario: Scenario, inputs: Inputs, cache: Cache, base: decision.Question
-) -> list[Any]:
-    """The question with population at one point per area instead of raster cells
-    (when cells are used): its own snapping and travel times, on the selection mode."""
-    if inputs.cells is None:
-        return []
-    mode = scenario.selection_mode
-    one_mode = scenario.updated(network={"modes": [mode]})
-    per_area = demand_points(scenario, inputs, cells=False)
-    nets, _ = build_networks(one_mode, inputs, per_area, cache)
-    area_times, _ = travel_times(one_mode, inputs, nets, cache)
-    t = only_services(area_times[mode], counting(inputs.services))
-    return [
-        dataclasses.replace(
-            base,
-            label="one point per area (no raster)",
-            candidate_times=t.candidates,
-            service_times=t.services,
-            need=per_area["need"].to_numpy(dtype=float),
-        )
-    ]
