@@ -13,6 +13,8 @@ from estate_planner._errors import (
     InfeasibleError,
     InputDataError,
     NetworkError,
+    OptionError,
+    OutputError,
     ScenarioError,
 )
 
@@ -20,9 +22,11 @@ if TYPE_CHECKING:
     from estate_planner.cache import Cache
     from estate_planner.compare import Comparison
     from estate_planner.explorer import Explorer, explore
+    from estate_planner.network import graph_from_osm_file
     from estate_planner.optimise import Selection, fewest_sites, select_sites
     from estate_planner.results import RunResult
     from estate_planner.scenario import Scenario, load_scenario, scenario_from_dict
+    from estate_planner.transit import transit_time_matrix
     from estate_planner.travel import travel_time_matrix
 
 try:
@@ -35,7 +39,9 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # Loaded on first use (PEP 562): the command starts its drawing process before the
 # heavy modules (geopandas, scipy, pydantic) load, so that both cores load them.
 _LAZY = {
+    "graph_from_osm_file": "estate_planner.network",
     "travel_time_matrix": "estate_planner.travel",
+    "transit_time_matrix": "estate_planner.transit",
     "explore": "estate_planner.explorer",
     "Explorer": "estate_planner.explorer",
     "Cache": "estate_planner.cache",
@@ -127,6 +133,8 @@ __all__ = [
     "InfeasibleError",
     "InputDataError",
     "NetworkError",
+    "OptionError",
+    "OutputError",
     "RunResult",
     "Scenario",
     "ScenarioError",
@@ -135,9 +143,11 @@ __all__ = [
     "compare_runs",
     "explore",
     "fewest_sites",
+    "graph_from_osm_file",
     "load_scenario",
     "run_scenario",
     "scenario_from_dict",
     "select_sites",
+    "transit_time_matrix",
     "travel_time_matrix",
 ]

@@ -25,6 +25,8 @@ from estate_planner.sources.tables import BNG, to_bng
 if TYPE_CHECKING:
     import networkx as nx
 
+    from estate_planner.travel import RoutingGraph
+
 logger = logging.getLogger(__name__)
 
 
@@ -295,6 +297,63 @@ def graph_from_graphml(
             graph, mode, walk_kmh=walk_kmh, cycle_kmh=cycle_kmh, drive_speeds_kmh=drive_speeds_kmh
         )
     return _osmnx().project_graph(graph, to_crs=BNG)
+
+
+def graph_from_osm_file(
+    path: Path | str,
+    mode: Mode = "walk",
+    *,
+    walk_kmh: float = 4.8,
+    cycle_kmh: float = 16.0,
+    drive_speeds_kmh: dict[str, float] | None = None,
+) -> RoutingGraph:
+    """A routable street network of one mode from an OSM extract, in one call.
+
+    Reads the extract (or an osmnx GraphML file), builds the mode's graph as a run does
+    (:func:`graph_from_ways`, simplified, travel times in seconds, BNG) and returns its
+    routing form, which :func:`~estate_planner.travel.travel_time_matrix` and
+    :func:`~estate_planner.transit.transit_time_matrix` take.
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+        ``.osm``, ``.osm.bz2``, ``.osm.pbf`` (e.g. a Geofabrik extract) or ``.graphml``.
+    mode : {"walk", "cycle", "drive"}
+        Which ways are usable and in which direction.
+    walk_kmh, cycle_kmh : float
+        Walking and cycling speeds.
+    drive_speeds_kmh : dict, optional
+        Free-flow speed by ``highway`` class, over :data:`UK_DRIVE_SPEEDS_KMH`.
+
+    Returns
+    -------
+    RoutingGraph
+        ``node_ids`` are the OSM ids of its junctions (the ids
+        :func:`~estate_planner.travel.travel_time_matrix` takes as sources and targets).
+
+    Raises
+    ------
+    InputDataError
+        If the file is missing, not an OSM extract, or holds no highways.
+    NetworkError
+        If the mode's graph has no edges.
+
+    Examples
+    --------
+    >>> import estate_planner as ep  # doctest: +SKIP
+    >>> walk = ep.graph_from_osm_file("data/demo/streets.osm", mode="walk")  # doctest: +SKIP
+    >>> ep.travel_time_matrix(walk, walk.node_ids[:5], walk.node_ids[:5])  # doctest: +SKIP
+    """
+    from estate_planner.sources.osm import read_highways
+    from estate_planner.travel import routing_graph
+
+    path = Path(path)
+    speeds = {"walk_kmh": walk_kmh, "cycle_kmh": cycle_kmh, "drive_speeds_kmh": drive_speeds_kmh}
+    if path.name.lower().endswith(".graphml"):
+        graph = graph_from_graphml(path, mode, **speeds)
+    else:
+        graph = graph_from_ways(read_highways(path), mode, **speeds)
+    return routing_graph(graph, mode)
 
 
 def _add_travel_times(

@@ -122,3 +122,15 @@ def test_modules_are_small_or_say_why_not() -> None:
     ]  # fmt: skip
     assert not unexplained, f"long modules without a reason: {unexplained} ({long})"
     assert len(long) <= 3, long
+
+
+def test_the_public_api_lists_what_it_offers() -> None:
+    """``__all__`` names resolve, and ``dir(estate_planner)`` shows the lazy ones too."""
+    import estate_planner
+
+    assert set(estate_planner.__all__) <= set(dir(estate_planner))
+    for name in estate_planner.__all__:
+        assert getattr(estate_planner, name) is not None
+    assert {"transit_time_matrix", "travel_time_matrix", "graph_from_osm_file"} <= set(
+        estate_planner.__all__
+    )

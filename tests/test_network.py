@@ -365,3 +365,31 @@ def test_memory_estimate_for_an_icb() -> None:
 
     # 2,000 sites x 35,000 demand points on a 1M-node network: a few GB at worst
     assert 1 * 2**30 < memory_needed(1_000_000, 2_700_000, 2_000, 35_000) < 3 * 2**30
+
+
+def test_a_routable_network_from_an_osm_file_in_one_public_call(demo_dir: Path) -> None:
+    """``ep.graph_from_osm_file`` gives what travel_time_matrix takes, with the times
+    networkx's Dijkstra finds on the street graph built step by step."""
+    import estate_planner as ep
+
+    walk = ep.graph_from_osm_file(demo_dir / "streets.osm", mode="walk")
+    assert isinstance(walk, RoutingGraph) and walk.mode == "walk"
+    graph = graph_from_ways(read_highways(demo_dir / "streets.osm"), "walk")
+    nodes = sorted(graph.nodes)[::97][:12]
+    times = ep.travel_time_matrix(walk, nodes, nodes, cutoff=1800).toarray()
+    for i, source in enumerate(nodes):
+        expected = nx.single_source_dijkstra_path_length(graph, source, cutoff=1800,
+                                                         weight="travel_time")  # fmt: skip
+        for j, target in enumerate(nodes):
+            # a pair beyond the cutoff is not stored, and reads 0 in the dense copy
+            assert times[i, j] == pytest.approx(expected.get(target, 0.0), abs=1e-6)
+    assert (times > 0).sum() > len(nodes)
+    drive = ep.graph_from_osm_file(str(demo_dir / "streets.osm"), mode="drive")
+    assert drive.mode == "drive" and drive.n_street < walk.n_street
+
+
+def test_graph_from_osm_file_names_a_missing_file(tmp_path: Path) -> None:
+    import estate_planner as ep
+
+    with pytest.raises(ep.InputDataError, match="not found"):
+        ep.graph_from_osm_file(tmp_path / "nowhere.osm.pbf")
