@@ -348,11 +348,12 @@ def graph_from_osm_file(
     from estate_planner.travel import routing_graph
 
     path = Path(path)
-    speeds = {"walk_kmh": walk_kmh, "cycle_kmh": cycle_kmh, "drive_speeds_kmh": drive_speeds_kmh}
     if path.name.lower().endswith(".graphml"):
-        graph = graph_from_graphml(path, mode, **speeds)
+        graph = graph_from_graphml(path, mode, walk_kmh=walk_kmh, cycle_kmh=cycle_kmh,
+                                   drive_speeds_kmh=drive_speeds_kmh)  # fmt: skip
     else:
-        graph = graph_from_ways(read_highways(path), mode, **speeds)
+        graph = graph_from_ways(read_highways(path), mode, walk_kmh=walk_kmh,
+                                cycle_kmh=cycle_kmh, drive_speeds_kmh=drive_speeds_kmh)  # fmt: skip
     return routing_graph(graph, mode)
 
 
