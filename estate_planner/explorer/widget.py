@@ -25,7 +25,7 @@ import ipywidgets as w
 
 from estate_planner._errors import EstatePlannerError
 from estate_planner.explorer.layers import WGS84, layers, legend, zoom
-from estate_planner.outputs.summary import CREDITS
+from estate_planner.outputs.summary import credits
 
 if TYPE_CHECKING:
     from estate_planner.explorer.session import Explorer
@@ -151,9 +151,9 @@ class ExplorerPanel:
             ],
             layout=w.Layout(width="350px"),
         )
-        credits = w.HTML(f"<small>{html.escape(CREDITS)}</small>")
+        self.credits = w.HTML()
         right = w.VBox(
-            [self.sentence, self.map, self.summary, self.history, credits],
+            [self.sentence, self.map, self.summary, self.history, self.credits],
             layout=w.Layout(width="760px"),
         )
         # the hubs' and homes' markers draw their own shapes: no Leaflet box behind them
@@ -272,6 +272,7 @@ class ExplorerPanel:
         self.sentence.value = f"<b>{html.escape(explorer.what_changed())}</b>"
         self.summary.value = explorer.summary._repr_html_()
         self.history.value = _history_html(explorer.history)
+        self.credits.value = f"<small>{html.escape(credits(explorer.result))}</small>"
         if status:
             self.status.value = ""
         self._draw(explorer.result)
