@@ -239,6 +239,19 @@ def test_no_candidate_file_makes_the_loader_fail_without_a_clear_error(
     assert not message or str(path) in message
 
 
+def test_writing_outputs_forks_nothing_unless_asked(demo_result, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Library code never forks behind the caller's back: without a Drawing the maps are
+    drawn in this process (the command passes one it started on purpose)."""
+    from estate_planner.outputs import write_outputs
+
+    def no_fork() -> int:
+        raise AssertionError("write_outputs forked a process nobody asked for")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    write_outputs(demo_result, tmp_path / "out")
+    assert (tmp_path / "out" / "map.html").is_file() and (tmp_path / "out" / "selection.png").is_file()
+
+
 def test_a_failed_drawing_keeps_the_previous_outputs(
     demo_result, demo_outputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,7 +268,7 @@ def test_a_failed_drawing_keeps_the_previous_outputs(
 
     monkeypatch.setattr(static, "write_static_map", broken)
     with pytest.raises(RuntimeError, match="failed: ValueError: no fonts"):
-        outputs.write_outputs(demo_result, out)
+        outputs.write_outputs(demo_result, out, drawing=outputs.Drawing())
     assert snapshot(out) == previous
     assert not list(out.glob(".staging-*"))
 

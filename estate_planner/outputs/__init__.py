@@ -66,7 +66,8 @@ def write_outputs(
         Called with a line of progress.
     drawing : Drawing, optional
         A drawing process started earlier (the command starts one before loading the
-        pipeline); without one, one is started here.
+        pipeline); without one the maps are drawn here, in turn: library code never
+        starts a process the caller did not ask for.
 
     Returns
     -------
@@ -85,7 +86,7 @@ def write_outputs(
     remove_stale_staging(out_dir)
     staging, alive = _new_staging(out_dir)
     own = drawing is None
-    drawer = Drawing() if drawing is None else drawing
+    drawer = Drawing(fork=False) if drawing is None else drawing
     done = False
     try:
         say("writing ranking.csv, hubs.csv, results.gpkg, map.html, report.html, selection.png...")
