@@ -198,7 +198,7 @@ def toml_keys(data: Any, prefix: str = "") -> set[str]:
     items = data.items() if isinstance(data, dict) else []
     for name, value in items:
         keys.add(prefix + name)
-        if isinstance(value, dict) and not name.endswith(("weights", "columns", "kmh")):
+        if isinstance(value, dict) and not name.endswith(("weights", "columns", "kmh", "input_dates")):
             keys |= toml_keys(value, f"{prefix}{name}.")
         if isinstance(value, list) and value and isinstance(value[0], dict):
             for item in value:
