@@ -100,9 +100,10 @@ def run(
         economic = None
         if scenario.appraisal.enabled:
             with _stage("economic case", timings, say):
-                economic = appraise.economic_case(
+                economic = cache.call(
+                    appraise.economic_case,
                     scenario, demand, existing, candidates, times,
-                    selection.chosen, selection.gains, checked.runs,
+                    list(selection.chosen), list(selection.gains), checked.runs,
                 )  # fmt: skip
                 demand = demand.assign(served_by=economic.served_by)
     status = {
