@@ -11,11 +11,11 @@ import numpy as np
 
 from estate_planner.need import most_deprived
 from estate_planner.outputs.summary import (
-    NEED_COLOURS,
+    BEYOND_COLOURS,
+    BEYOND_EDGES,
     MapSource,
     area_summary,
     credits,
-    need_classes,
 )
 
 if TYPE_CHECKING:
@@ -89,8 +89,10 @@ def static_figure(result: MapSource) -> Figure:
     ax = fig.subplots()
     ax.set_axis_off()
     areas = area_summary(result)
-    classes, edges = need_classes(areas["need_per_resident"])
-    areas.plot(color=[NEED_COLOURS[c] for c in classes], ax=ax, edgecolor="#777", linewidth=0.4)
+    # unmet need: the share of an area's people beyond reach of every existing service
+    # (what the hubs are chosen to reach), in the map's classes and colours
+    classes = np.clip(np.searchsorted(BEYOND_EDGES, areas["share_beyond"], side="right") - 1, 0, 4)
+    areas.plot(color=[BEYOND_COLOURS[c] for c in classes], ax=ax, edgecolor="#777", linewidth=0.4)
     deprived = areas[most_deprived(areas["imd_decile"])]
     if len(deprived):
         deprived.boundary.plot(ax=ax, color="#67001f", linewidth=2, linestyle="--")
@@ -110,11 +112,10 @@ def static_figure(result: MapSource) -> Figure:
         )
     _frame(ax, areas, result.inputs.boundary)
     _place_labels(ax, chosen)
+    labels = ["none", "under 25%", "25–50%", "50–75%", "75% or more"]
     handles: list[Artist] = [
-        Patch(
-            facecolor=NEED_COLOURS[i], edgecolor="#777", label=f"{edges[i]:.2f}–{edges[i + 1]:.2f}"
-        )
-        for i in range(len(edges) - 1)
+        Patch(facecolor=colour, edgecolor="#777", label=label)
+        for colour, label in zip(BEYOND_COLOURS, labels, strict=True)
     ]
     handles += [
         Line2D(
@@ -143,7 +144,10 @@ def static_figure(result: MapSource) -> Figure:
     # in the margin to the right of the map, never over the land
     ax.legend(
         handles=handles,
-        title="need per resident",
+        title=(
+            f"people beyond {result.scenario.access.minutes(mode):g} min {mode}\n"
+            "of any existing service\n(share of each area: unmet need)"
+        ),
         loc="upper left",
         bbox_to_anchor=(1.02, 1.0),
         borderaxespad=0.0,
