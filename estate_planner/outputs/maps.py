@@ -37,6 +37,7 @@ from estate_planner.outputs.summary import (
     headline_shares,
     imd_label,
     need_classes,
+    osm_background,
 )
 
 WGS84 = "EPSG:4326"
@@ -336,14 +337,9 @@ def _add_background(fmap: folium.Map, result: MapSource, bounds: Any) -> None:
     extract, so the map is readable with no internet (online tiles stay an option)."""
     import shapely
 
-    from estate_planner.sources.osm import is_osm_file, read_background
-
-    scenario = result.scenario
-    path = getattr(scenario, "osm", "") or str(getattr(getattr(scenario, "network", None),
-                                                       "osm", ""))  # fmt: skip
-    if not path or not is_osm_file(Path(path)) or not Path(path).is_file():
+    found = osm_background(result)
+    if found is None:
         return
-    found = read_background(Path(path))
     frame = shapely.box(*bounds)  # the view is fitted to the areas: the background too
     folium.map.CustomPane("ep-background", z_index=450, pointer_events=False).add_to(fmap)
     folium.map.CustomPane("ep-labels", z_index=590, pointer_events=False).add_to(fmap)

@@ -16,6 +16,7 @@ from estate_planner.outputs.summary import (
     MapSource,
     area_summary,
     credits,
+    osm_background,
 )
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ def static_figure(result: MapSource) -> Figure:
             ax=ax, color="#d7301f", edgecolor="white", markersize=_HUB_MARKER_SIZE, zorder=5
         )
     _frame(ax, areas, result.inputs.boundary)
+    _place_names(ax, result, areas)
     _place_labels(ax, chosen)
     labels = ["none", "under 25%", "25–50%", "50–75%", "75% or more"]
     handles: list[Artist] = [
@@ -168,6 +170,38 @@ def static_figure(result: MapSource) -> Figure:
         color="#555",
     )
     return fig
+
+
+#: font size of a place name by kind (hamlets are left out: too many for a slide)
+_PLACE_SIZES = {"city": 11, "town": 10, "suburb": 8, "village": 7.5}
+
+
+def _place_names(ax: Any, result: MapSource, areas: gpd.GeoDataFrame) -> None:
+    """Town and village names from the run's OSM extract, under the hubs' labels, so a
+    reader can tell where the shading lies."""
+    found = osm_background(result)
+    if not found or not found["places"]:
+        return
+    import shapely
+
+    places = [p for p in found["places"] if p["kind"] in _PLACE_SIZES]
+    if not places:
+        return
+    points = gpd.GeoSeries(
+        shapely.from_wkb([p["wkb"] for p in places]), crs="EPSG:4326"
+    ).to_crs(areas.crs)
+    xmin, xmax = ax.get_xlim()
+    ymin, ymax = ax.get_ylim()
+    for place, point in zip(places, points, strict=True):
+        if not (xmin <= point.x <= xmax and ymin <= point.y <= ymax):
+            continue
+        ax.text(
+            point.x, point.y, str(place["name"]),
+            fontsize=_PLACE_SIZES[str(place["kind"])], color="#222", style="italic",
+            ha="center", va="center", zorder=4, clip_on=True,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.55,
+                  "linewidth": 0},
+        )  # fmt: skip
 
 
 def _place_labels(ax: Any, chosen: gpd.GeoDataFrame) -> None:

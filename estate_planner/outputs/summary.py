@@ -182,6 +182,30 @@ def imd_label(result: MapSource) -> str:
     return index if index.startswith("IMD") else f"IMD ({index})"
 
 
+def osm_background(result: MapSource) -> dict[str, list[dict[str, object]]] | None:
+    """Main roads, water and place names from the run's own OSM extract (WGS84), or None
+    when the run read no OSM file (see :func:`estate_planner.sources.osm.read_background`).
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    dict or None
+    """
+    from pathlib import Path
+
+    from estate_planner.sources.osm import is_osm_file, read_background
+
+    scenario = result.scenario
+    path = getattr(scenario, "osm", "") or str(getattr(getattr(scenario, "network", None),
+                                                       "osm", ""))  # fmt: skip
+    if not path or not is_osm_file(Path(path)) or not Path(path).is_file():
+        return None
+    return read_background(Path(path))
+
+
 def credits(result: MapSource) -> str:
     """The credits line of the map, the static map and the report: the scenario's own
     (``report.credits``), the synthetic-data notice (``report.synthetic``, the demo), or
