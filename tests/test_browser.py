@@ -352,7 +352,7 @@ def test_report_first_page_carries_the_headline_shares(browser, demo_outputs: Pa
     assert f"Today {beyond:,.0f} of {people.sum():,.0f} people ({beyond / people.sum():.1%})" in text
     assert f"{people[~before & deprived].sum():,.0f} of them in the most deprived fifth" in text
     assert f"bring {brought:,.0f} of them ({brought / beyond:.1%}) within 15 minutes" in text
-    assert "How sure:" in text and "existing services counted: gp, pharmacy" in text
+    assert "How sure (the table" in text and "existing services counted: gp, pharmacy" in text
     box = board.bounding_box()
     assert box is not None and box["y"] < 200  # the first thing on the page
     page.shot("demo-report-board.png")

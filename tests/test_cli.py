@@ -72,7 +72,7 @@ def test_demand_layer_has_times_per_mode(demo_outputs: Path, demo_scenario) -> N
         pd.read_csv(demo_scenario.demand.population)["usual_residents"].sum()
     )
     layers = set(gpd.list_layers(demo_outputs / "results.gpkg")["name"])
-    assert layers == {"candidates", "demand", "services", "catchments"}
+    assert layers == {"candidates", "demand", "services", "catchments", "hubs"}
 
 
 def test_manifest_records_inputs_and_timings(demo_outputs: Path) -> None:
