@@ -7,6 +7,7 @@ their node coordinates and tags.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,6 +257,17 @@ def read_background(path: Path) -> dict[str, list[dict[str, object]]]:
     InputDataError
         If the file cannot be read.
     """
+    stat = Path(path).stat()
+    # the offline map and selection.png both draw it: read the extract once per process
+    return _read_background(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_background(
+    path: str, size: int, mtime_ns: int
+) -> dict[str, list[dict[str, object]]]:
+    """:func:`read_background`; size and time make a changed file a new entry."""
+    del size, mtime_ns
     import osmium
 
     factory = osmium.geom.WKBFactory()
