@@ -71,3 +71,21 @@ def test_input_dates_count_a_period_from_its_end(demo_result) -> None:  # type: 
     assert rows["demand.deprivation"]["stale"] is True  # end of 2019: 4.2 years
     rows = {r["key"]: r for r in input_dates(view, today=dt.date(2024, 4, 2))}  # type: ignore[arg-type]
     assert rows["services[0].path"]["stale"] is True
+
+
+def test_an_input_with_no_date_says_not_known_and_is_counted(
+    demo_result, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The day a file was copied is never shown as the date of its data."""
+    scenario = demo_result.scenario.updated(report={"synthetic": False, "input_dates": {}})
+    view = type("R", (), {"scenario": scenario, "inputs": demo_result.inputs})()
+    rows = {r["key"]: r for r in input_dates(view)}  # type: ignore[arg-type]
+    # the demo's candidate list has no date in its content or its name (candidates.csv)
+    undated = rows["candidates.path"]
+    assert undated["date"] == "not known" and undated["undated"] is True
+    assert undated["stale"] is False
+    assert "state it in report.input_dates" in undated["basis"]
+    assert rows["demand.deprivation"]["undated"] is False  # imd2019.csv: the name says 2019
+    synthetic = {r["key"]: r for r in input_dates(demo_result)}
+    assert synthetic["candidates.path"]["basis"] == "synthetic data, made for the demo"
+    assert synthetic["candidates.path"]["undated"] is False

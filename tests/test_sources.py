@@ -395,3 +395,60 @@ def test_a_candidate_on_a_surgery_site_is_set_aside_unless_known_available() -> 
     kept, set_aside = set_aside_working_services(cands, services)
     assert kept["site_id"].tolist() == ["near-but-free", "far"]
     assert set_aside.to_dict() == {"on": "Oakham Surgery"}
+
+
+def test_the_date_of_the_data_comes_from_the_file_never_from_when_it_was_copied(
+    tmp_path: Path,
+) -> None:
+    """Header, then timetable, then name, then the newest OSM edit; else not known."""
+    import os
+    import zipfile
+
+    from estate_planner.sources.tables import data_date
+
+    osm = write(
+        tmp_path,
+        "streets.osm",
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='test'>\n"
+        "<node id='1' version='1' timestamp='2019-05-01T10:00:00Z' lat='52.6' lon='-0.7'/>\n"
+        "<node id='2' version='3' timestamp='2021-11-30T23:59:00Z' lat='52.61' lon='-0.7'/>\n"
+        "<way id='3' version='1' timestamp='2020-01-01T00:00:00Z'><nd ref='1'/><nd ref='2'/>"
+        "<tag k='highway' v='residential'/></way>\n</osm>\n",
+    )
+    assert data_date(osm) == (
+        "2021-11-30", "newest edit in the OSM extract (its header states no date)"
+    )  # fmt: skip
+    import osmium
+
+    header = osmium.io.Header()
+    header.set("osmosis_replication_timestamp", "2024-02-03T04:05:06Z")
+    stamped = tmp_path / "stamped.osm.pbf"
+    writer = osmium.SimpleWriter(str(stamped), 1 << 20, header)
+    writer.add_node(
+        osmium.osm.mutable.Node(
+            id=1, location=(-0.7, 52.6), version=1, timestamp="2019-05-01T10:00:00Z"
+        )
+    )
+    writer.close()
+    assert data_date(stamped)[0] == "2024-02-03"
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "stops.txt").write_text("stop_id,stop_lat,stop_lon\nA,52.6,-0.7\n")
+    (feed / "calendar.txt").write_text(
+        "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "W,1,1,1,1,1,0,0,20230904,20231222\nS,0,0,0,0,0,1,0,20230902,20240330\n"
+    )
+    assert data_date(feed) == (
+        "2023-09-02",
+        "first day of service, timetable runs 2023-09-02 to 2024-03-30 (calendar.txt)",
+    )
+    with zipfile.ZipFile(tmp_path / "bus_gtfs_2020.zip", "w") as archive:
+        archive.writestr(
+            "feed_info.txt",
+            "feed_publisher_name,feed_lang,feed_start_date,feed_end_date\nX,en,20230605,20240301\n",
+        )
+    # what the feed says of itself wins over the year in its name
+    assert data_date(tmp_path / "bus_gtfs_2020.zip")[0] == "2023-06-05"
+    plain = write(tmp_path, "hospitals.csv", "name,longitude,latitude\nA,-0.7,52.6\n")
+    os.utime(plain, (1e9, 1e9))  # 2001: a copy's date must not show
+    assert data_date(plain) == ("", "not stated in the file or its name")

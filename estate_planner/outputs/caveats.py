@@ -30,7 +30,8 @@ def input_dates(result: RunResult, *, today: dt.date | None = None) -> list[dict
     Returns
     -------
     list of dict
-        ``key``, ``file``, ``date``, ``basis``, ``age_years`` and ``stale``.
+        ``key``, ``file``, ``date``, ``basis``, ``age_years``, ``stale`` and
+        ``undated`` (no date known, so its age cannot be checked).
     """
     config = result.scenario.report
     today = today or dt.date.today()
@@ -39,6 +40,10 @@ def input_dates(result: RunResult, *, today: dt.date | None = None) -> list[dict
         stated = config.input_dates.get(p.key)
         date = stated or p.date
         basis = "stated in the scenario" if stated else p.date_basis
+        if not date:
+            basis = "synthetic data, made for the demo" if config.synthetic else (
+                f"{basis or 'not stated'}: state it in report.input_dates"
+            )
         end = period_end(date)
         age = (today - end).days / 365.25 if end is not None else None
         rows.append(
@@ -49,6 +54,7 @@ def input_dates(result: RunResult, *, today: dt.date | None = None) -> list[dict
                 "basis": basis,
                 "age_years": age,
                 "stale": age is not None and age > config.stale_after_years,
+                "undated": not date and not config.synthetic,
             }
         )
     return rows

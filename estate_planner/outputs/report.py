@@ -364,6 +364,7 @@ def context(result: RunResult) -> dict[str, Any]:
         "availability_flags": availability_flags(result),
         "dates": dates,
         "stale": [d for d in dates if d["stale"]],
+        "undated": [d for d in dates if d["undated"]],
         "stale_after": f"{scenario.report.stale_after_years:g}",
         "floor_unknown_set_aside": set_aside,
         "floor_unknown_passes": scenario.scoring.unknown_floor_area_passes,

@@ -128,34 +128,47 @@ _NAME_DATE = re.compile(
 def data_date(path: Path) -> tuple[str, str]:
     """The date the data in ``path`` describes, and where that date comes from.
 
-    An OSM extract's replication timestamp (its header), else a year (and month, day)
-    in the file's name (``IMD2019``, ``_2026-04``), else the date the file was last
-    modified, which says when it was copied rather than what it describes.
+    What the file says of itself first: an OSM extract's replication timestamp (its
+    header), a GTFS feed's first day of service (``feed_info.txt``, else its calendars).
+    Then a year (and month, day) in the file's name (``IMD2019``, ``_2026-04``). Then,
+    for an OSM extract, its newest edit (the extract is at least that recent). Failing
+    all of them the date is not known: the day a file was copied says nothing of what
+    it describes (and a date that changed with every copy would make two runs of the
+    same data differ), so it is never used; ``report.input_dates`` can state it.
 
     Parameters
     ----------
     path : pathlib.Path
+        A file, or a folder (a GTFS feed as published unzipped).
 
     Returns
     -------
     date : str
-        ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``; "" for a folder.
+        ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``; "" where not known.
     basis : str
+        Where the date comes from, or why it is not known.
     """
-    import datetime as dt
-
-    if not path.is_file():
-        return "", ""
     name = path.name.lower()
-    if name.endswith((".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")):
+    is_osm = path.is_file() and name.endswith(_OSM_SUFFIXES)
+    if is_osm:
         stamp = _osm_timestamp(str(path))
         if stamp:
             return stamp[:10], "OSM replication timestamp"
+    if _is_gtfs(path):
+        first, last, source = _gtfs_validity(path)
+        if first:
+            return first, f"first day of service, timetable runs {first} to {last} ({source})"
     found = _NAME_DATE.search(path.name)
     if found:
         return "-".join(part for part in found.groups() if part), "date in the file name"
-    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-    return modified.date().isoformat(), "file last modified"
+    if is_osm:
+        newest = _osm_newest_edit(str(path))
+        if newest:
+            return newest, "newest edit in the OSM extract (its header states no date)"
+    return "", "not stated in the file or its name"
+
+
+_OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
 
 
 @functools.lru_cache(maxsize=16)
@@ -174,6 +187,64 @@ def _osm_timestamp(path: str) -> str:
         )
     finally:
         reader.close()
+
+
+@functools.lru_cache(maxsize=16)
+def _osm_newest_edit(path: str) -> str:
+    """The day of the newest edit of any object in the extract ("" where none is dated)."""
+    import osmium
+
+    newest = None
+    try:
+        for obj in osmium.FileProcessor(path):
+            stamp = obj.timestamp
+            if stamp.year > 1970 and (newest is None or stamp > newest):
+                newest = stamp
+    except RuntimeError:
+        return ""
+    return newest.date().isoformat() if newest is not None else ""
+
+
+def _is_gtfs(path: Path) -> bool:
+    if path.is_dir():
+        return (path / "stops.txt").is_file() or (path / "feed_info.txt").is_file()
+    return path.is_file() and path.suffix.lower() == ".zip" and "gtfs" in path.name.lower()
+
+
+def _gtfs_validity(path: Path) -> tuple[str, str, str]:
+    """A feed's first and last day of service, and the file that says so."""
+    import csv
+    import io
+    import zipfile
+
+    def rows(name: str) -> list[dict[str, str]]:
+        try:
+            if path.is_dir():
+                raw = (path / name).read_bytes() if (path / name).is_file() else b""
+            else:
+                with zipfile.ZipFile(path) as archive:
+                    inner = [n for n in archive.namelist() if Path(n).name == name]
+                    raw = archive.read(inner[0]) if inner else b""
+        except (OSError, zipfile.BadZipFile):
+            return []
+        text = raw.decode("utf-8-sig", errors="replace")
+        return [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in
+                csv.DictReader(io.StringIO(text))]  # fmt: skip
+
+    def iso(day: str) -> str:
+        return f"{day[:4]}-{day[4:6]}-{day[6:8]}" if re.fullmatch(r"\d{8}", day) else ""
+
+    for name, start, end in (
+        ("feed_info.txt", "feed_start_date", "feed_end_date"),
+        ("calendar.txt", "start_date", "end_date"),
+        ("calendar_dates.txt", "date", "date"),
+    ):
+        table = rows(name)
+        firsts = sorted(d for d in (iso(r.get(start, "")) for r in table) if d)
+        lasts = sorted(d for d in (iso(r.get(end, "")) for r in table) if d)
+        if firsts:
+            return firsts[0], (lasts[-1] if lasts else "not stated"), name
+    return "", "", ""
 
 
 def require_file(path: Path, key: str) -> None:

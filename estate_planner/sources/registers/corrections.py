@@ -91,6 +91,9 @@ def read_corrections(
     )
     table = table.drop_duplicates("site_id", keep="last").reset_index(drop=True)
     record.rows_used = len(table)
+    dates = sorted(d for d in table["on"].astype(str) if d) if "on" in table else []
+    if dates and (path is None or not record.date):
+        record.date, record.date_basis = dates[-1][:10], "the latest correction's date (on)"
     return Corrections(table), record
 
 
