@@ -74,7 +74,7 @@ def test_input_dates_count_a_period_from_its_end(demo_result) -> None:  # type: 
 
 
 def test_an_input_with_no_date_says_not_known_and_is_counted(
-    demo_result, tmp_path: Path
+    demo_result,
 ) -> None:  # type: ignore[no-untyped-def]
     """The day a file was copied is never shown as the date of its data."""
     scenario = demo_result.scenario.updated(report={"synthetic": False, "input_dates": {}})

@@ -41,8 +41,10 @@ def input_dates(result: RunResult, *, today: dt.date | None = None) -> list[dict
         date = stated or p.date
         basis = "stated in the scenario" if stated else p.date_basis
         if not date:
-            basis = "synthetic data, made for the demo" if config.synthetic else (
-                f"{basis or 'not stated'}: state it in report.input_dates"
+            basis = (
+                "synthetic data, made for the demo"
+                if config.synthetic
+                else (f"{basis or 'not stated'}: state it in report.input_dates")
             )
         end = period_end(date)
         age = (today - end).days / 365.25 if end is not None else None
@@ -130,7 +132,5 @@ def availability_flags(result: RunResult) -> list[str]:
         else:
             what = "is not known to be available"
             then = "confirm it can be had before relying on what it adds"
-        out.append(
-            f"Hub {int(r.selection_order)}, {r.name} ({r.site_id}), {what}{said}: {then}."
-        )
+        out.append(f"Hub {int(r.selection_order)}, {r.name} ({r.site_id}), {what}{said}: {then}.")
     return out

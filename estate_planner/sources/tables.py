@@ -182,9 +182,7 @@ def _osm_timestamp(path: str) -> str:
         return ""
     try:
         header = reader.header()
-        return str(
-            header.get("osmosis_replication_timestamp") or header.get("timestamp") or ""
-        )
+        return str(header.get("osmosis_replication_timestamp") or header.get("timestamp") or "")
     finally:
         reader.close()
 
@@ -695,7 +693,7 @@ def points_from_table(
         postcode = pick_column(frame, path, "postcode", ["postcode", "pcds"], required=False)
         hint = (
             f" This list has postcodes ({postcode!r}) but no coordinates: set "
-            "postcodes = \"ONSPD.csv\" on its [[services]] entry to place each row by its "
+            'postcodes = "ONSPD.csv" on its [[services]] entry to place each row by its '
             "postcode (ONS Postcode Directory), or use a list that carries coordinates "
             "(e.g. gp_practices_england_wales_geocoded_2022.csv.gz in ../shared/data/"
             "nhs_services, the national GP list with latitude and longitude)"
