@@ -194,8 +194,9 @@ def _osm_newest_edit(path: str) -> str:
 
     newest = None
     try:
-        for obj in osmium.FileProcessor(path):
-            stamp = obj.timestamp
+        entities = osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
+        for obj in osmium.FileProcessor(path, entities):
+            stamp = obj.timestamp  # type: ignore[union-attr]
             if stamp.year > 1970 and (newest is None or stamp > newest):
                 newest = stamp
     except RuntimeError:
