@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from estate_planner.appraisal import CostAssumptions, SizingAssumptions, hub_costs, nearest
+from estate_planner.outputs.tables import ECONOMIC_COLUMNS
 from estate_planner.stages.appraise import alternatives_from
 
 
@@ -82,6 +85,38 @@ def test_ledger_files_open(demo_outputs: Path) -> None:
     )
     report = (demo_outputs / "report.html").read_text()
     assert "Indicative economic case" in report and "indicative" in report
+
+
+def test_hubs_table_carries_the_economic_columns(demo_outputs: Path) -> None:
+    """hubs.csv, the hubs layer and the workbook's Hubs sheet are one table: a row per
+    chosen hub with its certainty and its economic columns, people served counted again
+    from the demand layer's ``served_by``."""
+    hubs = pd.read_csv(demo_outputs / "hubs.csv")
+    layer = gpd.read_file(demo_outputs / "results.gpkg", layer="hubs")
+    sheet = pd.read_excel(demo_outputs / "ledger.xlsx", sheet_name="Hubs", engine="openpyxl")
+    chosen = json.loads((demo_outputs / "manifest.json").read_text())["selection"]["chosen"]
+    assert hubs["site_id"].tolist() == chosen == layer["site_id"].tolist()
+    assert (
+        list(sheet.columns) == list(hubs.columns) == [c for c in layer.columns if c != "geometry"]
+    )
+    assert {"stable", "people_lost_if_unavailable", "floor_area_source"} <= set(hubs.columns)
+    assert set(ECONOMIC_COLUMNS) <= set(hubs.columns)
+    demand = gpd.read_file(demo_outputs / "results.gpkg", layer="demand")
+    for row in hubs.itertuples():
+        mine = demand[demand["served_by"] == row.site_id]
+        assert row.people_served == pytest.approx(mine["population"].sum(), rel=1e-6)
+        poor = mine[mine["imd_decile"] == 1]["population"].sum()
+        assert row.people_served_imd_decile_1 == pytest.approx(poor, rel=1e-6, abs=1e-6)
+        # fits exactly when the building is at least the area required
+        short = row.required_gia_m2 - row.floor_area_m2
+        assert row.fit == ("fits" if short <= 0 else f"short by {int(np.ceil(short)):,} m²")
+        assert row.floor_area_basis == "as listed"  # the demo's property list says no more
+        assert row.net_present_cost_gbp > row.capital_gbp > 0
+    # every economic column is in the guide's units table
+    guide = (Path(__file__).resolve().parent.parent / "docs/guide/business-case.md").read_text()
+    deciles = [f"people_served_imd_decile_{d}" for d in range(2, 10)]  # "1 ... 10"
+    for column in set(ECONOMIC_COLUMNS) - set(deciles):
+        assert f"`{column}`" in guide, column
 
 
 def test_alternatives_from_runs() -> None:

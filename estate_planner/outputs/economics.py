@@ -2,9 +2,9 @@
 
 ``ledger.csv`` holds every option's costs by year; ``ledger.xlsx`` has an ``Options``
 sheet (one row per option), an ``Assumptions`` sheet (every setting with its value,
-unit, source and date), and ``Hubs``, ``Switching values``, ``Ledger`` and
-``Candidates`` sheets. Every figure is indicative: for shortlisting, not a business
-case.
+unit, source and date), ``Hubs`` (the one per-hub table, as ``hubs.csv``),
+``Switching values``, ``Ledger`` and ``Candidates`` sheets. Every figure is
+indicative: for shortlisting, not a business case.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from estate_planner.outputs.tables import hubs_table
 
 if TYPE_CHECKING:
     from estate_planner.results import RunResult
@@ -155,7 +157,7 @@ def write_workbook(result: RunResult, path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
         options.to_excel(book, sheet_name="Options", index=False)
         a.assumptions.to_excel(book, sheet_name="Assumptions", index=False)
-        a.hubs.to_excel(book, sheet_name="Hubs", index=False)
+        hubs_table(result).to_excel(book, sheet_name="Hubs", index=False)  # hubs.csv
         a.switching.to_excel(book, sheet_name="Switching values", index=False)
         a.ledger.to_excel(book, sheet_name="Ledger", index=False)
         a.candidates.to_excel(book, sheet_name="Candidates", index=False)

@@ -103,7 +103,10 @@ def hubs_table(result: RunResult) -> pd.DataFrame:
     of them within the margin of the threshold and ``depends_on_threshold`` whether
     that is most of them; ``stable`` whether it is chosen under every change and does
     not depend on the threshold; its best substitute and the people lost if it proves
-    unavailable; and its availability and floor area with their sources.
+    unavailable; and its availability and floor area with their sources. With the
+    economic case (``[appraisal]``), the columns of :data:`ECONOMIC_COLUMNS` follow: the
+    people it serves by age band and IMD decile, the floor area they need and whether
+    the building fits, the estate option, and its capital and net present cost.
 
     Parameters
     ----------
@@ -115,9 +118,85 @@ def hubs_table(result: RunResult) -> pd.DataFrame:
         Empty (no columns) when no certainty check was run.
     """
     decision = result.decision
-    if decision is None:
-        return pd.DataFrame()
-    return decision.hubs.copy()
+    table = pd.DataFrame() if decision is None else decision.hubs.copy()
+    economic = _economic_columns(result)
+    if economic is None:
+        return table
+    if not len(table.columns):
+        return economic
+    table["site_id"] = table["site_id"].astype(str)
+    return table.merge(economic, on="site_id", how="left", validate="one_to_one")
+
+
+#: The per-hub table's economic columns (from the run's appraisal): output name ->
+#: (unit, meaning). docs/guide/business-case.md lists them; every money figure is
+#: indicative, at year-0 prices.
+ECONOMIC_COLUMNS: dict[str, tuple[str, str]] = {
+    "people_served": ("people", "residents assigned to the hub (served_by), all ages"),
+    "people_served_under_65": ("people", "of them aged under 65"),
+    "people_served_65_plus": ("people", "of them aged 65 and over"),
+    **{
+        f"people_served_imd_decile_{d}": ("people", f"of them living in IMD decile {d}")
+        for d in range(1, 11)
+    },
+    "required_gia_m2": ("m²", "gross internal area the people served need (sizing)"),
+    "fit": ("text", '"fits", "short by N m²" or "floor area not known"'),
+    "floor_area_basis": ("text", "measured, estimated, as listed or not known"),
+    "estate_option": ("text", "refurbish, extend, new build or too small"),
+    "capital_gbp": ("£", "capital at year 0, undiscounted, before optimism bias"),
+    "rent_gbp_a_year": ("£ a year", "rent: the register's figure or an assumed £/m²"),
+    "rent_basis": ("text", "register or assumed £/m²"),
+    "running_gbp_a_year": ("£ a year", "running cost of the required area"),
+    "net_present_cost_gbp": (
+        "£",
+        "capital with optimism bias plus rent and running costs over the appraisal "
+        "period, discounted at the Green Book rates",
+    ),
+}
+
+_ECONOMIC_SOURCE = {
+    "population_served": "people_served",
+    "served_under_65": "people_served_under_65",
+    "served_65_plus": "people_served_65_plus",
+    **{f"served_imd_{d}": f"people_served_imd_decile_{d}" for d in range(1, 11)},
+    "required_gia_m2": "required_gia_m2",
+    "fit": "fit",
+    "floor_area_basis": "floor_area_basis",
+    "estate_option": "estate_option",
+    "capital_gbp": "capital_gbp",
+    "rent_gbp": "rent_gbp_a_year",
+    "rent_basis": "rent_basis",
+    "running_gbp": "running_gbp_a_year",
+    "npc_gbp": "net_present_cost_gbp",
+}
+
+
+def _economic_columns(result: RunResult) -> pd.DataFrame | None:
+    """The appraisal's per-hub figures under :data:`ECONOMIC_COLUMNS`' names, by
+    ``site_id`` (None without an appraisal)."""
+    found = result.appraisal
+    if found is None:
+        return None
+    hubs = found.hubs
+    kept = [c for c in _ECONOMIC_SOURCE if c in hubs.columns]
+    out = hubs[["site_id", *kept]].rename(columns=_ECONOMIC_SOURCE)
+    out["site_id"] = out["site_id"].astype(str)
+    people = [c for c in out.columns if c.startswith("people_")]
+    out[people] = out[people].astype(float)
+    if "floor_area_basis" in out:
+        out["floor_area_basis"] = [_basis(b) for b in out["floor_area_basis"]]
+    return out.reset_index(drop=True)
+
+
+def _basis(said: object) -> str:
+    """measured, estimated, as listed (the source does not say) or not known."""
+    text = str(said).strip().lower() if isinstance(said, str) else ""
+    if not text or text == "not known":
+        return "not known"
+    for word in ("measured", "estimated"):
+        if text.startswith(word):
+            return word
+    return "as listed"
 
 
 def write_hubs(result: RunResult, path: Path) -> None:
