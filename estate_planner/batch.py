@@ -1,14 +1,16 @@
-"""``estate-planner batch``: many scenarios (areas, or what-ifs) as tasks on Dask.
+"""``estate-planner batch``: many scenarios (areas, or what-ifs) in one go.
 
-Each scenario runs as one task on a Dask distributed cluster: a local cluster by
-default (one worker process per core asked for), or any running scheduler given by
-its address (a cluster of machines sharing a folder). Tasks share one cache folder:
-entries are data, never pickles (:mod:`estate_planner.cache`), and are written by
-rename, so workers on many machines can share it safely. A failed scenario is
-recorded with its message and the rest finish. Each scenario's outputs go in a folder
-of its own; ``summary.csv`` and ``summary.html`` line the scenarios up: per area the
-people and the need beyond reach of every existing service, the hubs chosen and whom
-each brings within reach.
+:func:`run_batch` runs each scenario as one task: on the Dask cluster of the
+caller's ``distributed.Client`` (or of a running scheduler given by its address),
+otherwise in turn in this process. The library never starts worker processes
+itself; the ``batch`` command, as the caller, starts a local cluster when asked
+for workers (``--workers N``). Tasks share one cache folder: entries are data,
+never pickles (:mod:`estate_planner.cache`), and are written by rename, so workers
+on many machines can share it safely. A failed scenario is recorded with its
+message and the rest finish. Each scenario's outputs go in a folder of its own;
+``summary.csv`` and ``summary.html`` line the scenarios up: per area the people and
+the need beyond reach of every existing service, the hubs chosen and whom each
+brings within reach.
 """
 
 from __future__ import annotations
@@ -152,12 +154,18 @@ def run_batch(
     scenarios: Sequence[Path],
     out: Path,
     *,
+    client: Any = None,
     scheduler: str | None = None,
-    workers: int = 2,
     cache_folder: Path | None = None,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
 ) -> BatchResult:
-    """Run ``scenarios`` as tasks on Dask and write a summary across them.
+    """Run ``scenarios`` as tasks and write a summary across them.
+
+    Without ``client`` or ``scheduler`` the scenarios run one after another in this
+    process: library code starts no process the caller did not ask for. To run them
+    in parallel, start a cluster and pass its client, e.g.
+    ``Client(LocalCluster(n_workers=4, threads_per_worker=1))`` (what
+    ``estate-planner batch --workers 4`` does).
 
     Parameters
     ----------
@@ -166,11 +174,12 @@ def run_batch(
     out : pathlib.Path
         Each scenario's outputs go in ``out/<scenario file name>/``; the summary in
         ``out/summary.csv`` and ``out/summary.html``.
+    client : distributed.Client, optional
+        The caller's Dask client: each scenario is a task on its cluster, which is
+        left running.
     scheduler : str, optional
-        Address of a running Dask scheduler (``tcp://host:8786``); default a local
-        cluster started for the batch.
-    workers : int
-        Worker processes of the local cluster (one thread each).
+        Address of a running Dask scheduler (``tcp://host:8786``) to connect to
+        instead (ignored when ``client`` is given).
     cache_folder : pathlib.Path, optional
         The cache every task shares (default the environment's,
         ``ESTATE_PLANNER_CACHE``); on a cluster of machines, a shared folder.
@@ -180,9 +189,12 @@ def run_batch(
     Returns
     -------
     BatchResult
-    """
-    from distributed import Client, LocalCluster, as_completed
 
+    Raises
+    ------
+    BatchError
+        The scheduler at ``scheduler`` cannot be reached.
+    """
     from estate_planner.cache import Cache
 
     out = Path(out)
@@ -192,45 +204,65 @@ def run_batch(
     folder = str(cache.folder) if cache.folder else None
     paths = [str(Path(p).resolve()) for p in scenarios]
     targets = [str(p.resolve()) for p in output_folders(scenarios, out)]
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
+    tasks = list(zip(paths, targets, strict=True))
     rows: list[dict[str, Any]] = []
-    try:
-        try:
-            client = Client(scheduler or cluster, timeout="15s")
-        except (OSError, TimeoutError) as exc:
-            raise BatchError(
-                f"could not reach the Dask scheduler at {scheduler} ({exc}); check the "
-                "address (tcp://host:8786) and that the scheduler is running, or leave out "
-                "--scheduler to run on a local cluster"
-            ) from None
-        with client:
-            futures = {
-                client.submit(run_one, path, target, folder, pure=False): (path, target)
-                for path, target in zip(paths, targets, strict=True)
-            }
-            for future in as_completed(futures):
-                path, target = futures[future]
-                try:
-                    row = future.result()
-                except Exception as exc:  # the worker itself died
-                    row = {"scenario": path, "outputs": target, "status": "failed",
-                           "error": f"the worker running it failed: {exc}"}  # fmt: skip
-                rows.append(row)
-                if progress is not None:
-                    progress(len(rows), len(futures), row)
-    finally:
-        if cluster is not None:
-            cluster.close()
+
+    def record(row: dict[str, Any]) -> None:
+        rows.append(row)
+        if progress is not None:
+            progress(len(rows), len(tasks), row)
+
+    if client is None and scheduler is None:  # in turn, here
+        for path, target in tasks:
+            record(run_one(path, target, folder))
+    elif client is not None:
+        _run_on(client, tasks, folder, record)
+    else:
+        with _connect(scheduler or "") as own:
+            _run_on(own, tasks, folder, record)
     order = {path: i for i, path in enumerate(paths)}
     summary = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
     summary = summary.sort_values("scenario", key=lambda s: s.map(order)).reset_index(drop=True)
     summary.to_csv(out / "summary.csv", index=False, float_format="%.6g", lineterminator="\n")
     (out / "summary.html").write_text(summary_page(summary, out), encoding="utf-8")
     return BatchResult(summary, out)
+
+
+def _connect(scheduler: str) -> Any:
+    """A client of the running scheduler at ``scheduler`` (it starts no process)."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout="15s")
+    except (OSError, TimeoutError) as exc:
+        raise BatchError(
+            f"could not reach the Dask scheduler at {scheduler} ({exc}); check the "
+            "address (tcp://host:8786) and that the scheduler is running, or leave out "
+            "--scheduler to run on this machine"
+        ) from None
+
+
+def _run_on(
+    client: Any,
+    tasks: list[tuple[str, str]],
+    folder: str | None,
+    record: Callable[[dict[str, Any]], None],
+) -> None:
+    """Submit one :func:`run_one` task per scenario to ``client``'s cluster."""
+    from distributed import as_completed
+
+    futures = {
+        client.submit(run_one, path, target, folder, pure=False): (path, target)
+        for path, target in tasks
+    }
+    for future in as_completed(futures):
+        path, target = futures[future]
+        try:
+            row = future.result()
+        except Exception as exc:  # the worker itself died
+            row = {"scenario": path, "outputs": target, "status": "failed",
+                   "error": f"the worker running it failed: {exc}"}  # fmt: skip
+        record(row)
 
 
 def summary_page(summary: pd.DataFrame, out: Path) -> str:

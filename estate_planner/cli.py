@@ -7,6 +7,7 @@ Exit codes: 0 done; 2 bad input or scenario (one clear message, no traceback);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import os
@@ -112,8 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", help="run many scenarios as tasks on Dask")
     batch.add_argument("scenarios", type=Path, nargs="+", help="scenario files")
     batch.add_argument("--out", type=Path, required=True, help="folder for all the outputs")
-    batch.add_argument("--scheduler", help="address of a running Dask scheduler")
-    batch.add_argument("--workers", type=int, default=2, help="local cluster workers (default 2)")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="address of a running Dask scheduler")
+    where.add_argument(
+        "--workers", type=int, help="start a local Dask cluster of N worker processes "
+        "(default: the scenarios run in turn in this process)"
+    )  # fmt: skip
     cache = sub.add_parser(
         "cache", help="list or clear the cache (ESTATE_PLANNER_CACHE; size limit ..._CACHE_SIZE)"
     )
@@ -163,13 +168,27 @@ def _batch(args: argparse.Namespace) -> int:
         if row.get("status") != "ok":
             bar.write(f"failed: {row['scenario']}: {row.get('error')}")
 
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(bar.close)
+        client = None
+        if args.workers is not None:  # asked for: this command starts the cluster
+            from distributed import Client, LocalCluster
+
+            from estate_planner._errors import OptionError
+
+            if args.workers < 1:
+                raise OptionError(
+                    f"--workers {args.workers}: give at least 1 worker process, or leave "
+                    "--workers out to run the scenarios in turn in this process"
+                )
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=args.workers, threads_per_worker=1, processes=True,
+                dashboard_address=None,
+            ))  # fmt: skip
+            client = stack.enter_context(Client(cluster))
         result = run_batch(
-            args.scenarios, args.out, scheduler=args.scheduler, workers=args.workers,
-            progress=advance,
-        )  # fmt: skip
-    finally:
-        bar.close()
+            args.scenarios, args.out, client=client, scheduler=args.scheduler, progress=advance
+        )
     ok = len(result.summary) - len(result.failed)
     print(f"{ok} of {len(result.summary)} scenarios ran; summary in {args.out / 'summary.html'}")
     return EXIT_OK if result.failed.empty else EXIT_BAD_INPUT

@@ -100,3 +100,62 @@ def test_a_batch_prints_no_dask_info_lines_before_its_bar(tmp_path: Path) -> Non
     said = done.stderr.splitlines()
     assert not [line for line in said if line.startswith("INFO")], said[:5]
     assert "1 of 1 scenarios ran" in done.stdout
+
+
+def test_without_a_client_the_batch_runs_here_and_starts_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24 item 5: library code never forks processes behind the caller's back."""
+    import multiprocessing.process
+    import os
+    import subprocess
+
+    import distributed
+    import psutil
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("run_batch started a process the caller did not ask for")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    monkeypatch.setattr(distributed, "LocalCluster", refuse)
+    monkeypatch.setattr(distributed, "Client", refuse)
+    me = psutil.Process()
+    before = {child.pid for child in me.children(recursive=True)}
+    seen: list[int] = []
+    result = run_batch(
+        [REPO / "data" / "demo" / "scenario.toml"],
+        tmp_path / "out",
+        cache_folder=tmp_path / "cache",
+        progress=lambda done, _total, _row: seen.append(done),
+    )
+    after = {child.pid for child in me.children(recursive=True)}
+    assert after <= before
+    assert seen == [1]
+    assert result.failed.empty, result.summary["error"].tolist()
+    ranking = tmp_path / "out" / "scenario" / "ranking.csv"
+    assert ranking.read_bytes() == (GOLDEN / "demo" / "ranking.csv").read_bytes()
+
+
+def test_the_callers_client_is_used_and_left_open(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        result = run_batch(
+            [REPO / "data" / "demo" / "scenario.toml"], tmp_path / "out", client=client,
+            cache_folder=tmp_path / "cache",
+        )  # fmt: skip
+        assert "run_one" in cluster.scheduler.task_prefixes
+        assert client.status == "running"
+    assert result.failed.empty
+
+
+def test_workers_below_one_is_a_clear_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["-q", "batch", str(REPO / "data" / "demo" / "scenario.toml"), "--out",
+                 str(tmp_path), "--workers", "0"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "--workers" in err and "Traceback" not in err
