@@ -1,4 +1,4 @@
-"""The options appraisal: costs by hand, switching values solved analytically."""
+"""The options appraisal: costs by hand (switching values: test_switching.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from estate_planner.appraisal.options import (
     do_minimum,
     hub_costs,
     preferred,
-    switching_value,
-    switching_values,
 )
 from estate_planner.appraisal.sizing import SizingAssumptions, required_gia_m2
 
@@ -69,43 +67,6 @@ def test_appraise_by_hand() -> None:
     assert table.loc["one hub", "cost_per_person_gbp"] == pytest.approx(hub / 9_000)
     assert np.isnan(table.loc[BUSINESS_AS_USUAL, "cost_per_person_gbp"])
     assert preferred(table.reset_index()) == "one hub"
-
-
-def test_switching_value_of_a_line() -> None:
-    # option A costs 100 + 50x, B costs 130 + 20x (x the change): they cross at x = 1
-    def choice(x: float) -> str:
-        return "A" if 100 + 50 * x <= 130 + 20 * x else "B"
-
-    down, up = switching_value(choice, tolerance=1e-9)
-    assert down is None
-    assert up == pytest.approx(1.0, abs=1e-8)
-
-
-def test_capital_switching_value_analytically() -> None:
-    # two options, each one hub that fits (refurbished): cost per person above BAU is
-    # (a_k (1 + x) + b_k) / P_k with a_k = £1,500/m2 x GIA x 1.24 and b_k the rent and
-    # running cost over 30 years; they cross where the two lines meet
-    s, c = SizingAssumptions(), CostAssumptions()
-    options = {
-        "cheap to build": hubs(("a", "retail", 5000.0, 90_000.0, 20_000)),
-        "cheap to run": hubs(("b", "retail", 5000.0, 10_000.0, 30_000)),
-    }
-    reach = {"cheap to build": (20_000.0, 0.0), "cheap to run": (24_000.0, 0.0)}
-    gia = required_gia_m2([20_000, 30_000], s)
-    a = 1500 * gia * 1.24
-    b = (np.array([90_000, 10_000]) + 120 * gia) * ANNUITY_30
-    people = np.array([20_000, 24_000])
-    a = a * (1 - 0.5 * 1.035**-30)  # less the residual value at year 30 (60-year life)
-    # (a0 (1+x) + b0) / p0 = (a1 (1+x) + b1) / p1  ->  1 + x = (b1/p1 - b0/p0) / (a0/p0 - a1/p1)
-    x = (b[1] / people[1] - b[0] / people[0]) / (a[0] / people[0] - a[1] / people[1]) - 1
-    base = appraise(options, reach, sizing=s, costs=c)
-    first = preferred(base)
-    table = switching_values(options, reach, sizing=s, costs=c).set_index("setting")
-    found = table.loc["capital cost per m²"]
-    side = "rise" if x > 0 else "fall"
-    assert -0.9 < x < 5  # the instance is built to switch inside the range scanned
-    assert found[side] == pytest.approx(x, abs=2e-3)
-    assert found["preferred"] == first
 
 
 def test_do_minimum() -> None:

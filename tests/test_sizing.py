@@ -13,6 +13,7 @@ from estate_planner.appraisal.sizing import (
     fit,
     required_gia_m2,
     room_schedule,
+    room_steps,
 )
 
 
@@ -60,3 +61,16 @@ def test_fit_and_option() -> None:
     assert estate_option(660, 500, "nhs", a) == "new build"
     assert estate_option(660, np.nan, "office", a) == "not known"
     assert estate_option(660, np.nan, "council", a) == "new build"
+
+
+def test_room_steps_are_where_the_floor_area_changes() -> None:
+    # a dense scan of required_gia_m2: the area changes between two neighbouring points
+    # exactly where a step lies between them, and nowhere else
+    a = SizingAssumptions()
+    steps = room_steps(7_000, a, low=-0.9, high=5.0)
+    growth = np.linspace(-0.9, 5.0, 20_001)[1:-1]
+    area = required_gia_m2(7_000 * (1 + growth), a)
+    changed = np.flatnonzero(np.diff(area) != 0)
+    between = np.searchsorted(growth, steps)  # the point just after each step
+    assert list(changed) == list(between - 1)
+    assert room_steps(0, a, low=-0.9, high=5.0).size == 0

@@ -7,7 +7,9 @@ Pure functions of plain tables and settings, one module per step:
 - :mod:`.sizing`: served population -> GP FTE -> clinical rooms -> gross internal area;
 - :mod:`.ledger`: capital with optimism bias, yearly costs, Green Book discounting;
 - :mod:`.options`: business as usual, do-minimum, the chosen set and alternatives side
-  by side, with switching values;
+  by side;
+- :mod:`.switching`: how far capital £/m², rent or the population served must move
+  before another option is preferred, solved exactly;
 - :mod:`.assumptions`: every setting's unit, source and date.
 
 All figures are indicative, for shortlisting; they are not a business case.
@@ -21,10 +23,9 @@ from estate_planner.appraisal.options import (
     CostAssumptions,
     appraise,
     do_minimum,
+    hub_capital,
     hub_costs,
     preferred,
-    switching_value,
-    switching_values,
 )
 from estate_planner.appraisal.sizing import (
     SizingAssumptions,
@@ -32,7 +33,9 @@ from estate_planner.appraisal.sizing import (
     fit,
     required_gia_m2,
     room_schedule,
+    room_steps,
 )
+from estate_planner.appraisal.switching import switching_value, switching_values
 
 __all__ = [
     "ASSUMPTIONS",
@@ -49,12 +52,14 @@ __all__ = [
     "do_minimum",
     "estate_option",
     "fit",
+    "hub_capital",
     "hub_costs",
     "nearest",
     "net_present_cost",
     "preferred",
     "required_gia_m2",
     "room_schedule",
+    "room_steps",
     "switching_value",
     "switching_values",
 ]

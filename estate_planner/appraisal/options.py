@@ -1,6 +1,6 @@
 """The options appraisal: business as usual, a do-minimum, the chosen set and its
 strongest alternatives, side by side, with net present cost, cost per person brought
-within reach and switching values.
+within reach (switching values: :mod:`.switching`).
 
 An option is a set of hubs with the population each would serve. Each hub is sized
 (:mod:`.sizing`), given an estate option and a capital cost, and a yearly cost (rent
@@ -13,8 +13,8 @@ reach. The preferred option is the one with the least cost per person.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,9 @@ __all__ = [
     "CostAssumptions",
     "appraise",
     "do_minimum",
+    "hub_capital",
     "hub_costs",
     "preferred",
-    "switching_value",
-    "switching_values",
 ]
 
 BUSINESS_AS_USUAL = "business as usual"
@@ -108,17 +107,7 @@ def hub_costs(
     area = out["floor_area_m2"].to_numpy(dtype=float)
     kinds = out["kind"].astype(str).to_numpy()
     options = [estate_option(r, f, k, sizing) for r, f, k in zip(need, area, kinds, strict=True)]
-    capital = np.zeros(len(out))
     c = costs
-    for i, option in enumerate(options):
-        if option == "refurbish":
-            capital[i] = c.refurbish_gbp_per_m2 * need[i]
-        elif option == "extend":
-            capital[i] = c.refurbish_gbp_per_m2 * area[i] + c.extension_gbp_per_m2 * (
-                need[i] - area[i]
-            )
-        else:
-            capital[i] = c.new_build_gbp_per_m2 * need[i]
     rent_known = out["annual_cost_gbp"].to_numpy(dtype=float)
     has_rent = np.isfinite(rent_known)
     out["required_gia_m2"] = need
@@ -126,12 +115,48 @@ def hub_costs(
     out["estate_option"] = [
         f"{o} (costed as new build)" if o in ("too small", "not known") else o for o in options
     ]
-    out["capital_gbp"] = capital * c.location_factor
+    out["capital_gbp"] = hub_capital(need, area, sizing=sizing, costs=costs)
     out["rent_gbp"] = np.where(has_rent, rent_known, c.rent_gbp_per_m2 * need)
     out["rent_basis"] = np.where(has_rent, "register", "assumed £/m²")
     out["running_gbp"] = c.running_gbp_per_m2 * need
     out["annual_gbp"] = out["rent_gbp"] + out["running_gbp"]
     return out
+
+
+def hub_capital(
+    need: np.ndarray, area: np.ndarray, *, sizing: SizingAssumptions, costs: CostAssumptions
+) -> np.ndarray:
+    """Capital cost of hubs (£, before optimism bias, location factor applied).
+
+    As :func:`.sizing.estate_option` decides: refurbish what fits, extend what is short
+    by no more than ``max_extension_share``, and cost anything else (new build, too
+    small, floor area not known) as a new build of the area needed.
+
+    Parameters
+    ----------
+    need : numpy.ndarray
+        Gross internal area needed (m²), any shape.
+    area : numpy.ndarray
+        Floor area (m², NaN: not known), broadcast against ``need``.
+    sizing, costs : SizingAssumptions, CostAssumptions
+
+    Returns
+    -------
+    numpy.ndarray
+        ``need``'s shape.
+    """
+    c = costs
+    known = np.isfinite(area)
+    refurbish = known & (need <= area)
+    extend = known & ~refurbish & (need <= area * (1.0 + sizing.max_extension_share))
+    with np.errstate(invalid="ignore"):
+        extended = c.refurbish_gbp_per_m2 * area + c.extension_gbp_per_m2 * (need - area)
+    capital = np.where(
+        refurbish,
+        c.refurbish_gbp_per_m2 * need,
+        np.where(extend, extended, c.new_build_gbp_per_m2 * need),
+    )
+    return capital * c.location_factor
 
 
 def _npc(costs: CostAssumptions, capital: float, annual: float, one_off: float) -> float:
@@ -269,108 +294,3 @@ def do_minimum(gains: list[float] | np.ndarray, share: float) -> int:
         return 1
     reached = np.cumsum(gains) >= share * total - 1e-9 * total
     return int(np.argmax(reached)) + 1
-
-
-def switching_value(
-    choice: Callable[[float], str],
-    *,
-    low: float = -0.9,
-    high: float = 5.0,
-    steps: int = 60,
-    tolerance: float = 1e-4,
-) -> tuple[float | None, float | None]:
-    """How far a setting must move, down and up, before the choice changes.
-
-    ``choice(x)`` is the preferred option with the setting changed by ``x`` (0: as
-    given; 0.25: 25% more). The range is scanned in ``steps`` and the first change on
-    each side is bisected to ``tolerance``.
-
-    Parameters
-    ----------
-    choice : callable
-        Change -> the preferred option's name.
-    low, high : float
-        The changes tried (``low`` < 0 < ``high``).
-    steps : int
-        Grid points on each side.
-    tolerance : float
-
-    Returns
-    -------
-    down, up : float or None
-        The smallest fall and rise (as changes, e.g. -0.32 and 0.41) that change the
-        choice; None when it holds over the whole range that side.
-    """
-    base = choice(0.0)
-
-    def first_change(end: float) -> float | None:
-        previous = 0.0
-        for x in np.linspace(0.0, end, steps + 1)[1:]:
-            if choice(float(x)) != base:
-                inside, outside = previous, float(x)
-                while abs(outside - inside) > tolerance:
-                    mid = (inside + outside) / 2
-                    if choice(mid) == base:
-                        inside = mid
-                    else:
-                        outside = mid
-                return outside
-            previous = float(x)
-        return None
-
-    return first_change(low), first_change(high)
-
-
-def switching_values(
-    options: Mapping[str, pd.DataFrame],
-    reach: Mapping[str, tuple[float, float]],
-    *,
-    sizing: SizingAssumptions,
-    costs: CostAssumptions,
-) -> pd.DataFrame:
-    """Switching values of capital £/m², rent and population growth.
-
-    Parameters
-    ----------
-    options, reach, sizing, costs
-        As :func:`appraise`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``setting``, ``preferred`` (as given), ``fall`` and ``rise`` (the change
-        that alters the preferred option; NaN when none in -90%..+500%).
-    """
-
-    def capital(x: float) -> str:
-        scaled = replace(
-            costs,
-            refurbish_gbp_per_m2=costs.refurbish_gbp_per_m2 * (1 + x),
-            extension_gbp_per_m2=costs.extension_gbp_per_m2 * (1 + x),
-            new_build_gbp_per_m2=costs.new_build_gbp_per_m2 * (1 + x),
-        )
-        return preferred(appraise(options, reach, sizing=sizing, costs=scaled))
-
-    def rent(x: float) -> str:
-        return preferred(appraise(options, reach, sizing=sizing, costs=costs, rent_factor=1 + x))
-
-    def growth(x: float) -> str:
-        return preferred(appraise(options, reach, sizing=sizing, costs=costs, growth=x))
-
-    base = capital(0.0)
-    rows = []
-    for name, choice in (
-        ("capital cost per m²", capital),
-        ("rent", rent),
-        ("population served", growth),
-    ):
-        down, up = switching_value(choice, steps=30, tolerance=1e-3)
-        rows.append(
-            {
-                "setting": name,
-                "preferred": base,
-                "fall": np.nan if down is None else down,
-                "rise": np.nan if up is None else up,
-            }
-        )
-    return pd.DataFrame(rows)

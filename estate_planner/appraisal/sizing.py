@@ -32,6 +32,7 @@ __all__ = [
     "fit",
     "required_gia_m2",
     "room_schedule",
+    "room_steps",
 ]
 
 
@@ -83,7 +84,7 @@ def _rooms(population: np.ndarray, a: SizingAssumptions) -> dict[str, np.ndarray
     gp_fte = people / a.patients_per_gp_fte
     sessions = gp_fte * a.gp_sessions_per_fte_week * (1.0 + a.other_sessions_per_gp_session)
     # a whisker of rounding must not add a room: 12.000000001 rooms is 12
-    clinical = np.ceil(np.round(sessions / (a.sessions_per_room_week * a.utilisation), 9))
+    clinical = np.ceil(np.round(sessions / _sessions_a_room(a), 9))
     treatment = np.ceil(np.round(clinical * a.treatment_share, 9))
     interview = np.ceil(np.round(clinical * a.interview_share, 9))
     group = np.where(clinical > 0, float(a.group_rooms), 0.0)
@@ -108,6 +109,48 @@ def _rooms(population: np.ndarray, a: SizingAssumptions) -> dict[str, np.ndarray
         "circulation": circulation,
         "gia": net + support + circulation,
     }
+
+
+def _sessions_a_room(a: SizingAssumptions) -> float:
+    return a.sessions_per_room_week * a.utilisation
+
+
+def room_steps(
+    population: float, assumptions: SizingAssumptions, *, low: float, high: float
+) -> np.ndarray:
+    """Where a hub serving ``population`` gains a clinical room, as changes of population.
+
+    Every room count and so the floor area (:func:`required_gia_m2`) is a function of
+    the number of clinical rooms, ``ceil(population x k)`` with ``k`` the clinical
+    sessions per person over the sessions a room offers: it steps where
+    ``population x (1 + g) x k`` is a whole number and is constant in between.
+
+    Parameters
+    ----------
+    population : float
+        People served.
+    assumptions : SizingAssumptions
+    low, high : float
+        The changes considered (``-0.9``: 90% fewer people; ``5.0``: six times as many).
+
+    Returns
+    -------
+    numpy.ndarray
+        The changes ``g`` with ``low < g < high`` at which the room count steps, in
+        order (none when nobody is served).
+    """
+    a = assumptions
+    per_person = (
+        a.gp_sessions_per_fte_week
+        * (1.0 + a.other_sessions_per_gp_session)
+        / (a.patients_per_gp_fte * _sessions_a_room(a))
+    )
+    rooms = population * per_person
+    if not (np.isfinite(rooms) and rooms > 0):
+        return np.zeros(0)
+    whole = np.arange(math.floor(rooms * (1.0 + low)), math.ceil(rooms * (1.0 + high)) + 1)
+    steps = whole / rooms - 1.0
+    return steps[(steps > low) & (steps < high)]
 
 
 def room_schedule(population: float, assumptions: SizingAssumptions) -> pd.DataFrame:
