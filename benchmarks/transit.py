@@ -40,7 +40,7 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
     from estate_planner.network import graph_from_ways
     from estate_planner.sources.gtfs import read_gtfs
     from estate_planner.sources.osm import read_highways
-    from estate_planner.transit import _csr, _pattern_arrays, build_patterns, walking_legs
+    from estate_planner.transit import _raptor_inputs, build_patterns, walking_legs
     from estate_planner.transit import window_times as ours_window
     from estate_planner.travel import routing_graph
 
@@ -71,12 +71,8 @@ def run(n_points: int = 200) -> dict[str, Any] | None:
     sample = departures[::30]
 
     def per_point(legs: Any, rides: int) -> np.ndarray:  # origins x destinations x departures
-        return np.stack([
-            all_departures(o, sample, rides, table.n_stops, len(points),
-                           *_pattern_arrays(patterns), *_csr(legs.transfers),
-                           *_csr(legs.access), *_csr(legs.egress), *_csr(legs.direct))
-            for o in range(len(points))
-        ])  # fmt: skip
+        net, ends = _raptor_inputs(patterns, legs)
+        return np.stack([all_departures(o, sample, rides, net, ends) for o in range(len(points))])
 
     per_departure = per_point(legs, 4)
     # ours with ferrobus's rules (read in its source), one at a time: what is left over

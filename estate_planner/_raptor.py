@@ -14,17 +14,72 @@ Layout (all flat arrays, built by :mod:`estate_planner.transit`): pattern ``p`` 
 at ``pat_stops[pat_ptr[p]:pat_ptr[p+1]]``; its ``n`` trips' times are the row-major
 block ``times_ptr[p] + trip * len + pos`` of ``arr``/``dep``, trips in departure order
 at every stop (no overtaking). ``sp_*`` lists each stop's (pattern, position);
-``sd_*`` each stop's departures, all patterns, sorted;
-``tr_*`` the walks between stops; ``acc_*`` origin -> stop walks, ``egr_*`` stop ->
-destination walks, ``dir_*`` origin -> destination walks (all CSR).
+``sd_*`` each stop's departures, all patterns, sorted; ``tr_*`` the walks between
+stops. These make a :class:`Network`. The walks at a journey's ends make
+:class:`Ends`: ``acc_*`` origin -> stop, ``egr_*`` stop -> destination, ``dir_*``
+origin -> destination (all CSR). The kernels take the two named tuples whole (numba
+types them by their fields); they are flat, as a parallel loop passes a tuple's
+arrays on to its threads one by one, and no deeper.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
 INF = np.inf
+
+
+class Network(NamedTuple):
+    """The timetable as route patterns (the layout above) and the walks between stops."""
+
+    pat_ptr: np.ndarray
+    pat_stops: np.ndarray
+    times_ptr: np.ndarray
+    n_trips: np.ndarray
+    arr: np.ndarray
+    dep: np.ndarray
+    sp_ptr: np.ndarray
+    sp_pat: np.ndarray
+    sp_pos: np.ndarray
+    sd_ptr: np.ndarray
+    sd_time: np.ndarray
+    tr_ptr: np.ndarray
+    tr_to: np.ndarray
+    tr_time: np.ndarray
+
+
+class Ends(NamedTuple):
+    """The walks at a journey's ends (the layout above); ``n_dest`` destinations."""
+
+    acc_ptr: np.ndarray
+    acc_stop: np.ndarray
+    acc_time: np.ndarray
+    egr_ptr: np.ndarray
+    egr_dest: np.ndarray
+    egr_time: np.ndarray
+    dir_ptr: np.ndarray
+    dir_dest: np.ndarray
+    dir_time: np.ndarray
+    n_dest: int
+
+
+class Profiles(NamedTuple):
+    """Stops' profiles packed for :func:`profile_window_times`: ``profile_of[s]`` is
+    stop ``s``'s row ``q``, whose destinations are
+    ``group_dest[group_ptr[q]:group_ptr[q+1]]``, each (group ``g``) with its pairs
+    ``pair_dep``/``pair_arr[pair_ptr[g]:pair_ptr[g+1]]`` and its quickest ride
+    ``group_fastest[g]``."""
+
+    profile_of: np.ndarray
+    group_ptr: np.ndarray
+    group_dest: np.ndarray
+    group_fastest: np.ndarray
+    pair_ptr: np.ndarray
+    pair_dep: np.ndarray
+    pair_arr: np.ndarray
 
 
 @njit(cache=True)
@@ -74,13 +129,7 @@ def _lower(labels, r, s, t):
 
 
 @njit(cache=True)
-def _one_origin(
-    origin, departures, rounds, n_stops, n_dest,
-    pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
-    acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-    dir_ptr, dir_dest, dir_time, cutoff, out, reached, arrivals=False,
-):  # fmt: skip
+def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arrivals=False):
     """Door-to-door seconds for every departure to the destinations reached at all
     (with ``arrivals``, the times of arrival by transit instead).
 
@@ -91,7 +140,9 @@ def _one_origin(
     ``departures[m]``; returns how many rows are filled. Most destinations are out of
     reach of most origins, so only the reached are written and ranked.
     """
-    n_pat = len(pat_ptr) - 1
+    n_pat = len(net.pat_ptr) - 1
+    n_stops = len(net.sp_ptr) - 1
+    n_dest = ends.n_dest
     # board[r, s]: earliest time at stop s ready to board with at most r rides (round
     # 0: the walk from the origin); ride[r, s]: earliest arrival at s on a vehicle with
     # at most r rides. A label is bounded by its own round's, never by one with more
@@ -116,9 +167,9 @@ def _one_origin(
     slot = np.full(n_dest, -1, np.int64)
     n_reached = 0
     walk = np.full(n_dest, INF)
-    for k in range(dir_ptr[origin], dir_ptr[origin + 1]):
-        d = dir_dest[k]
-        walk[d] = min(walk[d], dir_time[k])
+    for k in range(ends.dir_ptr[origin], ends.dir_ptr[origin + 1]):
+        d = ends.dir_dest[k]
+        walk[d] = min(walk[d], ends.dir_time[k])
         if slot[d] < 0:
             slot[d] = n_reached
             reached[n_reached] = d
@@ -129,20 +180,20 @@ def _one_origin(
     # per access walk, the first of its stop's departures caught so far: a departure
     # that catches nothing new only waits longer for the same vehicles, so its stop
     # is not scanned again
-    first = acc_ptr[origin]
-    caught = sd_ptr[acc_stop[first : acc_ptr[origin + 1]] + 1].copy()
+    first = ends.acc_ptr[origin]
+    caught = net.sd_ptr[ends.acc_stop[first : ends.acc_ptr[origin + 1]] + 1].copy()
     for m in range(n_dep - 1, -1, -1):  # latest first: labels carry over
         tau = departures[m]
         latest = tau + cutoff
         n_marked = 0
         n_changed = 0
-        for k in range(first, acc_ptr[origin + 1]):
-            s = acc_stop[k]
-            t = tau + acc_time[k]
+        for k in range(first, ends.acc_ptr[origin + 1]):
+            s = ends.acc_stop[k]
+            t = tau + ends.acc_time[k]
             if t < board[0, s] and t <= latest:
                 _lower(board, 0, s, t)
-                lo = sd_ptr[s]
-                now = lo + np.searchsorted(sd_time[lo : caught[k - first]], t)
+                lo = net.sd_ptr[s]
+                now = lo + np.searchsorted(net.sd_time[lo : caught[k - first]], t)
                 if now == caught[k - first]:
                     continue
                 caught[k - first] = now
@@ -157,27 +208,27 @@ def _one_origin(
             for i in range(n_marked):
                 s = marked[i]
                 is_marked[s] = False
-                for k in range(sp_ptr[s], sp_ptr[s + 1]):
-                    p = sp_pat[k]
+                for k in range(net.sp_ptr[s], net.sp_ptr[s + 1]):
+                    p = net.sp_pat[k]
                     if queue[p] < 0:
                         queued[n_queued] = p
                         n_queued += 1
-                        queue[p] = sp_pos[k]
-                    elif sp_pos[k] < queue[p]:
-                        queue[p] = sp_pos[k]
+                        queue[p] = net.sp_pos[k]
+                    elif net.sp_pos[k] < queue[p]:
+                        queue[p] = net.sp_pos[k]
             n_marked = 0
             n_rode = 0
             for i in range(n_queued):
                 p = queued[i]
-                start = pat_ptr[p]
-                length = pat_ptr[p + 1] - start
-                base = times_ptr[p]
-                trips = n_trips[p]
+                start = net.pat_ptr[p]
+                length = net.pat_ptr[p + 1] - start
+                base = net.times_ptr[p]
+                trips = net.n_trips[p]
                 trip = -1
                 for pos in range(queue[p], length):
-                    s = pat_stops[start + pos]
+                    s = net.pat_stops[start + pos]
                     if trip >= 0:
-                        a = arr[base + trip * length + pos]
+                        a = net.arr[base + trip * length + pos]
                         if a < ride_le[r, s] and a <= latest:
                             if _lower(ride_le, r, s, a) and not is_changed[s]:
                                 is_changed[s] = True
@@ -191,9 +242,9 @@ def _one_origin(
                     ready = board[r - 1, s]
                     if ready < INF:
                         if trip < 0:
-                            trip = _board(dep, base, length, trips, pos, ready)
-                        elif ready <= dep[base + trip * length + pos]:
-                            trip = _board_earlier(dep, base, length, trip, pos, ready)
+                            trip = _board(net.dep, base, length, trips, pos, ready)
+                        elif ready <= net.dep[base + trip * length + pos]:
+                            trip = _board_earlier(net.dep, base, length, trip, pos, ready)
                 queue[p] = -1
             for i in range(n_rode):
                 s = rode[i]
@@ -205,9 +256,9 @@ def _one_origin(
                         is_marked[s] = True
                         marked[n_marked] = s
                         n_marked += 1
-                for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
-                    n = tr_to[k]
-                    t = t0 + tr_time[k]
+                for k in range(net.tr_ptr[s], net.tr_ptr[s + 1]):  # or walk to another
+                    n = net.tr_to[k]
+                    t = t0 + net.tr_time[k]
                     if t < board[r, n] and t <= latest:
                         _lower(board, r, n, t)
                         if not is_marked[n]:
@@ -219,9 +270,9 @@ def _one_origin(
         for i in range(n_changed):
             s = changed[i]
             is_changed[s] = False
-            for k in range(egr_ptr[s], egr_ptr[s + 1]):
-                d = egr_dest[k]
-                t = ride_le[rounds, s] + egr_time[k]
+            for k in range(ends.egr_ptr[s], ends.egr_ptr[s + 1]):
+                d = ends.egr_dest[k]
+                t = ride_le[rounds, s] + ends.egr_time[k]
                 if t < arrival[d]:
                     arrival[d] = t
                     if slot[d] < 0:  # first reached: later departures only walk
@@ -248,44 +299,28 @@ def _percentile(row, rank, cutoff):
 
 
 @njit(cache=True, parallel=True)
-def window_times(
-    origins, departures, rounds, n_stops, n_dest,
-    pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
-    acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-    dir_ptr, dir_dest, dir_time, percentile_rank, cutoff,
-):  # fmt: skip
+def window_times(origins, departures, rounds, net, ends, percentile_rank, cutoff):
     """Per origin and destination: the door-to-door time at the window's percentile.
 
     ``percentile_rank`` is the 0-based rank (among the window's departures, sorted) of
     the time reported; times over ``cutoff`` count as unreachable (``inf``).
     """
-    n = len(origins)
+    n, n_dest = len(origins), ends.n_dest
     result = np.full((n, n_dest), INF)
     for i in prange(n):
         out = np.empty((n_dest, len(departures)))
         reached = np.empty(n_dest, np.int64)
-        count = _one_origin(
-            origins[i], departures, rounds, n_stops, n_dest,
-            pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-            sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
-            acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-            dir_ptr, dir_dest, dir_time, cutoff, out, reached,
-        )  # fmt: skip
+        count = _one_origin(origins[i], departures, rounds, net, ends, cutoff, out, reached)
         for j in range(count):
             result[i, reached[j]] = _percentile(out[j], percentile_rank, cutoff)
     return result
 
 
 @njit(cache=True, parallel=True)
-def stop_profiles(
-    stops, ev_ptr, ev_time, horizon, rounds, n_stops, n_dest,
-    pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
-    egr_ptr, egr_dest, egr_time, cap,
-):  # fmt: skip
-    """From each of ``stops``, the earliest arrival at every destination for each of
-    its departure events ``ev_time[ev_ptr[i]:ev_ptr[i+1]]`` (ascending), as profiles.
+def stop_profiles(ev_ptr, ev_time, horizon, rounds, net, ends, cap):
+    """From each origin ``i`` of ``ends`` (a stop: one access walk of no length, none
+    all the way), the earliest arrival at every destination for each of its departure
+    events ``ev_time[ev_ptr[i]:ev_ptr[i+1]]`` (ascending), as profiles.
 
     A profile is the pairs (departure, arrival) where leaving earlier arrives earlier,
     latest first: leaving the stop at ``t`` arrives at the arrival of the last pair
@@ -294,29 +329,18 @@ def stop_profiles(
     pairs each, the pairs in ``pair_dep[i]``/``pair_arr[i]``; ``n_pairs[i]`` counts them
     even past ``cap`` (then only the first ``cap`` are kept, and the caller asks again).
     """
-    n = len(stops)
+    n, n_dest = len(ev_ptr) - 1, ends.n_dest
     n_dest_of = np.zeros(n, np.int64)
     n_pairs = np.zeros(n, np.int64)
     dest = np.empty((n, n_dest), np.int64)
     size = np.empty((n, n_dest), np.int64)
     pair_dep = np.empty((n, cap))
     pair_arr = np.empty((n, cap))
-    # each stop is an origin with one access walk of no length and no walk all the way
-    acc_ptr = np.arange(n + 1)
-    acc_time = np.zeros(n)
-    no_walk_ptr = np.zeros(n + 1, np.int64)
-    no_walk_dest = np.empty(0, np.int64)
     for i in prange(n):
         events = ev_time[ev_ptr[i] : ev_ptr[i + 1]]
         out = np.empty((n_dest, len(events)))
         reached = np.empty(n_dest, np.int64)
-        count = _one_origin(
-            i, events, rounds, n_stops, n_dest,
-            pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-            sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
-            acc_ptr, stops, acc_time, egr_ptr, egr_dest, egr_time,
-            no_walk_ptr, no_walk_dest, acc_time[:0], horizon[i], out, reached, True,
-        )  # fmt: skip
+        count = _one_origin(i, events, rounds, net, ends, horizon[i], out, reached, True)
         k = 0
         for j in range(count):
             dest[i, j] = reached[j]
@@ -337,21 +361,15 @@ def stop_profiles(
 
 
 @njit(cache=True, parallel=True)
-def profile_window_times(
-    origins, departures, n_dest, acc_ptr, acc_stop, acc_time, dir_ptr, dir_dest, dir_time,
-    profile_of, group_ptr, group_dest, group_fastest, pair_ptr, pair_dep, pair_arr,
-    percentile_rank, cutoff,
-):  # fmt: skip
+def profile_window_times(origins, departures, ends, profiles, percentile_rank, cutoff):
     """As :func:`window_times`, from the stops' profiles (:func:`stop_profiles`).
 
     An origin's journey starts with one walk to one stop, so its time for a departure
     is the best over its stops of the walk and the stop's profile at the time it gets
-    there, or walking all the way. ``profile_of[s]`` is stop ``s``'s row in the packed
-    profiles: destinations ``group_dest[group_ptr[q]:group_ptr[q+1]]``, each with its
-    pairs ``pair_ptr[g]:pair_ptr[g+1]`` and its quickest ride ``group_fastest[g]``.
+    there, or walking all the way (:class:`Profiles` says how they are packed).
     """
-    n = len(origins)
-    n_dep = len(departures)
+    n, n_dep, n_dest = len(origins), len(departures), ends.n_dest
+    pro = profiles
     result = np.full((n, n_dest), INF)
     for i in prange(n):
         o = origins[i]
@@ -360,40 +378,40 @@ def profile_window_times(
         slot = np.full(n_dest, -1, np.int64)
         walk = np.full(n_dest, INF)
         n_reached = 0
-        for k in range(dir_ptr[o], dir_ptr[o + 1]):
-            walk[dir_dest[k]] = min(walk[dir_dest[k]], dir_time[k])
-        for k in range(dir_ptr[o], dir_ptr[o + 1]):
-            d = dir_dest[k]
+        for k in range(ends.dir_ptr[o], ends.dir_ptr[o + 1]):
+            walk[ends.dir_dest[k]] = min(walk[ends.dir_dest[k]], ends.dir_time[k])
+        for k in range(ends.dir_ptr[o], ends.dir_ptr[o + 1]):
+            d = ends.dir_dest[k]
             if slot[d] < 0:
                 slot[d] = n_reached
                 reached[n_reached] = d
                 out[n_reached, :] = walk[d]
                 n_reached += 1
-        for k in range(acc_ptr[o], acc_ptr[o + 1]):
-            q = profile_of[acc_stop[k]]
-            a = acc_time[k]
-            for g in range(group_ptr[q], group_ptr[q + 1]):
-                if a + group_fastest[g] > cutoff + 1e-6:  # never within the cutoff from here
+        for k in range(ends.acc_ptr[o], ends.acc_ptr[o + 1]):
+            q = pro.profile_of[ends.acc_stop[k]]
+            a = ends.acc_time[k]
+            for g in range(pro.group_ptr[q], pro.group_ptr[q + 1]):
+                if a + pro.group_fastest[g] > cutoff + 1e-6:  # never within the cutoff from here
                     continue
-                d = group_dest[g]
+                d = pro.group_dest[g]
                 if slot[d] < 0:
                     slot[d] = n_reached
                     reached[n_reached] = d
                     out[n_reached, :] = walk[d]
                     n_reached += 1
                 row = slot[d]
-                j = pair_ptr[g]
-                end = pair_ptr[g + 1]
+                j = pro.pair_ptr[g]
+                end = pro.pair_ptr[g + 1]
                 # departures arriving at the stop after its last pair catch nothing;
                 # one more than the bisection says, as it rounds differently
-                top = min(np.searchsorted(departures, pair_dep[j] - a, side="right") + 1, n_dep)
+                top = min(np.searchsorted(departures, pro.pair_dep[j] - a, side="right") + 1, n_dep)
                 for m in range(top - 1, -1, -1):  # later departures first: pairs in step
                     t = departures[m] + a  # as the origin's own search reaches the stop
-                    if pair_dep[j] < t:
+                    if pro.pair_dep[j] < t:
                         continue
-                    while j + 1 < end and pair_dep[j + 1] >= t:
+                    while j + 1 < end and pro.pair_dep[j + 1] >= t:
                         j += 1
-                    v = pair_arr[j] - departures[m]
+                    v = pro.pair_arr[j] - departures[m]
                     if v < out[row, m]:
                         out[row, m] = v
         for j in range(n_reached):
@@ -402,23 +420,12 @@ def profile_window_times(
 
 
 @njit(cache=True)
-def all_departures(
-    origin, departures, rounds, n_stops, n_dest,
-    pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-    sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
-    acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-    dir_ptr, dir_dest, dir_time, cutoff=INF,
-):  # fmt: skip
+def all_departures(origin, departures, rounds, net, ends, cutoff=INF):
     """Door-to-door seconds from one origin for every departure (destinations x departures)."""
+    n_dest = ends.n_dest
     rows = np.empty((n_dest, len(departures)))
     reached = np.empty(n_dest, np.int64)
-    count = _one_origin(
-        origin, departures, rounds, n_stops, n_dest,
-        pat_ptr, pat_stops, times_ptr, n_trips, arr, dep,
-        sp_ptr, sp_pat, sp_pos, sd_ptr, sd_time, tr_ptr, tr_to, tr_time,
-        acc_ptr, acc_stop, acc_time, egr_ptr, egr_dest, egr_time,
-        dir_ptr, dir_dest, dir_time, cutoff, rows, reached,
-    )  # fmt: skip
+    count = _one_origin(origin, departures, rounds, net, ends, cutoff, rows, reached)
     out = np.full((n_dest, len(departures)), INF)
     out[reached[:count]] = rows[:count]
     return out

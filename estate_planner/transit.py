@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +36,9 @@ from estate_planner._errors import InputDataError, OptionError
 from estate_planner.sources.gtfs import Timetable, read_gtfs
 from estate_planner.sources.tables import BNG
 from estate_planner.travel import RoutingGraph, routing_graph, snap_points, times_between
+
+if TYPE_CHECKING:
+    from estate_planner import _raptor
 
 logger = logging.getLogger(__name__)
 
@@ -343,74 +346,70 @@ def window_times(
     from estate_planner import _raptor
 
     departures = np.sort(np.asarray(departures, dtype=float))
-    n_stops = len(patterns.sp_ptr) - 1
-    acc, egr, tr, direct = (sp.csr_matrix(m) for m in (legs.access, legs.egress,
-                                                       legs.transfers, legs.direct))  # fmt: skip
+    net, ends = _raptor_inputs(patterns, legs)
     horizon = np.inf if cutoff is None else float(cutoff)
     rank = percentile_rank(percentile, len(departures))
-    origins = np.arange(acc.shape[0], dtype=np.int64)
-    used = np.unique(acc.indices).astype(np.int64)
+    origins = np.arange(len(ends.acc_ptr) - 1, dtype=np.int64)
+    used = np.unique(ends.acc_stop)
     if method not in ("auto", "origins", "stops"):
         raise OptionError(f"method must be 'auto', 'origins' or 'stops', not {method!r}")
     search = None
     if method == "stops" or (method == "auto" and 0 < 3 * len(used) < len(origins)):
-        search = _stop_searches(patterns, acc, egr, tr, used, departures, max_transfers, horizon)
+        search = _stop_searches(net, ends, used, departures, max_transfers, horizon)
         if method == "auto" and _profile_bytes(search, len(used)) > PROFILE_BUDGET_BYTES:
             logger.info("stop profiles would outgrow %.1f GB: searching from each origin",
                         PROFILE_BUDGET_BYTES / 1e9)  # fmt: skip
             search = None
     if search is None:
         kernel: Any = _raptor.window_times  # a numba dispatcher: its arguments go untyped
-        return kernel(
-            origins, departures, max_transfers + 1, n_stops, egr.shape[1],
-            *_pattern_arrays(patterns), *_csr(tr), *_csr(acc), *_csr(egr), *_csr(direct),
-            rank, horizon,
-        )  # fmt: skip
+        return kernel(origins, departures, max_transfers + 1, net, ends, rank, horizon)
     started = time.perf_counter()
-    profiles = _stop_profiles(search, used, n_stops, egr.shape[1])
+    profiles = _stop_profiles(search, used, len(net.sp_ptr) - 1, ends.n_dest)
     logger.info("stop profiles in %.1f s", time.perf_counter() - started)
     combine: Any = _raptor.profile_window_times
     started = time.perf_counter()
-    result = combine(
-        origins, departures, egr.shape[1], *_csr(acc), *_csr(direct), *profiles, rank, horizon
-    )
+    result = combine(origins, departures, ends, profiles, rank, horizon)
     logger.info("origins' times from the profiles in %.1f s", time.perf_counter() - started)
     return result
 
 
 def _stop_searches(
-    patterns: Patterns, acc: sp.csr_matrix, egr: sp.csr_matrix, tr: sp.csr_matrix,
-    used: np.ndarray, departures: np.ndarray, max_transfers: int, horizon: float,
+    net: _raptor.Network, ends: _raptor.Ends, used: np.ndarray, departures: np.ndarray,
+    max_transfers: int, horizon: float,
 ) -> Callable[[np.ndarray, int], tuple[np.ndarray, ...]]:  # fmt: skip
     """A function searching from ``used[which]`` with room for ``cap`` pairs each
     (:func:`estate_planner._raptor.stop_profiles`)."""
     from estate_planner import _raptor
 
     kernel: Any = _raptor.stop_profiles
-    n_stops, n_dest = len(patterns.sp_ptr) - 1, egr.shape[1]
+    n_stops, stop, walk = len(net.sp_ptr) - 1, ends.acc_stop, ends.acc_time
     # a stop's events: its departures between the first origin's arrival there and the
     # last's, and the last arrival itself (for whatever leaves after the window)
     first = np.full(n_stops, np.inf)
     last = np.full(n_stops, -np.inf)
-    np.minimum.at(first, acc.indices, departures[0] + acc.data)
-    np.maximum.at(last, acc.indices, departures[-1] + acc.data)
+    np.minimum.at(first, stop, departures[0] + walk)
+    np.maximum.at(last, stop, departures[-1] + walk)
     nearest = np.full(n_stops, np.inf)
-    np.minimum.at(nearest, acc.indices, acc.data)
+    np.minimum.at(nearest, stop, walk)
     events = []
     for s in used:
-        leaving = np.unique(patterns.sd_time[patterns.sd_ptr[s] : patterns.sd_ptr[s + 1]])
-        leaving = leaving.astype(float)
+        leaving = np.unique(net.sd_time[net.sd_ptr[s] : net.sd_ptr[s + 1]]).astype(float)
         events.append(np.append(leaving[(leaving >= first[s]) & (leaving < last[s])], last[s]))
     # a journey from the stop is wanted only while the origin nearest it is within
     # the cutoff: it reached the stop that much after leaving
     horizons = horizon - nearest[used]
-    arrays = (*_pattern_arrays(patterns), *_csr(tr), *_csr(egr))
 
     def search(which: np.ndarray, cap: int) -> tuple[np.ndarray, ...]:
+        # each stop is an origin with one access walk of no length and no walk all the way
+        n = len(which)
+        from_stops = ends._replace(
+            acc_ptr=np.arange(n + 1, dtype=np.int64), acc_stop=used[which], acc_time=np.zeros(n),
+            dir_ptr=np.zeros(n + 1, np.int64), dir_dest=np.zeros(0, np.int64), dir_time=np.zeros(0),
+        )  # fmt: skip
         return kernel(
-            used[which], np.concatenate([[0], np.cumsum([len(events[i]) for i in which])]),
+            np.concatenate([[0], np.cumsum([len(events[i]) for i in which])]).astype(np.int64),
             np.concatenate([events[i] for i in which]), horizons[which],
-            max_transfers + 1, n_stops, n_dest, *arrays, cap,
+            max_transfers + 1, net, from_stops, cap,
         )  # fmt: skip
 
     return search
@@ -425,7 +424,7 @@ def _profile_bytes(search: Callable[..., tuple[np.ndarray, ...]], n_used: int) -
 
 def _stop_profiles(
     search: Callable[..., tuple[np.ndarray, ...]], used: np.ndarray, n_stops: int, n_dest: int
-) -> tuple[np.ndarray, ...]:
+) -> _raptor.Profiles:
     """Each used stop's profile to every destination, packed for
     :func:`estate_planner._raptor.profile_window_times`."""
     rows: list[tuple[np.ndarray, ...]] = [()] * len(used)
@@ -447,10 +446,11 @@ def _stop_profiles(
 
 def _pack_profiles(
     rows: list[tuple[np.ndarray, ...]], used: np.ndarray, n_stops: int
-) -> tuple[np.ndarray, ...]:
+) -> _raptor.Profiles:
     """Each stop's profiles (destinations, pairs per destination, departures,
-    arrivals) as the flat arrays :func:`estate_planner._raptor.profile_window_times`
-    reads."""
+    arrivals) as :func:`estate_planner._raptor.profile_window_times` reads them."""
+    from estate_planner._raptor import Profiles
+
     join = lambda k, dtype: (  # noqa: E731
         np.concatenate([r[k] for r in rows]).astype(dtype) if rows else np.zeros(0, dtype)
     )
@@ -466,12 +466,30 @@ def _pack_profiles(
     megabytes = (pair_dep.nbytes + pair_arr.nbytes) / 1e6
     logger.info("stop profiles: %d stops, %d destinations, %d pairs (%.0f MB)",
                 len(used), len(group_dest), len(pair_dep), megabytes)  # fmt: skip
-    return profile_of, group_ptr, group_dest, fastest, pair_ptr, pair_dep, pair_arr
+    return Profiles(profile_of, group_ptr, group_dest, fastest, pair_ptr, pair_dep, pair_arr)
 
 
-def _pattern_arrays(p: Patterns) -> tuple[np.ndarray, ...]:
-    return (p.pat_ptr, p.pat_stops, p.times_ptr, p.n_trips, p.arr, p.dep, p.sp_ptr,
-            p.sp_pat, p.sp_pos, p.sd_ptr, p.sd_time)  # fmt: skip
+def _raptor_inputs(patterns: Patterns, legs: Legs) -> tuple[_raptor.Network, _raptor.Ends]:
+    """The timetable and the walks as the kernels of :mod:`estate_planner._raptor` take
+    them: the patterns with the walks between stops, and the walks at a journey's ends.
+
+    Parameters
+    ----------
+    patterns : Patterns
+    legs : Legs
+
+    Returns
+    -------
+    tuple of estate_planner._raptor.Network and estate_planner._raptor.Ends
+    """
+    from estate_planner._raptor import Ends, Network
+
+    p = patterns
+    net = Network(p.pat_ptr, p.pat_stops, p.times_ptr, p.n_trips, p.arr, p.dep, p.sp_ptr,
+                  p.sp_pat, p.sp_pos, p.sd_ptr, p.sd_time, *_csr(legs.transfers))  # fmt: skip
+    ends = Ends(*_csr(legs.access), *_csr(legs.egress), *_csr(legs.direct),
+                n_dest=int(legs.egress.shape[1]))  # fmt: skip
+    return net, ends
 
 
 def _csr(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

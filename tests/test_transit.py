@@ -161,14 +161,10 @@ def ours(
     table: Timetable, legs: Legs, origin: int, departures: list[float], rounds: int,
     cutoff: float = np.inf,
 ) -> np.ndarray:  # fmt: skip
-    from estate_planner.transit import _csr, _pattern_arrays
+    from estate_planner.transit import _raptor_inputs
 
-    patterns = build_patterns(table)
-    return all_departures(
-        origin, np.sort(np.asarray(departures, float)), rounds, table.n_stops,
-        legs.egress.shape[1], *_pattern_arrays(patterns), *_csr(legs.transfers),
-        *_csr(legs.access), *_csr(legs.egress), *_csr(legs.direct), cutoff,
-    )  # fmt: skip
+    net, ends = _raptor_inputs(build_patterns(table), legs)
+    return all_departures(origin, np.sort(np.asarray(departures, float)), rounds, net, ends, cutoff)
 
 
 class TimeExpanded:
