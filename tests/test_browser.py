@@ -152,6 +152,30 @@ def test_demo_map_in_a_browser(browser, demo_outputs: Path, demo_scenario) -> No
     assert page.errors == []
 
 
+def test_served_areas_layer_names_each_hub(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+    """The "Served areas" layer: a shape per hub in the hub's legend colour, popups naming
+    the hub and counting its people as the hubs table does."""
+    from estate_planner.outputs.maps import HUB_SERVED_COLOURS
+
+    page = Page(browser, demo_outputs / "map.html")
+    label = page.page.locator(".leaflet-control-layers-overlays label", has_text="Served areas")
+    assert label.count() == 1
+    label.locator("input").check()
+    page.page.wait_for_timeout(300)
+    hubs = pd.read_csv(demo_outputs / "hubs.csv")
+    for i in range(len(hubs)):
+        drawn = page.page.locator(f"path.leaflet-interactive[fill='{HUB_SERVED_COLOURS[i]}']")
+        assert drawn.count() >= 1, hubs["name"].iloc[i]
+    legend = page.page.locator(".ep-legend").inner_text()
+    popups = [c for c in page.page.evaluate(POPUPS_JS) if "Served by <b>" in c]
+    for row in hubs.itertuples():
+        assert f"{row.selection_order}. {row.name}" in legend
+        mine = [c for c in popups if f"site {row.site_id})" in c]
+        assert len(mine) == 1 and f"{row.people_served:,.0f} people live here" in mine[0]
+    page.shot("demo-map-served.png")
+    assert page.errors == []
+
+
 def test_demo_report_shows_transit_beside_walk_and_drive(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
     page = Page(browser, demo_outputs / "report.html")
     text = page.page.locator("body").inner_text()
@@ -269,7 +293,9 @@ def covered_share(frame, selectors: list[str]) -> float:  # type: ignore[no-unty
     return area / (size[0] * size[1])
 
 
-def test_map_opens_fitted_to_the_area_and_a_popup_hides_its_tooltip(browser, demo_outputs: Path) -> None:  # type: ignore[no-untyped-def]
+def test_map_opens_fitted_to_the_area_and_a_popup_hides_its_tooltip(
+    browser, demo_outputs: Path
+) -> None:  # type: ignore[no-untyped-def]
     page = Page(browser, demo_outputs / "map.html")
     check_fit(page.page.evaluate(FIT_JS))
     hub = page.page.locator(".ep-hub", has_text="1").first
@@ -344,12 +370,14 @@ def test_report_first_page_carries_the_headline_shares(browser, demo_outputs: Pa
     after = demand["minutes_to_hub_walk"].fillna(1e9) <= minutes
     people = demand["population"]
     beyond = people[~before].sum()
-    deprived = (demand["imd_decile"].fillna(99) <= 2)
+    deprived = demand["imd_decile"].fillna(99) <= 2
     brought = people[~before & after].sum()
     page = Page(browser, demo_outputs / "report.html")
     board = page.page.locator("#board")
     text = " ".join(board.inner_text().split())
-    assert f"Today {beyond:,.0f} of {people.sum():,.0f} people ({beyond / people.sum():.1%})" in text
+    assert (
+        f"Today {beyond:,.0f} of {people.sum():,.0f} people ({beyond / people.sum():.1%})" in text
+    )
     assert f"{people[~before & deprived].sum():,.0f} of them in the most deprived fifth" in text
     assert f"bring {brought:,.0f} of them ({brought / beyond:.1%}) within 15 minutes" in text
     assert "How sure (the table" in text and "existing services counted: gp, pharmacy" in text
@@ -357,5 +385,7 @@ def test_report_first_page_carries_the_headline_shares(browser, demo_outputs: Pa
     assert box is not None and box["y"] < 200  # the first thing on the page
     page.shot("demo-report-board.png")
     assert page.errors == []
-    legend = " ".join(Page(browser, demo_outputs / "map.html").page.locator(".ep-headline").inner_text().split())
+    legend = " ".join(
+        Page(browser, demo_outputs / "map.html").page.locator(".ep-headline").inner_text().split()
+    )
     assert f"{beyond:,.0f} people ({beyond / people.sum():.1%}) live beyond 15 min walk" in legend

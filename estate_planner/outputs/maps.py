@@ -2,7 +2,8 @@
 
 Layers: need by small area (quantile classes), IMD deciles 1-2 outlined, existing
 services by kind, candidates coloured by rank with the chosen hubs emphasised,
-catchments of the chosen hubs per mode, and the study-area boundary. Text from
+catchments of the chosen hubs per mode (isochrones), served areas (the land each hub
+and service serves, from the economic case's assignment), and the study-area boundary. Text from
 input files is HTML-escaped (and made safe inside the JavaScript strings folium
 writes), so a property called ``<script>...`` shows as text.
 
@@ -38,6 +39,7 @@ from estate_planner.outputs.summary import (
     imd_label,
     need_classes,
     osm_background,
+    served_areas,
 )
 
 WGS84 = "EPSG:4326"
@@ -95,6 +97,7 @@ def build_map(result: MapSource) -> folium.Map:
     _add_background(fmap, result, areas.total_bounds)
     _add_developments(fmap, areas[is_development])
     _add_boundary(fmap, result)
+    served = _add_served(fmap, result)
     _add_catchments(fmap, result)
     _add_services(fmap, result)
     _add_candidates(fmap, result)
@@ -103,7 +106,9 @@ def build_map(result: MapSource) -> folium.Map:
     small = JsCode(f"window.innerWidth < {SMALL_FRAME_PX}")
     folium.LayerControl(collapsed=small).add_to(fmap)  # type: ignore[arg-type]
     _root(fmap).html.add_child(
-        folium.Element(_legend(result, edges, developments=bool(is_development.any())))
+        folium.Element(
+            _legend(result, edges, developments=bool(is_development.any()), served=served)
+        )
     )
     bounds = [[south, west], [north, east]]
     _root(fmap).script.add_child(folium.Element(_behaviour(fmap, bounds)))
@@ -444,6 +449,75 @@ def _add_catchments(fmap: folium.Map, result: MapSource) -> None:
         layer.add_to(fmap)
 
 
+#: served areas: a colour per chosen hub (in the order chosen), pale ones for services
+HUB_SERVED_COLOURS = (
+    "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#1b9e77",
+)  # fmt: skip
+SERVICE_SERVED_COLOURS = ("#c7d7e8", "#d3ead0", "#e2d6e8", "#f6e0c4", "#e8e2d2", "#f3d7e6")
+UNSERVED_COLOUR = "#ffffff"
+
+
+def _add_served(fmap: folium.Map, result: MapSource) -> list[tuple[str, str]]:
+    """The "Served areas" layer (off at first): the land each chosen hub and counted
+    service serves, coloured by it; returns the legend's (colour, label) per hub."""
+    shapes = served_areas(result)
+    if not len(shapes):
+        return []
+    hubs = result.selected
+    hub_rank = {str(s): i for i, s in enumerate(hubs["site_id"])}
+    names = {
+        **{str(k): str(v) for k, v in zip(result.services["service_id"], result.services["name"],
+                                          strict=True)},
+        **{str(k): str(v) for k, v in zip(hubs["site_id"], hubs["name"], strict=True)},
+    }  # fmt: skip
+    kinds = dict(zip(result.services["service_id"].astype(str), result.services["kind"],
+                     strict=True))  # fmt: skip
+    mode = _esc(result.scenario.selection_mode)
+    features, k = [], 0
+    for row in shapes.to_crs(WGS84).itertuples():
+        who = str(row.served_by)
+        if who in hub_rank:
+            colour = HUB_SERVED_COLOURS[hub_rank[who] % len(HUB_SERVED_COLOURS)]
+            what = f"chosen hub {hub_rank[who] + 1}, site {_esc(who)}"
+        elif who:
+            colour, k = SERVICE_SERVED_COLOURS[k % len(SERVICE_SERVED_COLOURS)], k + 1
+            what = f"existing {_esc(kinds.get(who, 'service'))}, {_esc(who)}"
+        else:
+            colour = UNSERVED_COLOUR
+        head = (
+            f"Served by <b>{_esc(names.get(who, who))}</b> ({what})"
+            if who
+            else f"Served by none: beyond the search limit ({mode}) of every service and hub"
+        )
+        popup = (
+            f'<div class="ep-popup">{head}<br>{_fmt(row.people)} people live here, '
+            f"{_fmt(row.people_imd_1_2)} of them in {_esc(imd_label(result))} deciles 1-2"
+            f'<span class="ep-unit">People: residents. Each demand point goes to the service '
+            f"or hub serving most of its people ({mode}).</span></div>"
+        )
+        tip = _esc(names.get(who, who)) if who else "served by none"
+        properties = {"popup": popup, "tip": tip, "fill": colour, "hub": who in hub_rank}
+        features.append({"type": "Feature", "properties": properties,
+                         "geometry": row.geometry.__geo_interface__})  # fmt: skip
+    layer = folium.FeatureGroup(name="Served areas (who each hub and service serves)", show=False)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#333" if f["properties"]["hub"] else "#888",
+            "weight": 1.5 if f["properties"]["hub"] else 0.6,
+            "fillOpacity": 0.7,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
+    ).add_to(layer)
+    layer.add_to(fmap)
+    return [
+        (HUB_SERVED_COLOURS[i % len(HUB_SERVED_COLOURS)], f"{i + 1}. {_esc(name)}")
+        for i, name in enumerate(hubs["name"])
+    ]
+
+
 def _add_services(fmap: folium.Map, result: MapSource) -> None:
     services = result.services.to_crs(WGS84)
     for kind, group in services.groupby("kind", sort=True):
@@ -605,7 +679,29 @@ def _add_candidates(fmap: folium.Map, result: MapSource) -> None:
     chosen.add_to(fmap)
 
 
-def _legend(result: MapSource, edges: list[float], *, developments: bool = False) -> str:
+def _served_legend(served: list[tuple[str, str]]) -> str:
+    if not served:
+        return ""
+    rows = "".join(
+        f'<div><span class="ep-swatch" style="background:{c}"></span>{label}</div>'
+        for c, label in served
+    )
+    return (
+        "<b>Served areas</b> (layer off at first)"
+        f'{rows}<div><span class="ep-swatch" style="background:{SERVICE_SERVED_COLOURS[0]}">'
+        "</span>an existing service (pale; the popup names it)</div>"
+        f'<div><span class="ep-swatch" style="background:{UNSERVED_COLOUR}"></span>'
+        "served by none within the search limit</div>"
+    )
+
+
+def _legend(
+    result: MapSource,
+    edges: list[float],
+    *,
+    developments: bool = False,
+    served: list[tuple[str, str]] | None = None,
+) -> str:
     rows = "".join(
         f'<div><span class="ep-swatch" style="background:{NEED_COLOURS[i]}"></span>'
         f"{edges[i]:.2f} – {edges[i + 1]:.2f}</div>"
@@ -638,6 +734,7 @@ def _legend(result: MapSource, edges: list[float], *, developments: bool = False
         for colour, label in zip(BEYOND_COLOURS, labels, strict=True)
     )
     return template.format(
+        served=_served_legend(served or []),
         name=_esc(result.scenario.name),
         rows=rows,
         services=services,

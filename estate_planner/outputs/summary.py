@@ -270,6 +270,82 @@ def area_summary(result: MapSource) -> gpd.GeoDataFrame:
     return summary.reset_index(names="area_id")
 
 
+def served_areas(result: MapSource) -> gpd.GeoDataFrame:
+    """The land each chosen hub and counted service serves: one shape per server.
+
+    Each demand point stands for the part of its small area nearest to it (the Voronoi
+    cells of the area's points, clipped to the area: the whole area when it has one
+    point, the raster cell where points are cells); the parts are dissolved by the
+    demand layer's ``served_by`` (the service or hub serving most of the point's people,
+    from the economic case's assignment). People beyond the search limit of every
+    service and hub form one shape with ``served_by`` "".
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+        ``demand`` with ``served_by``, ``area_id``, ``population`` and ``imd_decile``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``served_by``, ``people`` (residents living in the shape),
+        ``people_imd_1_2`` (of them in deciles 1-2) and ``points``; the areas' CRS. Empty
+        when the run has no ``served_by``.
+    """
+    import shapely
+
+    demand = result.demand
+    columns = ["served_by", "people", "people_imd_1_2", "points"]
+    areas = result.inputs.areas.set_index("id")
+    if "served_by" not in demand.columns or not len(demand):
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=areas.crs)
+    points = demand.to_crs(areas.crs)
+    cells = np.empty(len(points), dtype=object)
+    for area_id, rows in points.groupby("area_id", sort=False).indices.items():
+        shape = areas.geometry.get(area_id)
+        if shape is None or shape.is_empty:
+            continue
+        where = points.geometry.iloc[rows].to_numpy()
+        cells[rows] = _cells(where, shape, demand["population"].to_numpy()[rows])
+    frame = gpd.GeoDataFrame(
+        {
+            "served_by": demand["served_by"].fillna("").astype(str).to_numpy(),
+            "people": demand["population"].to_numpy(dtype=float),
+            "poor": np.asarray(pd.to_numeric(demand["imd_decile"], errors="coerce") <= 2),
+        },
+        geometry=list(cells),
+        crs=areas.crs,
+    )
+    frame = frame[frame.geometry.notna()]
+    frame["people_imd_1_2"] = frame["people"].where(frame["poor"], 0.0)
+    grouped = frame.groupby("served_by", sort=True)
+    out = grouped.agg(
+        people=("people", "sum"),
+        people_imd_1_2=("people_imd_1_2", "sum"),
+        points=("people", "size"),
+    )
+    shapes = [shapely.union_all(g.geometry.to_numpy(), grid_size=0.1) for _, g in grouped]
+    return gpd.GeoDataFrame(out.reset_index(), geometry=shapes, crs=areas.crs)[
+        [*columns, "geometry"]
+    ]
+
+
+def _cells(points: np.ndarray, area: object, people: np.ndarray) -> list[object]:
+    """Per point, the part of ``area`` nearer to it than to the area's other points (the
+    whole area to the most populous point when points coincide)."""
+    import shapely
+
+    if len(points) == 1:
+        return [area]
+    voronoi = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=area, ordered=True)
+    parts = shapely.get_parts(voronoi)
+    if len(parts) != len(points):  # coincident points: the area goes to the largest
+        out: list[object] = [None] * len(points)
+        out[int(np.argmax(people))] = area
+        return out
+    return list(shapely.make_valid(shapely.intersection(parts, area)))
+
+
 #: classes of the share of an area's people beyond reach of every existing service
 BEYOND_EDGES = (0.0, 0.01, 0.25, 0.5, 0.75, 1.0)
 BEYOND_COLOURS = ["#f7f7f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#6a51a3"]
