@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from estate_planner._errors import EstatePlannerError
+from estate_planner.measures import MEASURES, measure_values
 
 logger = logging.getLogger(__name__)
 
@@ -34,18 +35,14 @@ logger = logging.getLogger(__name__)
 class BatchError(EstatePlannerError, ConnectionError):
     """The batch could not start: its scheduler is unreachable."""
 
+#: a batch summary's columns: the scenario, then every headline measure
+#: (:data:`estate_planner.measures.MEASURES`, as the comparison page shows them)
 SUMMARY_COLUMNS = [
     "scenario",
     "name",
     "status",
     "error",
-    "people",
-    "people_beyond_reach",
-    "share_beyond_reach",
-    "people_brought_within_reach",
-    "need_unmet_before",
-    "need_unmet_after",
-    "hubs",
+    *(m.key for m in MEASURES),
     "hubs_chosen",
     "seconds",
     "outputs",
@@ -111,22 +108,10 @@ def run_one(scenario_path: str, out_dir: str, cache_folder: str | None) -> dict[
 
 
 def _measures(result: Any) -> dict[str, Any]:
-    from estate_planner.outputs.summary import reach
-
-    people, before, after, _ = reach(result)
-    need = result.demand["need"].to_numpy(dtype=float)
+    """The run's headline measures (shared with ``compare``) and the hubs it chose."""
     effects = result.decision.effects if result.decision is not None else []
     chosen = "; ".join(f"{e.name} ({e.site_id}): +{e.people:,.0f} people" for e in effects)
-    return {
-        "people": float(people.sum()),
-        "people_beyond_reach": float(people[~before].sum()),
-        "share_beyond_reach": float(people[~before].sum() / people.sum()) if people.sum() else 0.0,
-        "people_brought_within_reach": float(people[~before & after].sum()),
-        "need_unmet_before": float(need[~before].sum()),
-        "need_unmet_after": float(need[~after].sum()),
-        "hubs": len(result.selection.chosen),
-        "hubs_chosen": chosen,
-    }
+    return {**measure_values(result), "hubs_chosen": chosen}
 
 
 def output_folders(scenarios: Sequence[Path], out: Path) -> list[Path]:
@@ -265,6 +250,10 @@ def _run_on(
         record(row)
 
 
+def _share(value: float) -> str:
+    return "share not known" if pd.isna(value) else f"{value:.0%}"
+
+
 def summary_page(summary: pd.DataFrame, out: Path) -> str:
     """The batch's summary as a page a person reads (all text escaped).
 
@@ -293,7 +282,8 @@ def summary_page(summary: pd.DataFrame, out: Path) -> str:
         rows.append(
             f'<tr><td><a href="{html.escape(link)}">{name}</a></td>'
             f'<td class="n">{r["people"]:,.0f}</td>'
-            f'<td class="n">{r["people_beyond_reach"]:,.0f} ({r["share_beyond_reach"]:.0%})</td>'
+            f'<td class="n">{r["people_beyond_reach"]:,.0f} '
+            f'({_share(r["share_beyond_reach"])})</td>'
             f'<td class="n">{r["people_brought_within_reach"]:,.0f}</td>'
             f'<td class="n">{int(r["hubs"])}</td><td>{hubs or "none"}</td></tr>'
         )

@@ -336,8 +336,11 @@ def _compare(
     whatif_result = pipeline.run(whatif, report=progress)
     comparison = compare(base_result, whatif_result)
     paths = write_comparison(comparison, out, drawing=drawing)
-    for row in comparison.summary.itertuples():
-        print(f"{row.measure:>36}: {row.base:>12,.0f} -> {row.whatif:>12,.0f} ({row.change:+,.0f})")
+    for row in comparison.summary.to_dict("records"):
+        spec = str(row["format"])
+        before, after = format(row["base"], spec), format(row["whatif"], spec)
+        print(f"{row['measure']:>54}: {before:>12} -> {after:>12} "
+              f"({format(row['change'], '+' + spec)})")  # fmt: skip
     print(f"Open the comparison: {paths['comparison.html'].resolve()}")
     return EXIT_OK
 

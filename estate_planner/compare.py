@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from estate_planner.measures import MEASURES, measure_values
 from estate_planner.outputs import Drawing, write_outputs
 from estate_planner.outputs.charts import grouped_bars
 from estate_planner.outputs.report import travel_time_by_decile
@@ -30,7 +31,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Comparison:
-    """Two runs lined up. ``summary`` has one row per measure; ``candidates`` one row
+    """Two runs lined up. ``summary`` has one row per headline measure
+    (:data:`estate_planner.measures.MEASURES`: key, label, unit, format, each run's value
+    and the change, as the batch summary's columns have them); ``candidates`` one row
     per site in either run; ``deciles`` mean minutes to the nearest service or hub by
     IMD decile in each run."""
 
@@ -39,33 +42,6 @@ class Comparison:
     summary: pd.DataFrame
     candidates: pd.DataFrame
     deciles: pd.DataFrame
-
-
-def measures(result: RunResult) -> dict[str, float]:
-    """Headline numbers of one run, on its selection mode.
-
-    Parameters
-    ----------
-    result : RunResult
-
-    Returns
-    -------
-    dict
-        Population, need, need reached and unmet before and after the hubs, hubs and
-        existing services.
-    """
-    people, served_before, served_after, _ = reach(result)
-    need = result.demand["need"].to_numpy(dtype=float)
-    return {
-        "population": float(people.sum()),
-        "need": float(need.sum()),
-        "need reached by existing services": float(need[served_before].sum()),
-        "unmet need before hubs": float(need[~served_before].sum()),
-        "need reached with hubs": float(need[served_after].sum()),
-        "unmet need after hubs": float(need[~served_after].sum()),
-        "hubs": float(result.candidates["selected"].sum()),
-        "existing services": float(len(result.services)),
-    }
 
 
 def compare(base: RunResult, whatif: RunResult) -> Comparison:
@@ -79,9 +55,16 @@ def compare(base: RunResult, whatif: RunResult) -> Comparison:
     -------
     Comparison
     """
-    a, b = measures(base), measures(whatif)
+    a, b = measure_values(base), measure_values(whatif)
     summary = pd.DataFrame(
-        {"measure": list(a), "base": list(a.values()), "whatif": list(b.values())}
+        {
+            "key": [m.key for m in MEASURES],
+            "measure": [m.label for m in MEASURES],
+            "unit": [m.unit for m in MEASURES],
+            "format": [m.format for m in MEASURES],
+            "base": [a[m.key] for m in MEASURES],
+            "whatif": [b[m.key] for m in MEASURES],
+        }
     )
     summary["change"] = summary["whatif"] - summary["base"]
     columns = ["site_id", "name", "kind", "rank", "score", "selected", "selection_order"]
@@ -211,6 +194,11 @@ def _gained_and_lost(
     return float(gained), float(lost)
 
 
+def _shown(value: float, spec: str) -> str:
+    """A measure's value as its format says; a value not known says so."""
+    return "not known" if pd.isna(value) else format(value, spec)
+
+
 def _inline_map(path: Path, title: str) -> str:
     """A frame holding the map page itself (``srcdoc``): the comparison is one file."""
     page = path.read_text(encoding="utf-8")
@@ -275,15 +263,11 @@ def write_comparison(
         imd=imd_label(comparison.base),
         chart=_chart(comparison),
         sentences=what_changed(comparison),
+        shown=_shown,
         base_map=Markup(_inline_map(out_dir / "base" / "map.html", "base map")),
         whatif_map=Markup(
             _inline_map(out_dir / "whatif" / "map.html", "what-if map")
         ),
-        units={
-            "population": "people",
-            "hubs": "sites",
-            "existing services": "services",
-        },
     )
     html = out_dir / "comparison.html"
     html.write_text(page, encoding="utf-8")
