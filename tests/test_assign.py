@@ -51,7 +51,10 @@ def reference(
     for i in range(n_points):
         graph.add_edge("s", ("p", i), capacity=int(people[i]), weight=0)
     for j in range(n_sites):
-        graph.add_edge(("h", j), "t", capacity=int(cap[j]), weight=0)
+        if np.isfinite(cap[j]):
+            graph.add_edge(("h", j), "t", capacity=int(cap[j]), weight=0)
+        else:  # no capacity attribute: networkx reads it as unlimited
+            graph.add_edge(("h", j), "t", weight=0)
         for i in range(n_points):
             if np.isfinite(times[j, i]) and times[j, i] <= limit:
                 graph.add_edge(("p", i), ("h", j), weight=int(times[j, i]))
@@ -87,6 +90,23 @@ def test_capacitated_cost_equals_networkx(
     assert got + result.unserved == pytest.approx(people)
     reach = np.isfinite(times) & (times <= limit)
     assert (reach[result.site, result.point]).all()
+
+
+@pytest.mark.parametrize("method", ["ortools", "paths"])
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), n_sites=st.integers(2, 7), n_points=st.integers(1, 25))
+def test_some_sites_without_limit_cost_equals_networkx(
+    method: str, seed: int, n_sites: int, n_points: int
+) -> None:
+    """Pairs slower than an unlimited site are dropped before solving: still optimal."""
+    times, people, rng = instance(seed, n_sites, n_points, density=0.6)
+    cap = np.floor(rng.uniform(0.05, 0.5, n_sites) * people.sum())
+    cap[rng.random(n_sites) < 0.4] = np.inf
+    result = capacitated(as_sparse(times), people, cap, limit=1500.0, method=method)  # type: ignore[arg-type]
+    served, cost = reference(times, people, cap, 1500.0)
+    assert result.people.sum() == pytest.approx(served)
+    assert result.total_seconds == pytest.approx(cost)
+    assert (result.load <= cap + 1e-6).all()
 
 
 def test_without_capacity_limit_it_is_nearest() -> None:

@@ -121,7 +121,7 @@ LONG_MODULES = {
 LONG_FUNCTIONS = {
     "estate_planner/_raptor.py:_one_origin":
         "the compiled RAPTOR rounds of one search: a call per round would cost in the hot loop",
-    "estate_planner/appraisal/assign.py:_ssp":
+    "estate_planner/appraisal/_paths.py:_ssp":
         "one successive-shortest-path algorithm with its potentials, read top to bottom",
     "estate_planner/cli.py:_parser": "argparse declarations of every subcommand, no logic",
     "estate_planner/explorer/widget.py:__init__": "lays out the explorer's panel of widgets",

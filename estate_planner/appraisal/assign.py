@@ -9,7 +9,9 @@ Two rules, both over the sparse (site, demand point) pairs within a search limit
   may be split between sites, as it stands for many people.
 
 The capacitated rule is a min-cost maximum flow on a bipartite graph (source ->
-points -> sites -> sink). Two solvers give the same total:
+points -> sites -> sink). Pairs slower than the point's quickest site with no capacity
+limit are left out first (exact: people there could always move to that site for
+less). Two solvers give the same total:
 
 - ``method="ortools"`` (default): OR-Tools' ``SimpleMinCostFlow`` (cost scaling, C++),
   on whole numbers: times in tenths of a second, people in hundredths;
@@ -19,8 +21,9 @@ points -> sites -> sink). Two solvers give the same total:
   site with room), which may move people already placed one site along; a "not
   served" arc priced above any chain of reassignments makes serving come first. Fast
   while capacity is loose; when many sites are full the chains grow long (the
-  benchmark's 35,000 x 2,000 instance with 749 sites over capacity takes ~45 s
-  against OR-Tools' ~1 s), so it is the independent check, not the default.
+  benchmark's 35,000 x 2,000 instance with 749 sites over capacity takes ~20 s
+  against OR-Tools' ~3 s: ``benchmarks/RESULTS.md``), so it is the independent check,
+  not the default. It lives in :mod:`._paths`, so numba is imported only when asked.
 """
 
 from __future__ import annotations
@@ -30,12 +33,25 @@ from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
 from estate_planner._errors import InputDataError
-from estate_planner._kernel import _pop, _push
 
 __all__ = ["Assignment", "capacitated", "nearest", "pairs_within"]
+
+
+def _pairs(
+    times: sp.spmatrix | np.ndarray, limit: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored (site, point, seconds) pairs within ``limit``, in no set order."""
+    if sp.issparse(times):
+        coo = sp.coo_matrix(times)
+        site, point, secs = coo.row, coo.col, np.asarray(coo.data, dtype=float)
+    else:
+        dense = np.asarray(times, dtype=float)
+        site, point = np.nonzero(np.isfinite(dense))
+        secs = dense[site, point]
+    keep = np.isfinite(secs) if limit is None else np.isfinite(secs) & (secs <= limit)
+    return site[keep].astype(np.int64), point[keep].astype(np.int64), secs[keep]
 
 
 def pairs_within(
@@ -57,18 +73,22 @@ def pairs_within(
     site, point : numpy.ndarray of int64
     seconds : numpy.ndarray of float64
     """
-    if sp.issparse(times):
-        coo = sp.coo_matrix(times)
-        site, point, secs = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
-    else:
-        dense = np.asarray(times, dtype=float)
-        site, point = np.nonzero(np.isfinite(dense))
-        secs = dense[site, point]
-    secs = np.asarray(secs, dtype=float)
-    keep = np.isfinite(secs) if limit is None else np.isfinite(secs) & (secs <= limit)
-    site, point, secs = site[keep], point[keep], secs[keep]
+    site, point, secs = _pairs(times, limit)
     order = np.lexsort((site, secs, point))
-    return site[order].astype(np.int64), point[order].astype(np.int64), secs[order]
+    return site[order], point[order], secs[order]
+
+
+def _dominated(
+    site: np.ndarray, point: np.ndarray, secs: np.ndarray, cap: np.ndarray, n_points: int
+) -> np.ndarray:
+    """Pairs slower than the point's quickest site with no capacity limit (exact to drop:
+    people on such a pair can move to that site, which always has room, for less)."""
+    free = ~np.isfinite(cap[site])
+    if not free.any():
+        return np.zeros(len(site), dtype=bool)
+    best = np.full(n_points, np.inf)
+    np.minimum.at(best, point[free], secs[free])
+    return secs > best[point]
 
 
 def nearest(
@@ -90,13 +110,16 @@ def nearest(
         The time to it (NaN when none).
     """
     n_points = times.shape[1]
-    site, point, secs = pairs_within(times, limit)
-    first = np.ones(len(point), dtype=bool)
-    first[1:] = point[1:] != point[:-1]
-    best = np.full(n_points, -1, dtype=np.int64)
-    best_t = np.full(n_points, np.nan)
-    best[point[first]] = site[first]
-    best_t[point[first]] = secs[first]
+    n_sites = times.shape[0]
+    site, point, secs = _pairs(times, limit)
+    best_t = np.full(n_points, np.inf)
+    np.minimum.at(best_t, point, secs)
+    tie = secs == best_t[point]
+    best = np.full(n_points, n_sites, dtype=np.int64)
+    np.minimum.at(best, point[tie], site[tie])
+    none = ~np.isfinite(best_t)
+    best[none] = -1
+    best_t[none] = np.nan
     return best, best_t
 
 
@@ -186,13 +209,19 @@ def capacitated(
             "people and capacities must be 0 or more (NaN is not allowed); "
             "fill unknown capacities with inf for 'no limit'"
         )
-    site, point, secs = pairs_within(times, limit)
+    # OR-Tools takes the pairs in any order; the paths solver wants them by point and time
+    site, point, secs = _pairs(times, limit) if method == "ortools" else pairs_within(times, limit)
     if len(secs) and secs.min() < 0:
         raise InputDataError("travel times must be 0 or more; found a negative time")
+    slower = _dominated(site, point, secs, cap, n_points)
+    if slower.any():
+        site, point, secs = site[~slower], point[~slower], secs[~slower]
     scale = max(1.0, float(people.max(initial=0.0)))
     if method == "ortools":
         flow, unserved = _ortools(point, site, secs, people, cap)
     else:
+        from estate_planner.appraisal._paths import _ssp
+
         max_cost = float(secs.max()) if len(secs) else 0.0
         # above the cost of any alternating chain of reassignments: serving comes first
         penalty = (2.0 * min(n_sites, n_points) + 2.0) * (max_cost + 1.0)
@@ -260,130 +289,3 @@ def _ortools(
     flow = solver.flows(arcs).astype(float) / _PEOPLE_UNITS
     sent = np.bincount(point, weights=flow, minlength=n_points)
     return flow, np.maximum(people - sent, 0.0)
-
-
-@njit(cache=True)
-def _ssp(point_ptr, pair_site, cost, site_ptr, by_site, supply, cap, penalty, eps, order):
-    """Successive shortest paths; nodes: points 0..n-1, sites n..n+m-1, sink n+m."""
-    n = supply.shape[0]
-    m = cap.shape[0]
-    sink = n + m
-    n_pairs = cost.shape[0]
-    flow = np.zeros(n_pairs)
-    load = np.zeros(m)
-    unserved = np.zeros(n)
-    pot = np.zeros(n + m + 1)
-    dist = np.full(n + m + 1, np.inf)
-    settled = np.zeros(n + m + 1, dtype=np.bool_)
-    pred = np.full(n + m + 1, -1, dtype=np.int64)
-    touched = np.empty(n + m + 1, dtype=np.int64)
-    heap = np.empty((2 * n_pairs + n + m + 2, 2))
-    # each pair's point (pairs are sorted by point)
-    pair_point = np.empty(n_pairs, dtype=np.int64)
-    for i in range(n):
-        for p in range(point_ptr[i], point_ptr[i + 1]):
-            pair_point[p] = i
-    for s in order:
-        excess = supply[s]
-        if point_ptr[s] == point_ptr[s + 1]:
-            unserved[s] = excess  # nothing within reach: no search needed
-            continue
-        while excess > eps:
-            n_touched = 0
-            dist[s] = 0.0
-            touched[n_touched] = s
-            n_touched += 1
-            size = _push(heap, 0, 0.0, s)
-            best = np.inf
-            via = -1
-            while size > 0:
-                d, u, size = _pop(heap, size)
-                if d >= best:
-                    break
-                if settled[u] or d > dist[u]:
-                    continue
-                settled[u] = True
-                if u < n:
-                    cand = d + penalty + pot[u] - pot[sink]
-                    if cand < best:
-                        best = cand
-                        via = u
-                    for p in range(point_ptr[u], point_ptr[u + 1]):
-                        v = n + pair_site[p]
-                        if settled[v]:
-                            continue
-                        rc = cost[p] + pot[u] - pot[v]
-                        if rc < 0.0:
-                            rc = 0.0  # rounding only: reduced costs are never negative
-                        nd = d + rc
-                        if nd < dist[v]:
-                            if dist[v] == np.inf:
-                                touched[n_touched] = v
-                                n_touched += 1
-                            dist[v] = nd
-                            pred[v] = p
-                            size = _push(heap, size, nd, v)
-                else:
-                    j = u - n
-                    if cap[j] - load[j] > eps:
-                        cand = d + pot[u] - pot[sink]
-                        if cand < best:
-                            best = cand
-                            via = u
-                    for q in range(site_ptr[j], site_ptr[j + 1]):
-                        p = by_site[q]
-                        if flow[p] <= eps:
-                            continue
-                        v = pair_point[p]
-                        if settled[v]:
-                            continue
-                        rc = -cost[p] + pot[u] - pot[v]
-                        if rc < 0.0:
-                            rc = 0.0
-                        nd = d + rc
-                        if nd < dist[v]:
-                            if dist[v] == np.inf:
-                                touched[n_touched] = v
-                                n_touched += 1
-                            dist[v] = nd
-                            pred[v] = p
-                            size = _push(heap, size, nd, v)
-            # the bottleneck along the path
-            delta = excess
-            if via >= n:
-                room = cap[via - n] - load[via - n]
-                if room < delta:
-                    delta = room
-            v = via
-            while v != s:
-                p = pred[v]
-                if v < n:  # reached over a reverse arc: people leave pair p
-                    if flow[p] < delta:
-                        delta = flow[p]
-                    v = n + pair_site[p]
-                else:
-                    v = pair_point[p]
-            # push it
-            if via >= n:
-                load[via - n] += delta
-            else:
-                unserved[via] += delta
-            v = via
-            while v != s:
-                p = pred[v]
-                if v < n:
-                    flow[p] -= delta
-                    v = n + pair_site[p]
-                else:
-                    flow[p] += delta
-                    v = pair_point[p]
-            excess -= delta
-            # potentials: settled nodes move by their distance less the sink's
-            for k in range(n_touched):
-                v = touched[k]
-                if settled[v]:
-                    pot[v] += dist[v] - best
-                dist[v] = np.inf
-                settled[v] = False
-                pred[v] = -1
-    return flow, unserved
