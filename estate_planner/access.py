@@ -100,7 +100,10 @@ def covered_by(times: sp.csr_matrix, threshold_s: float) -> np.ndarray:
     numpy.ndarray of bool
         One value per demand point (column).
     """
-    return np.asarray(within(times, threshold_s).sum(axis=0)).ravel() > 0
+    times = sp.csr_matrix(times)
+    out = np.zeros(times.shape[1], dtype=bool)
+    out[times.indices[times.data <= threshold_s]] = True  # as within(...).sum(axis=0) > 0
+    return out
 
 
 def demand_access(need: np.ndarray, modes: list[ModeTimes]) -> pd.DataFrame:

@@ -32,6 +32,7 @@ its limit (``500MB``, ``2GB``; default 2 GB).
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import enum
@@ -124,11 +125,10 @@ class Cache:
         path = self.folder / f"{_name(func)}-{call_key(func, args, kwargs)}{SUFFIX}"
         if path.is_file():
             try:
-                value = read_entry(path)
+                value = _read(path)
             except Exception as exc:  # a damaged or foreign entry is rebuilt, not fatal
                 logger.warning("rebuilding unreadable cache entry %s: %s", path.name, exc)
             else:
-                _touch(path)
                 return value, True
         value = func(*args, **kwargs)
         try:
@@ -219,6 +219,40 @@ class Entry(NamedTuple):
     function: str
     bytes: int
     used: float  # seconds since the epoch
+
+
+class _Read(NamedTuple):
+    stamp: tuple[int, int]  # the file's size and modification time once read and touched
+    value: Any
+    bytes: int
+
+
+#: Entries this process has read, by path, newest last. The explorer's runs read the
+#: same entries on every change, and decoding them (geometries from WKB above all) costs
+#: ten times a deep copy of what was decoded. The file is still the truth: an entry
+#: whose size or modification time is not the one left when it was read (rewritten,
+#: damaged, removed) is read again. Each caller gets its own deep copy, so no run can
+#: change what another reads.
+_READ: dict[str, _Read] = {}
+#: the most the entries kept in memory may take (their files' size)
+READ_MEMORY_BYTES = 256 * 2**20
+
+
+def _read(path: Path) -> Any:
+    """The entry at ``path`` (:func:`read_entry`), from memory when it has not changed
+    since this process last read it; marked used either way."""
+    key = str(path.absolute())
+    kept = _READ.pop(key, None)
+    stat = path.stat()
+    if kept is None or kept.stamp != (stat.st_size, stat.st_mtime_ns):
+        kept = _Read((0, 0), read_entry(path), stat.st_size)
+    _touch(path)
+    stat = path.stat()
+    if kept.bytes <= READ_MEMORY_BYTES:
+        _READ[key] = kept._replace(stamp=(stat.st_size, stat.st_mtime_ns))
+        while sum(r.bytes for r in _READ.values()) > READ_MEMORY_BYTES:
+            del _READ[next(iter(_READ))]  # the least recently read
+    return copy.deepcopy(kept.value)
 
 
 def _touch(path: Path) -> None:

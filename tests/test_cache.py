@@ -141,6 +141,25 @@ def test_a_damaged_entry_is_rebuilt(tmp_path: Path) -> None:
     assert not reused and value.tolist() == [0, 1, 2, 3]
 
 
+def test_an_entry_read_again_comes_from_the_file_as_it_is_now(tmp_path: Path) -> None:
+    # entries read are kept in memory (issue 29): each read is its own copy, and a file
+    # changed since it was read is read again
+    cache = Cache(tmp_path)
+    CALLS.clear()
+    cache.call(counted, 4)
+    first, reused = cache.call_status(counted, 4)
+    assert reused and CALLS == [4]
+    first[:] = -1  # a caller changing what it was given changes nothing kept
+    again, reused = cache.call_status(counted, 4)
+    assert reused and again.tolist() == [0, 1, 2, 3] and again is not first
+    (entry,) = tmp_path.iterdir()
+    entry.write_bytes(encode_entry(np.arange(7)))  # rewritten behind the process's back
+    assert cache.call(counted, 4).tolist() == list(range(7))
+    entry.unlink()
+    value, reused = cache.call_status(counted, 4)
+    assert not reused and value.tolist() == [0, 1, 2, 3]
+
+
 def test_a_call_is_keyed_by_its_arguments_bound_to_their_names(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     CALLS.clear()

@@ -17,7 +17,7 @@ All figures are indicative, for shortlisting; they are not a business case.
 
 from estate_planner.appraisal.assign import Assignment, capacitated, nearest
 from estate_planner.appraisal.assumptions import ASSUMPTIONS, Assumption, assumption_table
-from estate_planner.appraisal.ledger import cash_flows, discount_factors, net_present_cost
+from estate_planner.appraisal.ledger import cash_flows, discount_factors, net_present_cost, npc
 from estate_planner.appraisal.options import (
     BUSINESS_AS_USUAL,
     CostAssumptions,
@@ -56,6 +56,7 @@ __all__ = [
     "hub_costs",
     "nearest",
     "net_present_cost",
+    "npc",
     "preferred",
     "required_gia_m2",
     "room_schedule",

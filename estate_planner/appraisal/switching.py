@@ -49,6 +49,7 @@ def switching_values(
     *,
     sizing: SizingAssumptions,
     costs: CostAssumptions,
+    table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Switching values of capital £/m², rent and population served.
 
@@ -56,6 +57,8 @@ def switching_values(
     ----------
     options, reach, sizing, costs
         As :func:`.options.appraise`.
+    table : pandas.DataFrame, optional
+        What :func:`.options.appraise` gives for them (computed when not given).
 
     Returns
     -------
@@ -64,7 +67,8 @@ def switching_values(
         change down and up (e.g. -0.32 and 0.41) at which another option is preferred;
         NaN when the choice holds over the whole of -90%..+500% that side.
     """
-    table = appraise(options, reach, sizing=sizing, costs=costs)
+    if table is None:
+        table = appraise(options, reach, sizing=sizing, costs=costs)
     base = preferred(table)
     names = list(options)
     holds = (np.nan, np.nan)

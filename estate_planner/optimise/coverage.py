@@ -101,7 +101,9 @@ class Coverage(Problem):
     def value(self, sites: list[int]) -> float:
         if not sites:
             return 0.0
-        hit = np.asarray(self.cover[sites].sum(axis=0)).ravel() > 0
+        hit = self.start()
+        for site in sites:  # rows by their slices: a tenth of the time of cover[sites]
+            hit[self.cover.indices[self.cover.indptr[site] : self.cover.indptr[site + 1]]] = True
         return float(self.w[hit].sum())
 
     def milp(self, request: Request, *, at_most: bool = False) -> tuple[list[int], float] | None:
@@ -179,4 +181,6 @@ def merge_columns(cover: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, n
     merged_w = np.bincount(label[cols], weights=w[cols], minlength=len(groups))
     first = np.zeros(len(groups), dtype=np.int64)
     first[label[cols][::-1]] = cols[::-1]
-    return sp.csr_matrix(cover[:, first], dtype=bool), merged_w
+    merged = sp.csr_matrix(cover[:, first], dtype=bool)
+    merged.eliminate_zeros()  # a stored False covers nothing (value and add read the rows)
+    return merged, merged_w

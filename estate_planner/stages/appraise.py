@@ -60,9 +60,10 @@ def _reach(
 def _hub_rows(
     candidates: pd.DataFrame, hubs: list[int], load: np.ndarray, offset: int
 ) -> pd.DataFrame:
-    rows = candidates.iloc[hubs][["site_id", "kind", "floor_area_m2", "annual_cost_gbp"]].copy()
+    columns = ["site_id", "kind", "floor_area_m2", "annual_cost_gbp"]
+    rows = pd.DataFrame(candidates[columns]).iloc[hubs].reset_index(drop=True)
     rows["population_served"] = load[offset + np.arange(len(hubs))]
-    return rows.reset_index(drop=True)
+    return rows
 
 
 def appraise(
@@ -167,12 +168,10 @@ def appraise(
     hub_table = appraisal.hub_costs(hub_table, sizing=sizing, costs=costs)
     hub_table["floor_area_basis"] = _floor_area_basis(candidates.iloc[chosen])
     hub_table["npc_gbp"] = [
-        float(
-            appraisal.cash_flows(
-                capital_gbp=c, optimism_bias=costs.optimism_bias, annual_gbp=a,
-                years=costs.appraisal_years, renewal_share=costs.renewal_share,
-                renewal_every=costs.renewal_every, asset_life=costs.asset_life,
-            )["present_value_gbp"].sum()
+        appraisal.npc(
+            capital_gbp=c, optimism_bias=costs.optimism_bias, annual_gbp=a,
+            years=costs.appraisal_years, renewal_share=costs.renewal_share,
+            renewal_every=costs.renewal_every, asset_life=costs.asset_life,
         )
         for c, a in zip(hub_table["capital_gbp"], hub_table["annual_gbp"], strict=True)
     ]  # fmt: skip
@@ -202,7 +201,7 @@ def appraise(
         ", ".join(candidates["site_id"].astype(str).iloc[sets[n]]) for n in options
     ]
     switching = (
-        appraisal.switching_values(options, reach, sizing=sizing, costs=costs)
+        appraisal.switching_values(options, reach, sizing=sizing, costs=costs, table=table)
         if len(options) >= 2
         else pd.DataFrame(columns=["setting", "preferred", "fall", "rise"])
     )
