@@ -5,8 +5,6 @@ from typing import Literal
 
 #: ways of travelling to a site ("transit": bus and rail from GTFS, walking between)
 Mode = Literal["walk", "cycle", "drive", "transit"]
-#: the modes that travel on a street graph of their own
-STREET_MODES = ("walk", "cycle", "drive")
 NEED_FACTORS = (
     "population",
     "age_65_plus",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,14 +40,15 @@ logger = logging.getLogger(__name__)
 #: only it brings within reach lie within the margin of the threshold
 NEAR_THRESHOLD_SHARE = 0.5
 
-DIMENSIONS = ("threshold", "placement", "services", "weights")
+#: what a stability run changes
+Dimension = Literal["threshold", "placement", "services", "weights"]
 
 
 @dataclass(frozen=True)
 class Change:
     """One assumption changed: the question it asks and its people per demand column."""
 
-    dimension: str  # one of DIMENSIONS
+    dimension: Dimension
     column: str  # the hubs table's column for it (weight draws share one)
     label: str  # in words, for the report
     question: Question

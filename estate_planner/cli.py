@@ -327,6 +327,7 @@ def _compare(
 ) -> int:
     from estate_planner import pipeline
     from estate_planner.compare import compare, write_comparison
+    from estate_planner.measures import shown
     from estate_planner.scenario import load_scenario
 
     base, whatif = load_scenario(base_path), load_scenario(whatif_path)
@@ -338,9 +339,9 @@ def _compare(
     paths = write_comparison(comparison, out, drawing=drawing)
     for row in comparison.summary.to_dict("records"):
         spec = str(row["format"])
-        before, after = format(row["base"], spec), format(row["whatif"], spec)
-        print(f"{row['measure']:>54}: {before:>12} -> {after:>12} "
-              f"({format(row['change'], '+' + spec)})")  # fmt: skip
+        before, after = shown(row["base"], spec), shown(row["whatif"], spec)
+        change = shown(row["change"], spec, change=True)
+        print(f"{row['measure']:>54}: {before:>12} -> {after:>12} ({change})")
     print(f"Open the comparison: {paths['comparison.html'].resolve()}")
     return EXIT_OK
 

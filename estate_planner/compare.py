@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from estate_planner.measures import MEASURES, measure_values
+from estate_planner.measures import MEASURES, measure_values, shown
 from estate_planner.outputs import Drawing, write_outputs
 from estate_planner.outputs.charts import grouped_bars
 from estate_planner.outputs.report import travel_time_by_decile
@@ -194,11 +194,6 @@ def _gained_and_lost(
     return float(gained), float(lost)
 
 
-def _shown(value: float, spec: str) -> str:
-    """A measure's value as its format says; a value not known says so."""
-    return "not known" if pd.isna(value) else format(value, spec)
-
-
 def _inline_map(path: Path, title: str) -> str:
     """A frame holding the map page itself (``srcdoc``): the comparison is one file."""
     page = path.read_text(encoding="utf-8")
@@ -263,7 +258,7 @@ def write_comparison(
         imd=imd_label(comparison.base),
         chart=_chart(comparison),
         sentences=what_changed(comparison),
-        shown=_shown,
+        shown=shown,
         base_map=Markup(_inline_map(out_dir / "base" / "map.html", "base map")),
         whatif_map=Markup(
             _inline_map(out_dir / "whatif" / "map.html", "what-if map")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MEASURES", "Measure", "measure_values"]
+__all__ = ["MEASURES", "Measure", "measure_values", "shown"]
 
 
 @dataclass(frozen=True)
@@ -146,3 +146,32 @@ def measure_values(result: Any) -> dict[str, float]:
         services=len(result.services),
     )
     return {m.key: m.compute(facts) for m in MEASURES}
+
+
+def shown(value: float, spec: str, *, change: bool = False) -> str:
+    """A measure's value as a person reads it.
+
+    Parameters
+    ----------
+    value : float
+    spec : str
+        The measure's :attr:`Measure.format`.
+    change : bool
+        A difference between two runs: signed, and a change of a share in percentage
+        points (never a percentage, which would read as a relative change).
+
+    Returns
+    -------
+    str
+        ``"not known"`` for a value that is not known.
+
+    Examples
+    --------
+    >>> shown(0.416, ".1%"), shown(0.019, ".1%", change=True), shown(1015.0, ",.0f", change=True)
+    ('41.6%', '+1.9 percentage points', '+1,015')
+    """
+    if math.isnan(value):
+        return "not known"
+    if change and spec.endswith("%"):
+        return f"{value * 100:+.1f} percentage points"
+    return format(value, ("+" if change else "") + spec)

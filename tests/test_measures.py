@@ -77,3 +77,11 @@ def test_the_user_guide_lists_every_measure_as_defined() -> None:
     guide = (REPO / "docs" / "guide" / "measures.md").read_text(encoding="utf-8")
     for m in MEASURES:
         assert f"| `{m.key}` | {m.label} | {m.unit} | {m.how} |" in guide, m.key
+
+
+def test_a_change_of_a_share_reads_in_percentage_points() -> None:
+    from estate_planner.measures import shown
+
+    assert shown(0.436 - 0.416, ".1%", change=True) == "+2.0 percentage points"
+    assert shown(-1116.0, ",.0f", change=True) == "-1,116"
+    assert shown(float("nan"), ".1%") == "not known"

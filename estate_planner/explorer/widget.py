@@ -49,7 +49,6 @@ class ExplorerPanel:
         self.explorer = explorer
         explorer._widget = self  # the explorer redraws its panel after each change
         self._syncing = False
-        self._placing = False
         scenario = explorer.scenario
         result = explorer.result
         eligible = int((result.candidates["excluded_reason"] == "").sum())
