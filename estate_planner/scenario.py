@@ -428,6 +428,34 @@ class SelectionConfig(_Model):
     #: the most people (registered patients) one hub can serve (coverage objective);
     #: the same unit as the economic case's assignment
     capacity: float | None = Field(None, gt=0)
+    #: the most the chosen hubs' indicative capital may total (£, year 0, before optimism
+    #: bias), each candidate sized and costed by [appraisal] as the only hub added
+    capital_budget_gbp: float | None = Field(None, gt=0)
+    #: with target_share: reach it with the fewest hubs, or with the least capital
+    minimise: Literal["hubs", "capital"] = "hubs"
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> SelectionConfig:
+        if self.capital_budget_gbp is not None and self.budget_gbp is not None:
+            raise ValueError(
+                "selection.budget_gbp (a year) and selection.capital_budget_gbp (capital) "
+                "are both set; the optimiser takes one budget: remove one"
+            )
+        if self.capital_budget_gbp is not None and self.target_share is not None:
+            raise ValueError(
+                "selection.capital_budget_gbp caps the capital of `hubs` hubs and "
+                "selection.target_share asks for a reach: set one (for the least capital "
+                'reaching a share, use target_share with minimise = "capital")'
+            )
+        if self.minimise == "capital" and (
+            self.target_share is None or self.capacity is not None or self.objective != "coverage"
+        ):
+            raise ValueError(
+                'selection.minimise = "capital" needs selection.target_share (the reach to '
+                'attain), objective = "coverage" and no selection.capacity; set them or '
+                'use minimise = "hubs"'
+            )
+        return self
 
     @model_validator(mode="after")
     def _several_modes_with_coverage(self) -> SelectionConfig:

@@ -159,3 +159,34 @@ def test_demo_command_end_to_end(tmp_path: Path, capsys) -> None:  # type: ignor
     ranked = ranking.dropna(subset=["rank"]).sort_values("rank")
     assert ranked["unmet_need_reached"].iloc[0] > ranked["unmet_need_reached"].iloc[-1]
     assert (out / "demo_inputs" / "scenario.toml").is_file()
+
+
+def _demo_variant(demo_dir: Path, name: str, selection: str) -> Path:
+    """The demo scenario with ``selection`` lines added to its [selection] section."""
+    text = (demo_dir / "scenario.toml").read_text()
+    assert "[selection]\n" in text
+    path = demo_dir / f"{name}.toml"
+    path.write_text(text.replace("[selection]\n", f"[selection]\n{selection}\n", 1))
+    return path
+
+
+def test_a_capital_budget_runs_and_holds(demo_dir: Path, tmp_path: Path) -> None:
+    """selection.capital_budget_gbp: the run's hubs cost no more capital than the budget
+    (each hub's own figure in hubs.csv, sized for the people it serves in the set), and
+    the budget below the unconstrained choice's capital moves the choice."""
+    scenario = _demo_variant(demo_dir, "capital", "capital_budget_gbp = 1600000")
+    assert main(["-q", "run", str(scenario), "--out", str(tmp_path)]) == 0
+    hubs = pd.read_csv(tmp_path / "hubs.csv")
+    assert 1 <= len(hubs) <= 3 and hubs["capital_gbp"].sum() <= 1_600_000
+    chosen = json.loads((tmp_path / "manifest.json").read_text())["selection"]["chosen"]
+    assert chosen != ["CNL007", "CNL010", "NHS004"]  # the demo's choice without a budget
+
+
+def test_least_capital_for_a_target_share_runs(demo_dir: Path, tmp_path: Path) -> None:
+    scenario = _demo_variant(
+        demo_dir, "least_capital", 'target_share = 0.5\nminimise = "capital"'
+    )
+    assert main(["-q", "run", str(scenario), "--out", str(tmp_path)]) == 0
+    selection = json.loads((tmp_path / "manifest.json").read_text())["selection"]
+    assert selection["method"].startswith("least cost reaching 50% of the unmet need")
+    assert 1 <= len(selection["chosen"]) <= 3

@@ -313,3 +313,71 @@ def test_cheapest_sites_says_when_the_target_is_out_of_reach() -> None:
     times, fixed, w, costs = instance(1)
     with pytest.raises(InfeasibleError, match="lower the target"):
         cheapest_sites(times, w, costs, float(w.sum()) * 10, threshold=600, fixed=fixed)
+
+
+def brute_cheapest(times, fixed, w, costs, share, most, thr=600.0):  # type: ignore[no-untyped-def]
+    """The least cost of at most ``most`` sites reaching ``share`` of the unmet need."""
+    unmet = ~(fixed <= thr).any(axis=0)
+    target = share * float(w[unmet].sum())
+    best = np.inf
+    for k in range(1, most + 1):
+        for combo in itertools.combinations(range(len(times)), k):
+            reached = (times[list(combo)] <= thr).any(axis=0) & unmet
+            if w[reached].sum() >= target - 1e-9:
+                best = min(best, float(costs[list(combo)].sum()))
+    return best
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 100_000), share=st.floats(0.05, 0.9), most=st.integers(1, 5))
+def test_least_capital_for_a_share_equals_brute_force(seed: int, share: float, most: int) -> None:
+    """The scenario's ``minimise = "capital"``: Question(cheapest=True) answers with the
+    least-cost set of at most ``hubs`` sites reaching the share, found by trying every
+    subset; its value and gains are the coverage question's."""
+    from estate_planner.optimise import Question
+    from estate_planner.optimise._base import as_sparse
+
+    times, fixed, w, costs = instance(seed, n=7, m=30)
+    costs = costs * 37.5  # capital, £
+    asked = Question(
+        times=as_sparse(times), need=w, hubs=most, threshold=600.0, fixed=as_sparse(fixed),
+        costs=costs, target_share=share, cheapest=True,
+    )  # fmt: skip
+    best = brute_cheapest(times, fixed, w, costs, share, most)
+    if not np.isfinite(best):
+        with pytest.raises(InfeasibleError):
+            asked.solve()
+        return
+    got = asked.solve()
+    assert float(costs[got.chosen].sum()) == pytest.approx(best)
+    assert len(got.chosen) <= most
+    unmet = ~(fixed <= 600).any(axis=0)
+    reached = (times[got.chosen] <= 600).any(axis=0) & unmet
+    assert got.value == pytest.approx(float(w[reached].sum()))
+    assert sum(got.gains) == pytest.approx(got.value)
+    assert got.value >= share * float(w[unmet].sum()) - 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 100_000), k=st.integers(1, 4), spend=st.floats(0.3, 1.0))
+def test_a_capital_budget_gives_the_best_set_within_it(seed: int, k: int, spend: float) -> None:
+    """The scenario's ``capital_budget_gbp``: the same Question, its costs each site's
+    capital and its budget the capital budget; against every subset within it."""
+    from estate_planner.optimise import Question
+    from estate_planner.optimise._base import as_sparse
+
+    times, fixed, w, costs = instance(seed, n=8, m=30)
+    capital = costs * 41.0
+    budget = spend * float(np.sort(capital)[-k:].sum())
+    asked = Question(
+        times=as_sparse(times), need=w, hubs=k, threshold=600.0, fixed=as_sparse(fixed),
+        costs=capital, budget=budget,
+    )  # fmt: skip
+    best = brute_coverage(times, fixed, w, k, 600, costs=capital, budget=budget)
+    if best < 0:  # no k sites fit the budget
+        with pytest.raises(InfeasibleError, match="capital_budget_gbp"):
+            asked.solve(curve=False)
+        return
+    got = asked.solve(curve=False)
+    assert got.value == pytest.approx(best)
+    assert float(capital[got.chosen].sum()) <= budget + 1e-6

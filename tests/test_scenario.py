@@ -172,3 +172,19 @@ def test_census_need_factors_need_their_tables() -> None:
     demand = {**MINIMAL["demand"], "health": "ts037.csv", "cars": "ts045.csv"}
     scenario = scenario_from_dict({**MINIMAL, "demand": demand, "need": {"weights": weights}})
     assert set(scenario.input_paths()) >= {"demand.health", "demand.cars"}
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        ({"budget_gbp": 1e5, "capital_budget_gbp": 1e6}, "takes one budget"),
+        ({"capital_budget_gbp": 1e6, "target_share": 0.5}, 'minimise = "capital"'),
+        ({"minimise": "capital"}, "needs selection.target_share"),
+        ({"minimise": "capital", "target_share": 0.5, "capacity": 9000}, "no selection.capacity"),
+    ],
+)
+def test_capital_settings_that_cannot_go_together(selection: dict, expected: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ScenarioError, match=expected):
+        scenario_from_dict({**MINIMAL, "selection": selection}, base_dir="/x")
+    fine = {"capital_budget_gbp": 1e6} if "minimise" not in selection else {}
+    assert scenario_from_dict({**MINIMAL, "selection": fine}, base_dir="/x")

@@ -10,13 +10,15 @@ Pure functions of plain tables and settings, one module per step:
   by side;
 - :mod:`.switching`: how far capital £/m², rent or the population served must move
   before another option is preferred, solved exactly;
-- :mod:`.assumptions`: every setting's unit, source and date.
+- :mod:`.assumptions`: every setting's unit, source and date;
+- :mod:`.capital`: each candidate's capital before the choice (for the optimiser).
 
 All figures are indicative, for shortlisting; they are not a business case.
 """
 
 from estate_planner.appraisal.assign import Assignment, capacitated, nearest
 from estate_planner.appraisal.assumptions import ASSUMPTIONS, Assumption, assumption_table
+from estate_planner.appraisal.capital import capital_if_added, population_if_added
 from estate_planner.appraisal.ledger import cash_flows, discount_factors, net_present_cost, npc
 from estate_planner.appraisal.options import (
     BUSINESS_AS_USUAL,
@@ -47,6 +49,7 @@ __all__ = [
     "appraise",
     "assumption_table",
     "capacitated",
+    "capital_if_added",
     "cash_flows",
     "discount_factors",
     "do_minimum",
@@ -57,6 +60,7 @@ __all__ = [
     "nearest",
     "net_present_cost",
     "npc",
+    "population_if_added",
     "preferred",
     "required_gia_m2",
     "room_schedule",

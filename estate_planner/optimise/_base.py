@@ -132,9 +132,10 @@ class Request:
             cheapest = np.sort(cost)[: self.k].sum()
             if cheapest > self.budget:
                 raise InfeasibleError(
-                    f"the {self.k} cheapest eligible candidates cost {cheapest:,.0f} a year, "
-                    f"over the budget of {self.budget:,.0f}; raise selection.budget_gbp or "
-                    "lower selection.hubs"
+                    f"the {self.k} cheapest eligible candidates cost {cheapest:,.0f}, over the "
+                    f"budget of {self.budget:,.0f} (£ a year for selection.budget_gbp, £ of "
+                    "capital for selection.capital_budget_gbp); raise selection.budget_gbp "
+                    "or selection.capital_budget_gbp, whichever is set, or lower selection.hubs"
                 )
 
     def cost(self) -> np.ndarray:

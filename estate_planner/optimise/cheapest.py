@@ -19,9 +19,10 @@ from estate_planner.optimise._base import (
     constraint,
     run_milp,
 )
-from estate_planner.optimise.coverage import unmet_weights
+from estate_planner.optimise.coverage import Coverage, unmet_weights
+from estate_planner.optimise.heuristics import order_by_gain
 
-__all__ = ["cheapest_sites"]
+__all__ = ["cheapest_share", "cheapest_sites"]
 
 
 def cheapest_sites(
@@ -33,6 +34,7 @@ def cheapest_sites(
     threshold: float,
     fixed: sp.spmatrix | np.ndarray | None = None,
     eligible: np.ndarray | None = None,
+    most: int | None = None,
     time_limit: float = 60.0,
 ) -> Selection:
     """The least-cost set of sites whose reach of unmet need is at least ``target``.
@@ -53,6 +55,8 @@ def cheapest_sites(
         Existing services x demand points: what they reach is not unmet.
     eligible : numpy.ndarray of bool, optional
         Sites that may be chosen (default all).
+    most : int, optional
+        The most sites the set may hold (default no limit).
     time_limit : float
         Seconds for HiGHS.
 
@@ -97,11 +101,16 @@ def cheapest_sites(
     )
     enough = sp.csr_matrix(np.concatenate([np.zeros(n), unmet])[None, :])
     rows = [constraint(link, -np.inf, 0), constraint(enough, target, np.inf)]
+    if most is not None:
+        count = sp.csr_matrix(np.concatenate([np.ones(n), np.zeros(m)])[None, :])
+        rows.append(constraint(count, 0, most))
     upper = np.concatenate([eligible.astype(float), np.ones(m)])
     result = run_milp(c, rows, np.zeros(n + m), upper, n, time_limit)
     if result is None:
         raise InfeasibleError(
-            f"HiGHS found no solution in {time_limit:g} s; raise selection.time_limit_s"
+            f"HiGHS found no solution in {time_limit:g} s"
+            + (f" with at most {most} sites; raise selection.hubs or" if most else ";")
+            + " raise selection.time_limit_s"
         )
     chosen, gap = chosen_and_gap(result, n)
     order = sorted(chosen, key=lambda j: (-costs[j], j))
@@ -111,5 +120,57 @@ def cheapest_sites(
         gap,
         "exact least cost for a target (HiGHS)",
         gains=[float(costs[j]) for j in order],
+        objective="coverage",
+    )
+
+
+def cheapest_share(
+    times: sp.spmatrix | np.ndarray,
+    weights: np.ndarray,
+    costs: np.ndarray,
+    share: float,
+    *,
+    threshold: float,
+    fixed: sp.spmatrix | np.ndarray | None = None,
+    eligible: np.ndarray | None = None,
+    most: int | None = None,
+    time_limit: float = 60.0,
+) -> Selection:
+    """The least-cost set reaching ``share`` of the unmet need, as a coverage answer.
+
+    Parameters
+    ----------
+    times, weights, costs, threshold, fixed, eligible, most, time_limit
+        As :func:`cheapest_sites`.
+    share : float
+        The share of the unmet need (need no fixed service reaches) to reach, 0 to 1.
+
+    Returns
+    -------
+    Selection
+        ``chosen`` in order of marginal gain with ``gains``; ``value`` the need newly
+        reached; ``method`` says the total cost.
+
+    Raises
+    ------
+    InfeasibleError
+        As :func:`cheapest_sites`.
+    """
+    matrix = as_sparse(times)
+    weights = np.asarray(weights, dtype=float)
+    fixed_m = None if fixed is None else as_sparse(fixed)
+    unmet = float(unmet_weights(weights, threshold, fixed_m).sum())
+    found = cheapest_sites(
+        matrix, weights, costs, share * unmet, threshold=threshold, fixed=fixed_m,
+        eligible=eligible, most=most, time_limit=time_limit,
+    )  # fmt: skip
+    problem = Coverage(matrix, weights, threshold, fixed_m)
+    order, gains = order_by_gain(problem, found.chosen)
+    return Selection(
+        order,
+        problem.value(order),
+        found.gap,
+        f"least cost reaching {share:.0%} of the unmet need (HiGHS): {found.value:,.0f} in all",
+        gains,
         objective="coverage",
     )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from estate_planner._errors import InfeasibleError
 from estate_planner.optimise._base import Objective, Selection
 
 
@@ -19,9 +20,11 @@ class Question:
     """What the optimiser is asked: the data, the request, and which model answers it.
 
     k hubs (coverage or median, within a budget, forced sites in), the fewest hubs
-    reaching a target share of the unmet need, or k hubs each serving at most a
-    capacity. A re-solve is :meth:`changed` and :meth:`solve` again, so it answers the
-    same question with the one change it names.
+    (or the least cost) reaching a target share of the unmet need, or k hubs each
+    serving at most a capacity. ``costs`` and ``budget`` are the scenario's: a cost a
+    year (``selection.budget_gbp``) or each candidate's indicative capital
+    (``selection.capital_budget_gbp``). A re-solve is :meth:`changed` and :meth:`solve`
+    again, so it answers the same question with the one change it names.
 
     Attributes
     ----------
@@ -41,9 +44,9 @@ class Question:
     forced : tuple of int
         Candidates that must be chosen.
     costs : numpy.ndarray or None
-        Annual cost per candidate.
+        Cost per candidate: £ a year, or £ of capital.
     budget : float or None
-        The most the chosen set may cost a year.
+        The most the chosen set may cost, in the unit of ``costs``.
     capacity : float or None
         The most one hub may serve, in the unit of ``load`` (coverage).
     load : numpy.ndarray or None
@@ -51,6 +54,9 @@ class Question:
     target_share : float or None
         Choose the fewest hubs reaching this share of the unmet need (not with
         forced sites, which fix the count from below).
+    cheapest : bool
+        With ``target_share``: the least ``costs`` reaching it (at most ``hubs``), not
+        the fewest hubs.
     time_limit : float
         Seconds HiGHS may spend.
     """
@@ -68,6 +74,7 @@ class Question:
     capacity: float | None = None
     load: np.ndarray | None = None
     target_share: float | None = None
+    cheapest: bool = False
     time_limit: float = 60.0
 
     def changed(self, **changes: Any) -> Question:
@@ -122,6 +129,7 @@ class Question:
             a target share out of reach).
         """
         from estate_planner.optimise.capacitated import capacitated_coverage
+        from estate_planner.optimise.cheapest import cheapest_share
         from estate_planner.optimise.questions import fewest_sites, select_sites
 
         options: dict[str, Any] = {
@@ -136,6 +144,12 @@ class Question:
                 self.times, self.need, self.hubs, self.capacity,
                 costs=self.costs, budget=self.budget, forced=forced, load=self.load, **options,
             )  # fmt: skip
+        if self.target_share is not None and not forced and self.cheapest:
+            if self.costs is None:
+                raise InfeasibleError("the least-cost question needs a cost per candidate")
+            return cheapest_share(
+                self.times, self.need, self.costs, self.target_share, most=self.hubs, **options
+            )
         if self.target_share is not None and not forced:
             return fewest_sites(self.times, self.need, self.target_share, most=self.hubs, **options)
         return select_sites(

@@ -277,14 +277,8 @@ def _if_added(
 ) -> pd.DataFrame:
     """Every other candidate: the people nearer to it than to where they go now, and the
     floor area that population needs against its own."""
-    current = np.full(len(people), np.inf)
     stacked = sp.vstack([times.services, times.candidates[chosen]]).tocsr()
-    if stacked.shape[0]:
-        best, secs = appraisal.nearest(stacked)
-        current = np.where(best >= 0, secs, np.inf)
-    coo = sp.coo_matrix(times.candidates)
-    closer = coo.data < current[coo.col]
-    would = np.bincount(coo.row[closer], people[coo.col[closer]], minlength=len(candidates))
+    would = appraisal.population_if_added(times.candidates, stacked, people)
     out = pd.DataFrame(
         {
             "site_id": candidates["site_id"].to_numpy(),

@@ -84,6 +84,7 @@ def question(
     ways: reach.Travel,
     need_values: np.ndarray,
     people: np.ndarray,
+    capital: np.ndarray | None = None,
 ) -> Question:
     """The scenario's selection question: every solve and re-solve asks this object.
 
@@ -98,6 +99,9 @@ def question(
         Need per demand point.
     people : numpy.ndarray
         People per demand point: what ``selection.capacity`` counts.
+    capital : numpy.ndarray, optional
+        Each candidate's indicative capital (:func:`capital_costs`): the costs when
+        ``selection.capital_budget_gbp`` or ``minimise = "capital"`` is set.
 
     Returns
     -------
@@ -121,13 +125,54 @@ def question(
         objective=config.objective,
         eligible=eligible,
         forced=tuple(forced),
-        costs=candidates["annual_cost_gbp"].to_numpy(dtype=float),
-        budget=config.budget_gbp,
+        costs=candidates["annual_cost_gbp"].to_numpy(dtype=float) if capital is None else capital,
+        budget=config.budget_gbp if capital is None else config.capital_budget_gbp,
         capacity=config.capacity,
         load=ways.columns().spread(people),
         target_share=config.target_share,
+        cheapest=config.minimise == "capital",
         time_limit=config.time_limit_s,
     )
+
+
+def capital_costs(
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    times: dict[str, access.ModeTimes],
+) -> np.ndarray | None:
+    """Each candidate's indicative capital for the optimiser (£, year 0, before optimism
+    bias), when ``selection.capital_budget_gbp`` or ``minimise = "capital"`` asks for it.
+
+    Sized and costed by the ``[appraisal]`` settings for the people nearer to it than
+    to every counted service on the selection mode
+    (:func:`estate_planner.appraisal.capital_if_added`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    demand : geopandas.GeoDataFrame
+        With ``population``.
+    candidates : geopandas.GeoDataFrame
+    times : dict
+        Mode -> :class:`~estate_planner.access.ModeTimes` (counted services only).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        None when neither setting is given.
+    """
+    config = scenario.selection
+    if config.capital_budget_gbp is None and config.minimise != "capital":
+        return None
+    from estate_planner.appraisal import CostAssumptions, SizingAssumptions, capital_if_added
+
+    values = scenario.appraisal.model_dump()
+    mode = times[scenario.selection_mode]
+    return capital_if_added(
+        candidates, mode.candidates, mode.services, demand["population"].to_numpy(dtype=float),
+        sizing=SizingAssumptions.from_mapping(values), costs=CostAssumptions.from_mapping(values),
+    )  # fmt: skip
 
 
 def solve(asked: Question) -> Selection:
@@ -198,6 +243,7 @@ def choose(
         asked = question(
             scenario, candidates, travel(scenario, demand, times), demand["need"].to_numpy(),
             demand["population"].to_numpy(dtype=float),
+            capital_costs(scenario, demand, candidates, times),
         )  # fmt: skip
         selection, status = select(asked, cache)
         selection, _ = drop_empty_hubs(
@@ -259,8 +305,9 @@ def check_choice(
     ways = travel(scenario, demand, times)
     need_values = demand["need"].to_numpy(dtype=float)
     asked = question(
-        scenario, candidates, ways, need_values, demand["population"].to_numpy(dtype=float)
-    )
+        scenario, candidates, ways, need_values, demand["population"].to_numpy(dtype=float),
+        capital_costs(scenario, demand, candidates, times),
+    )  # fmt: skip
     changes: list[certainty.Change] = []
     margin = None
     if config.stability_runs and config.hubs:
