@@ -140,9 +140,15 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
     ``departures[m]``; returns how many rows are filled. Most destinations are out of
     reach of most origins, so only the reached are written and ranked.
     """
-    n_pat = len(net.pat_ptr) - 1
-    n_stops = len(net.sp_ptr) - 1
-    n_dest = ends.n_dest
+    # the arrays as locals: each read of a tuple's field in a loop would count a reference
+    pat_ptr, pat_stops, times_ptr, n_trips = net.pat_ptr, net.pat_stops, net.times_ptr, net.n_trips
+    arr, dep, sp_ptr, sp_pat, sp_pos = net.arr, net.dep, net.sp_ptr, net.sp_pat, net.sp_pos
+    sd_ptr, sd_time = net.sd_ptr, net.sd_time
+    tr_ptr, tr_to, tr_time = net.tr_ptr, net.tr_to, net.tr_time
+    acc_ptr, acc_stop, acc_time = ends.acc_ptr, ends.acc_stop, ends.acc_time
+    egr_ptr, egr_dest, egr_time = ends.egr_ptr, ends.egr_dest, ends.egr_time
+    dir_ptr, dir_dest, dir_time = ends.dir_ptr, ends.dir_dest, ends.dir_time
+    n_pat, n_stops, n_dest = len(pat_ptr) - 1, len(sp_ptr) - 1, ends.n_dest
     # board[r, s]: earliest time at stop s ready to board with at most r rides (round
     # 0: the walk from the origin); ride[r, s]: earliest arrival at s on a vehicle with
     # at most r rides. A label is bounded by its own round's, never by one with more
@@ -167,9 +173,9 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
     slot = np.full(n_dest, -1, np.int64)
     n_reached = 0
     walk = np.full(n_dest, INF)
-    for k in range(ends.dir_ptr[origin], ends.dir_ptr[origin + 1]):
-        d = ends.dir_dest[k]
-        walk[d] = min(walk[d], ends.dir_time[k])
+    for k in range(dir_ptr[origin], dir_ptr[origin + 1]):
+        d = dir_dest[k]
+        walk[d] = min(walk[d], dir_time[k])
         if slot[d] < 0:
             slot[d] = n_reached
             reached[n_reached] = d
@@ -180,20 +186,20 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
     # per access walk, the first of its stop's departures caught so far: a departure
     # that catches nothing new only waits longer for the same vehicles, so its stop
     # is not scanned again
-    first = ends.acc_ptr[origin]
-    caught = net.sd_ptr[ends.acc_stop[first : ends.acc_ptr[origin + 1]] + 1].copy()
+    first = acc_ptr[origin]
+    caught = sd_ptr[acc_stop[first : acc_ptr[origin + 1]] + 1].copy()
     for m in range(n_dep - 1, -1, -1):  # latest first: labels carry over
         tau = departures[m]
         latest = tau + cutoff
         n_marked = 0
         n_changed = 0
-        for k in range(first, ends.acc_ptr[origin + 1]):
-            s = ends.acc_stop[k]
-            t = tau + ends.acc_time[k]
+        for k in range(first, acc_ptr[origin + 1]):
+            s = acc_stop[k]
+            t = tau + acc_time[k]
             if t < board[0, s] and t <= latest:
                 _lower(board, 0, s, t)
-                lo = net.sd_ptr[s]
-                now = lo + np.searchsorted(net.sd_time[lo : caught[k - first]], t)
+                lo = sd_ptr[s]
+                now = lo + np.searchsorted(sd_time[lo : caught[k - first]], t)
                 if now == caught[k - first]:
                     continue
                 caught[k - first] = now
@@ -208,27 +214,27 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
             for i in range(n_marked):
                 s = marked[i]
                 is_marked[s] = False
-                for k in range(net.sp_ptr[s], net.sp_ptr[s + 1]):
-                    p = net.sp_pat[k]
+                for k in range(sp_ptr[s], sp_ptr[s + 1]):
+                    p = sp_pat[k]
                     if queue[p] < 0:
                         queued[n_queued] = p
                         n_queued += 1
-                        queue[p] = net.sp_pos[k]
-                    elif net.sp_pos[k] < queue[p]:
-                        queue[p] = net.sp_pos[k]
+                        queue[p] = sp_pos[k]
+                    elif sp_pos[k] < queue[p]:
+                        queue[p] = sp_pos[k]
             n_marked = 0
             n_rode = 0
             for i in range(n_queued):
                 p = queued[i]
-                start = net.pat_ptr[p]
-                length = net.pat_ptr[p + 1] - start
-                base = net.times_ptr[p]
-                trips = net.n_trips[p]
+                start = pat_ptr[p]
+                length = pat_ptr[p + 1] - start
+                base = times_ptr[p]
+                trips = n_trips[p]
                 trip = -1
                 for pos in range(queue[p], length):
-                    s = net.pat_stops[start + pos]
+                    s = pat_stops[start + pos]
                     if trip >= 0:
-                        a = net.arr[base + trip * length + pos]
+                        a = arr[base + trip * length + pos]
                         if a < ride_le[r, s] and a <= latest:
                             if _lower(ride_le, r, s, a) and not is_changed[s]:
                                 is_changed[s] = True
@@ -242,9 +248,9 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
                     ready = board[r - 1, s]
                     if ready < INF:
                         if trip < 0:
-                            trip = _board(net.dep, base, length, trips, pos, ready)
-                        elif ready <= net.dep[base + trip * length + pos]:
-                            trip = _board_earlier(net.dep, base, length, trip, pos, ready)
+                            trip = _board(dep, base, length, trips, pos, ready)
+                        elif ready <= dep[base + trip * length + pos]:
+                            trip = _board_earlier(dep, base, length, trip, pos, ready)
                 queue[p] = -1
             for i in range(n_rode):
                 s = rode[i]
@@ -256,9 +262,9 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
                         is_marked[s] = True
                         marked[n_marked] = s
                         n_marked += 1
-                for k in range(net.tr_ptr[s], net.tr_ptr[s + 1]):  # or walk to another
-                    n = net.tr_to[k]
-                    t = t0 + net.tr_time[k]
+                for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
+                    n = tr_to[k]
+                    t = t0 + tr_time[k]
                     if t < board[r, n] and t <= latest:
                         _lower(board, r, n, t)
                         if not is_marked[n]:
@@ -270,9 +276,9 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
         for i in range(n_changed):
             s = changed[i]
             is_changed[s] = False
-            for k in range(ends.egr_ptr[s], ends.egr_ptr[s + 1]):
-                d = ends.egr_dest[k]
-                t = ride_le[rounds, s] + ends.egr_time[k]
+            for k in range(egr_ptr[s], egr_ptr[s + 1]):
+                d = egr_dest[k]
+                t = ride_le[rounds, s] + egr_time[k]
                 if t < arrival[d]:
                     arrival[d] = t
                     if slot[d] < 0:  # first reached: later departures only walk
@@ -369,7 +375,12 @@ def profile_window_times(origins, departures, ends, profiles, percentile_rank, c
     there, or walking all the way (:class:`Profiles` says how they are packed).
     """
     n, n_dep, n_dest = len(origins), len(departures), ends.n_dest
-    pro = profiles
+    # the arrays as locals, as in _one_origin
+    acc_ptr, acc_stop, acc_time = ends.acc_ptr, ends.acc_stop, ends.acc_time
+    dir_ptr, dir_dest, dir_time = ends.dir_ptr, ends.dir_dest, ends.dir_time
+    profile_of, group_ptr, group_dest = profiles.profile_of, profiles.group_ptr, profiles.group_dest
+    fastest, pair_ptr = profiles.group_fastest, profiles.pair_ptr
+    pair_dep, pair_arr = profiles.pair_dep, profiles.pair_arr
     result = np.full((n, n_dest), INF)
     for i in prange(n):
         o = origins[i]
@@ -378,40 +389,40 @@ def profile_window_times(origins, departures, ends, profiles, percentile_rank, c
         slot = np.full(n_dest, -1, np.int64)
         walk = np.full(n_dest, INF)
         n_reached = 0
-        for k in range(ends.dir_ptr[o], ends.dir_ptr[o + 1]):
-            walk[ends.dir_dest[k]] = min(walk[ends.dir_dest[k]], ends.dir_time[k])
-        for k in range(ends.dir_ptr[o], ends.dir_ptr[o + 1]):
-            d = ends.dir_dest[k]
+        for k in range(dir_ptr[o], dir_ptr[o + 1]):
+            walk[dir_dest[k]] = min(walk[dir_dest[k]], dir_time[k])
+        for k in range(dir_ptr[o], dir_ptr[o + 1]):
+            d = dir_dest[k]
             if slot[d] < 0:
                 slot[d] = n_reached
                 reached[n_reached] = d
                 out[n_reached, :] = walk[d]
                 n_reached += 1
-        for k in range(ends.acc_ptr[o], ends.acc_ptr[o + 1]):
-            q = pro.profile_of[ends.acc_stop[k]]
-            a = ends.acc_time[k]
-            for g in range(pro.group_ptr[q], pro.group_ptr[q + 1]):
-                if a + pro.group_fastest[g] > cutoff + 1e-6:  # never within the cutoff from here
+        for k in range(acc_ptr[o], acc_ptr[o + 1]):
+            q = profile_of[acc_stop[k]]
+            a = acc_time[k]
+            for g in range(group_ptr[q], group_ptr[q + 1]):
+                if a + fastest[g] > cutoff + 1e-6:  # never within the cutoff from here
                     continue
-                d = pro.group_dest[g]
+                d = group_dest[g]
                 if slot[d] < 0:
                     slot[d] = n_reached
                     reached[n_reached] = d
                     out[n_reached, :] = walk[d]
                     n_reached += 1
                 row = slot[d]
-                j = pro.pair_ptr[g]
-                end = pro.pair_ptr[g + 1]
+                j = pair_ptr[g]
+                end = pair_ptr[g + 1]
                 # departures arriving at the stop after its last pair catch nothing;
                 # one more than the bisection says, as it rounds differently
-                top = min(np.searchsorted(departures, pro.pair_dep[j] - a, side="right") + 1, n_dep)
+                top = min(np.searchsorted(departures, pair_dep[j] - a, side="right") + 1, n_dep)
                 for m in range(top - 1, -1, -1):  # later departures first: pairs in step
                     t = departures[m] + a  # as the origin's own search reaches the stop
-                    if pro.pair_dep[j] < t:
+                    if pair_dep[j] < t:
                         continue
-                    while j + 1 < end and pro.pair_dep[j + 1] >= t:
+                    while j + 1 < end and pair_dep[j + 1] >= t:
                         j += 1
-                    v = pro.pair_arr[j] - departures[m]
+                    v = pair_arr[j] - departures[m]
                     if v < out[row, m]:
                         out[row, m] = v
         for j in range(n_reached):
