@@ -21,7 +21,12 @@ HORIZON_FACTOR = 4.0
 
 @dataclass(frozen=True)
 class ModeTimes:
-    """Travel times of one mode, demand -> site, in seconds."""
+    """Travel times of one mode, from demand points to sites, in seconds.
+
+    Laid out **sites x demand** (row: a site; column: a demand point), the transpose
+    of the routing engines' origins x destinations; see :mod:`estate_planner.travel`
+    for the rule and the one place it is transposed.
+    """
 
     mode: str
     threshold_s: float

@@ -6,6 +6,27 @@ nearest edge; the off-network leg is walked. A bounded Dijkstra kernel
 (:mod:`estate_planner._kernel`) gives sparse source x target times
 (:func:`travel_time_matrix`, :func:`times_between`); :func:`isochrone` draws the
 streets within a time.
+
+**How every time matrix is laid out** (said here once; every matrix-returning
+function's docstring states which of the two it returns, and
+``tests/test_orientation.py`` checks each shape and direction):
+
+- The routing engines return **origins x destinations**: row ``i``, column ``j`` is the
+  time from origin ``i`` to destination ``j``, as networkx, osmnx and r5 lay them out.
+  These are :func:`travel_time_matrix`, :func:`times_between` (sources x targets;
+  with ``to_sources`` the times run from each target to each source, the layout
+  unchanged), :func:`estate_planner.transit.transit_time_matrix` and
+  :func:`estate_planner.transit.window_times`.
+- A run's times (:class:`estate_planner.access.ModeTimes`, ``result.times[mode]``) are
+  journeys from demand points to sites laid out **sites x demand** (row: a site, the
+  destination; column: a demand point, the origin), so one site's reach is one CSR
+  row, as the coverage models read it. :mod:`estate_planner.access`,
+  :mod:`estate_planner.optimise` and the outputs take them so.
+- The two meet at one boundary, :mod:`estate_planner.stages.routing`:
+  ``street_times`` searches backwards from the sites (``to_sources=True``) and
+  ``transit_times`` transposes :func:`~estate_planner.transit.window_times`. So
+  ``result.times[mode].candidates`` equals ``times_between(graph, demand nodes,
+  candidate nodes).T`` within the horizon.
 """
 
 from __future__ import annotations
@@ -320,6 +341,8 @@ def times_between(
     Returns
     -------
     scipy.sparse.csr_matrix
+        ``len(sources) x len(targets)`` (origins x destinations, as every routing
+        engine here), seconds; only pairs within ``cutoff`` stored.
     """
     from estate_planner._kernel import bounded_times
 

@@ -204,7 +204,9 @@ def travel_times(
     nets: dict[str, ModeNetwork],
     cache: Cache,
 ) -> tuple[dict[str, access.ModeTimes], dict[str, str]]:
-    """Demand -> site times per mode, out to the horizon, as sparse matrices.
+    """Demand -> site times per mode, out to the horizon, as sparse matrices laid out
+    sites x demand (:class:`~estate_planner.access.ModeTimes`; the rule is in
+    :mod:`estate_planner.travel`).
 
     Cached by what they are computed from: the snapped graph, the sites' and demand
     points' nodes on it, the horizon (and for transit the timetable and its settings).
@@ -310,7 +312,9 @@ def street_times(
     mode: str,
     horizon: float,
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """Times from each service and each candidate to each demand point on a street mode.
+    """Times from each demand point to each service and each candidate on a street mode,
+    laid out sites x demand (a search backwards from each site over the reversed graph,
+    so one-way streets count in the direction people travel).
 
     Parameters
     ----------
@@ -389,6 +393,8 @@ def transit_times(
     Returns
     -------
     services, candidates : scipy.sparse.csr_matrix
+        Sites x demand, seconds: :func:`~estate_planner.transit.window_times`' origins
+        (demand) x destinations (sites), transposed here.
     """
     from estate_planner import transit
 
