@@ -324,7 +324,8 @@ def served_areas(result: MapSource) -> gpd.GeoDataFrame:
         people_imd_1_2=("people_imd_1_2", "sum"),
         points=("people", "size"),
     )
-    shapes = [shapely.union_all(g.geometry.to_numpy(), grid_size=0.1) for _, g in grouped]
+    geoms = frame.geometry.to_numpy()
+    shapes = [shapely.union_all(geoms[grouped.indices[who]]) for who in out.index]
     return gpd.GeoDataFrame(out.reset_index(), geometry=shapes, crs=areas.crs)[
         [*columns, "geometry"]
     ]
