@@ -128,6 +128,58 @@ def _lower(labels, r, s, t):
     return q == labels.shape[0]
 
 
+class _Search(NamedTuple):
+    """The labels and lists of one search from one origin (:func:`_search`)."""
+
+    board: np.ndarray
+    ride_le: np.ndarray
+    ride: np.ndarray
+    is_marked: np.ndarray
+    marked: np.ndarray
+    has_rode: np.ndarray
+    rode: np.ndarray
+    queue: np.ndarray
+    queued: np.ndarray
+    is_changed: np.ndarray
+    changed: np.ndarray
+    slot: np.ndarray
+    walk: np.ndarray
+    arrival: np.ndarray
+
+
+@njit(cache=True)
+def _search(rounds, n_stops, n_pat, n_dest):
+    """Labels and lists for one search from one origin, over all its departures.
+
+    ``board[r, s]``: the earliest time at stop ``s`` ready to board with at most ``r``
+    rides (round 0: the walk from the origin); ``ride_le[r, s]``: the earliest arrival
+    at ``s`` on a vehicle with at most ``r`` rides. A label is bounded by its own
+    round's, never by one with more rides: labels carried from a later departure may
+    have used more vehicles, and would cut short a journey that has rides to spare. A
+    walk only follows a ride (a journey has no two walks in a row), so rides and the
+    walks after them are apart. Stops and patterns touched are kept in lists (each with
+    its flags): a round costs what it touches, not the size of the feed.
+    """
+    return _Search(
+        board=np.full((rounds + 1, n_stops), INF),
+        ride_le=np.full((rounds + 1, n_stops), INF),
+        ride=np.full(n_stops, INF),  # arrivals on a vehicle in this round
+        is_marked=np.zeros(n_stops, np.bool_),  # stops to board from in the next round
+        marked=np.empty(n_stops, np.int64),
+        has_rode=np.zeros(n_stops, np.bool_),  # stops ridden to in this round
+        rode=np.empty(n_stops, np.int64),
+        queue=np.full(n_pat, -1, np.int64),  # patterns to scan, from this position
+        queued=np.empty(n_pat, np.int64),
+        is_changed=np.zeros(n_stops, np.bool_),  # stops reached earlier for this departure
+        changed=np.empty(n_stops, np.int64),
+        slot=np.full(n_dest, -1, np.int64),  # each destination's row of the output
+        walk=np.full(n_dest, INF),  # walking all the way
+        # the earliest arrival at each destination only falls as departures get
+        # earlier, so it carries over too
+        arrival=np.full(n_dest, INF),
+    )
+
+
 @njit(cache=True)
 def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arrivals=False):
     """Door-to-door seconds for every departure to the destinations reached at all
@@ -139,40 +191,45 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
     Row ``i`` of ``out`` holds destination ``reached[i]``, column ``m`` departure
     ``departures[m]``; returns how many rows are filled. Most destinations are out of
     reach of most origins, so only the reached are written and ranked.
+
+    Each phase is a function of its own; each reads the tuples' arrays into locals
+    once (a read of a tuple's field in a loop counts a reference every time).
     """
-    # the arrays as locals: each read of a tuple's field in a loop would count a reference
-    pat_ptr, pat_stops, times_ptr, n_trips = net.pat_ptr, net.pat_stops, net.times_ptr, net.n_trips
-    arr, dep, sp_ptr, sp_pat, sp_pos = net.arr, net.dep, net.sp_ptr, net.sp_pat, net.sp_pos
-    sd_ptr, sd_time = net.sd_ptr, net.sd_time
-    tr_ptr, tr_to, tr_time = net.tr_ptr, net.tr_to, net.tr_time
-    acc_ptr, acc_stop, acc_time = ends.acc_ptr, ends.acc_stop, ends.acc_time
-    egr_ptr, egr_dest, egr_time = ends.egr_ptr, ends.egr_dest, ends.egr_time
-    dir_ptr, dir_dest, dir_time = ends.dir_ptr, ends.dir_dest, ends.dir_time
-    n_pat, n_stops, n_dest = len(pat_ptr) - 1, len(sp_ptr) - 1, ends.n_dest
-    # board[r, s]: earliest time at stop s ready to board with at most r rides (round
-    # 0: the walk from the origin); ride[r, s]: earliest arrival at s on a vehicle with
-    # at most r rides. A label is bounded by its own round's, never by one with more
-    # rides: labels carried from a later departure may have used more vehicles, and
-    # would cut short a journey that has rides to spare. A walk only follows a ride (a
-    # journey has no two walks in a row), so rides and the walks after them are apart.
-    board = np.full((rounds + 1, n_stops), INF)
-    ride_le = np.full((rounds + 1, n_stops), INF)
-    ride = np.full(n_stops, INF)  # arrivals on a vehicle in this round
-    # stops and patterns touched are kept in lists: a round costs what it touches,
-    # not the size of the feed
-    is_marked = np.zeros(n_stops, np.bool_)
-    marked = np.empty(n_stops, np.int64)
-    n_marked = 0
-    has_rode = np.zeros(n_stops, np.bool_)
-    rode = np.empty(n_stops, np.int64)
-    queue = np.full(n_pat, -1, np.int64)
-    queued = np.empty(n_pat, np.int64)
-    changed = np.empty(n_stops, np.int64)  # stops reached earlier for this departure
-    is_changed = np.zeros(n_stops, np.bool_)
+    work = _search(rounds, len(net.sp_ptr) - 1, len(net.pat_ptr) - 1, ends.n_dest)
+    is_marked, marked, arrival, walk = work.is_marked, work.marked, work.arrival, work.walk
+    n_reached = _walk_all_the_way(ends, origin, work, reached)
+    # per access walk, the first of its stop's departures caught so far: a departure
+    # that catches nothing new only waits longer for the same vehicles, so its stop
+    # is not scanned again
+    first = ends.acc_ptr[origin]
+    caught = net.sd_ptr[ends.acc_stop[first : ends.acc_ptr[origin + 1]] + 1].copy()
     n_dep = len(departures)
-    slot = np.full(n_dest, -1, np.int64)
+    for m in range(n_dep - 1, -1, -1):  # latest first: labels carry over
+        tau = departures[m]
+        latest = tau + cutoff
+        n_marked = _access(net, ends, origin, tau, latest, work, caught)
+        n_changed = 0
+        for r in range(1, rounds + 1):
+            if n_marked == 0:
+                break
+            n_rode, n_changed = _ride(net, work, r, latest, n_marked, n_changed)
+            n_marked = _change(net, work, r, latest, n_rode)
+        for i in range(n_marked):  # left over when the rounds ran out
+            is_marked[marked[i]] = False
+        # each departure relaxes only the stops it improved
+        n_reached = _egress(ends, work, rounds, n_changed, m, n_dep, reached, n_reached, out)
+        for i in range(n_reached):
+            d = reached[i]
+            out[i, m] = arrival[d] if arrivals else min(arrival[d] - tau, walk[d])
+    return n_reached
+
+
+@njit(cache=True)
+def _walk_all_the_way(ends, origin, work, reached):
+    """The walks from the origin to destinations: each gets its row; returns how many."""
+    dir_ptr, dir_dest, dir_time = ends.dir_ptr, ends.dir_dest, ends.dir_time
+    walk, slot = work.walk, work.slot
     n_reached = 0
-    walk = np.full(n_dest, INF)
     for k in range(dir_ptr[origin], dir_ptr[origin + 1]):
         d = dir_dest[k]
         walk[d] = min(walk[d], dir_time[k])
@@ -180,116 +237,142 @@ def _one_origin(origin, departures, rounds, net, ends, cutoff, out, reached, arr
             slot[d] = n_reached
             reached[n_reached] = d
             n_reached += 1
-    # the earliest arrival at each destination only falls as departures get earlier, so
-    # it carries over too, and each departure relaxes only the stops it improved
-    arrival = np.full(n_dest, INF)
-    # per access walk, the first of its stop's departures caught so far: a departure
-    # that catches nothing new only waits longer for the same vehicles, so its stop
-    # is not scanned again
+    return n_reached
+
+
+@njit(cache=True, inline="always")
+def _mark(is_marked, marked, s, n_marked):
+    """Marks stop ``s`` to board from in the next round; returns how many are marked."""
+    if not is_marked[s]:
+        is_marked[s] = True
+        marked[n_marked] = s
+        n_marked += 1
+    return n_marked
+
+
+@njit(cache=True)
+def _access(net, ends, origin, tau, latest, work, caught):
+    """Round 0 of departure ``tau``: the walks from the origin to its stops. Marks the
+    stops reached earlier where a vehicle not caught before can be boarded; returns
+    how many."""
+    acc_ptr, acc_stop, acc_time = ends.acc_ptr, ends.acc_stop, ends.acc_time
+    sd_ptr, sd_time = net.sd_ptr, net.sd_time
+    board, is_marked, marked = work.board, work.is_marked, work.marked
     first = acc_ptr[origin]
-    caught = sd_ptr[acc_stop[first : acc_ptr[origin + 1]] + 1].copy()
-    for m in range(n_dep - 1, -1, -1):  # latest first: labels carry over
-        tau = departures[m]
-        latest = tau + cutoff
-        n_marked = 0
-        n_changed = 0
-        for k in range(first, acc_ptr[origin + 1]):
-            s = acc_stop[k]
-            t = tau + acc_time[k]
-            if t < board[0, s] and t <= latest:
-                _lower(board, 0, s, t)
-                lo = sd_ptr[s]
-                now = lo + np.searchsorted(sd_time[lo : caught[k - first]], t)
-                if now == caught[k - first]:
-                    continue
-                caught[k - first] = now
-                if not is_marked[s]:
-                    is_marked[s] = True
-                    marked[n_marked] = s
-                    n_marked += 1
-        for r in range(1, rounds + 1):
-            if n_marked == 0:
-                break
-            n_queued = 0
-            for i in range(n_marked):
-                s = marked[i]
-                is_marked[s] = False
-                for k in range(sp_ptr[s], sp_ptr[s + 1]):
-                    p = sp_pat[k]
-                    if queue[p] < 0:
-                        queued[n_queued] = p
-                        n_queued += 1
-                        queue[p] = sp_pos[k]
-                    elif sp_pos[k] < queue[p]:
-                        queue[p] = sp_pos[k]
-            n_marked = 0
-            n_rode = 0
-            for i in range(n_queued):
-                p = queued[i]
-                start = pat_ptr[p]
-                length = pat_ptr[p + 1] - start
-                base = times_ptr[p]
-                trips = n_trips[p]
-                trip = -1
-                for pos in range(queue[p], length):
-                    s = pat_stops[start + pos]
-                    if trip >= 0:
-                        a = arr[base + trip * length + pos]
-                        if a < ride_le[r, s] and a <= latest:
-                            if _lower(ride_le, r, s, a) and not is_changed[s]:
-                                is_changed[s] = True
-                                changed[n_changed] = s
-                                n_changed += 1
-                            ride[s] = a
-                            if not has_rode[s]:
-                                has_rode[s] = True
-                                rode[n_rode] = s
-                                n_rode += 1
-                    ready = board[r - 1, s]
-                    if ready < INF:
-                        if trip < 0:
-                            trip = _board(dep, base, length, trips, pos, ready)
-                        elif ready <= dep[base + trip * length + pos]:
-                            trip = _board_earlier(dep, base, length, trip, pos, ready)
-                queue[p] = -1
-            for i in range(n_rode):
-                s = rode[i]
-                has_rode[s] = False
-                t0 = ride[s]
-                if t0 < board[r, s]:  # change at the same stop
-                    _lower(board, r, s, t0)
-                    if not is_marked[s]:
-                        is_marked[s] = True
-                        marked[n_marked] = s
-                        n_marked += 1
-                for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
-                    n = tr_to[k]
-                    t = t0 + tr_time[k]
-                    if t < board[r, n] and t <= latest:
-                        _lower(board, r, n, t)
-                        if not is_marked[n]:
-                            is_marked[n] = True
-                            marked[n_marked] = n
-                            n_marked += 1
-        for i in range(n_marked):  # left over when the rounds ran out
-            is_marked[marked[i]] = False
-        for i in range(n_changed):
-            s = changed[i]
-            is_changed[s] = False
-            for k in range(egr_ptr[s], egr_ptr[s + 1]):
-                d = egr_dest[k]
-                t = ride_le[rounds, s] + egr_time[k]
-                if t < arrival[d]:
-                    arrival[d] = t
-                    if slot[d] < 0:  # first reached: later departures only walk
-                        slot[d] = n_reached
-                        reached[n_reached] = d
-                        n_reached += 1
-                        for later in range(m + 1, n_dep):
-                            out[slot[d], later] = walk[d]
-        for i in range(n_reached):
-            d = reached[i]
-            out[i, m] = arrival[d] if arrivals else min(arrival[d] - tau, walk[d])
+    n_marked = 0
+    for k in range(first, acc_ptr[origin + 1]):
+        s = acc_stop[k]
+        t = tau + acc_time[k]
+        if t < board[0, s] and t <= latest:
+            _lower(board, 0, s, t)
+            lo = sd_ptr[s]
+            now = lo + np.searchsorted(sd_time[lo : caught[k - first]], t)
+            if now == caught[k - first]:
+                continue
+            caught[k - first] = now
+            n_marked = _mark(is_marked, marked, s, n_marked)
+    return n_marked
+
+
+@njit(cache=True)
+def _ride(net, work, r, latest, n_marked, n_changed):
+    """Round ``r``'s rides: each pattern calling at a marked stop is scanned from the
+    first such, boarding the earliest trip that can be caught. Unmarks the stops;
+    returns how many stops were ridden to (``work.rode``) and how many have a new best
+    arrival for the departure (``work.changed``, counted on from ``n_changed``)."""
+    pat_ptr, pat_stops, times_ptr, n_trips = net.pat_ptr, net.pat_stops, net.times_ptr, net.n_trips
+    arr, dep, sp_ptr, sp_pat, sp_pos = net.arr, net.dep, net.sp_ptr, net.sp_pat, net.sp_pos
+    board, ride_le, ride = work.board, work.ride_le, work.ride
+    is_marked, marked, has_rode, rode = work.is_marked, work.marked, work.has_rode, work.rode
+    queue, queued, is_changed, changed = work.queue, work.queued, work.is_changed, work.changed
+    n_queued = 0
+    for i in range(n_marked):
+        s = marked[i]
+        is_marked[s] = False
+        for k in range(sp_ptr[s], sp_ptr[s + 1]):
+            p = sp_pat[k]
+            if queue[p] < 0:
+                queued[n_queued] = p
+                n_queued += 1
+                queue[p] = sp_pos[k]
+            elif sp_pos[k] < queue[p]:
+                queue[p] = sp_pos[k]
+    n_rode = 0
+    for i in range(n_queued):
+        p = queued[i]
+        start = pat_ptr[p]
+        length = pat_ptr[p + 1] - start
+        base = times_ptr[p]
+        trip = -1
+        for pos in range(queue[p], length):
+            s = pat_stops[start + pos]
+            if trip >= 0:
+                a = arr[base + trip * length + pos]
+                if a < ride_le[r, s] and a <= latest:
+                    if _lower(ride_le, r, s, a) and not is_changed[s]:
+                        is_changed[s] = True
+                        changed[n_changed] = s
+                        n_changed += 1
+                    ride[s] = a
+                    if not has_rode[s]:
+                        has_rode[s] = True
+                        rode[n_rode] = s
+                        n_rode += 1
+            ready = board[r - 1, s]
+            if ready < INF:
+                if trip < 0:
+                    trip = _board(dep, base, length, n_trips[p], pos, ready)
+                elif ready <= dep[base + trip * length + pos]:
+                    trip = _board_earlier(dep, base, length, trip, pos, ready)
+        queue[p] = -1
+    return n_rode, n_changed
+
+
+@njit(cache=True)
+def _change(net, work, r, latest, n_rode):
+    """After round ``r``'s rides: change at the stop ridden to, or walk to another.
+    Marks the stops where the next round can board; returns how many."""
+    tr_ptr, tr_to, tr_time = net.tr_ptr, net.tr_to, net.tr_time
+    board, ride, has_rode, rode = work.board, work.ride, work.has_rode, work.rode
+    is_marked, marked = work.is_marked, work.marked
+    n_marked = 0
+    for i in range(n_rode):
+        s = rode[i]
+        has_rode[s] = False
+        t0 = ride[s]
+        if t0 < board[r, s]:  # change at the same stop
+            _lower(board, r, s, t0)
+            n_marked = _mark(is_marked, marked, s, n_marked)
+        for k in range(tr_ptr[s], tr_ptr[s + 1]):  # or walk to another
+            n = tr_to[k]
+            t = t0 + tr_time[k]
+            if t < board[r, n] and t <= latest:
+                _lower(board, r, n, t)
+                n_marked = _mark(is_marked, marked, n, n_marked)
+    return n_marked
+
+
+@njit(cache=True)
+def _egress(ends, work, rounds, n_changed, m, n_dep, reached, n_reached, out):
+    """The walks to destinations from the stops arrived at earlier for departure
+    ``m``; returns how many destinations are reached now."""
+    egr_ptr, egr_dest, egr_time = ends.egr_ptr, ends.egr_dest, ends.egr_time
+    ride_le, is_changed, changed = work.ride_le, work.is_changed, work.changed
+    slot, walk, arrival = work.slot, work.walk, work.arrival
+    for i in range(n_changed):
+        s = changed[i]
+        is_changed[s] = False
+        for k in range(egr_ptr[s], egr_ptr[s + 1]):
+            d = egr_dest[k]
+            t = ride_le[rounds, s] + egr_time[k]
+            if t < arrival[d]:
+                arrival[d] = t
+                if slot[d] < 0:  # first reached: later departures only walk
+                    slot[d] = n_reached
+                    reached[n_reached] = d
+                    n_reached += 1
+                    for later in range(m + 1, n_dep):
+                        out[slot[d], later] = walk[d]
     return n_reached
 
 

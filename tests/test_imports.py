@@ -119,8 +119,6 @@ LONG_MODULES = {
 }
 #: Functions over FUNCTION_LINES lines of code, each with why it is one piece.
 LONG_FUNCTIONS = {
-    "estate_planner/_raptor.py:_one_origin":
-        "the compiled RAPTOR rounds of one search: a call per round would cost in the hot loop",
     "estate_planner/appraisal/_paths.py:_ssp":
         "one successive-shortest-path algorithm with its potentials, read top to bottom",
     "estate_planner/cli.py:_parser": "argparse declarations of every subcommand, no logic",
