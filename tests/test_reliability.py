@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from estate_planner import EstatePlannerError
+from estate_planner.cache import Cache
 from estate_planner.outputs import OUTPUT_FILES, remove_stale_staging
 from estate_planner.scenario import CandidatesConfig
 from estate_planner.sources.estate import read_candidates
@@ -266,9 +267,9 @@ def test_a_failed_drawing_keeps_the_previous_outputs(
     def broken(*_: object) -> None:
         raise ValueError("no fonts")
 
-    monkeypatch.setattr(static, "write_static_map", broken)
-    with pytest.raises(RuntimeError, match="failed: ValueError: no fonts"):
-        outputs.write_outputs(demo_result, out, drawing=outputs.Drawing())
+    monkeypatch.setattr(static, "static_png", broken)
+    with pytest.raises(RuntimeError, match="failed: ValueError: no fonts"):  # drawn, not cached
+        outputs.write_outputs(demo_result, out, drawing=outputs.Drawing(), cache=Cache(None))
     assert snapshot(out) == previous
     assert not list(out.glob(".staging-*"))
 

@@ -25,6 +25,9 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from estate_planner.cache import Cache
     from estate_planner.outputs.summary import MapView
     from estate_planner.results import RunResult
 
@@ -49,6 +52,7 @@ def write_outputs(
     *,
     report: Callable[[str], None] | None = None,
     drawing: Drawing | None = None,
+    cache: Cache | None = None,
 ) -> dict[str, Path]:
     """Write the outputs (:data:`OUTPUT_FILES`) into ``out_dir``, as one set.
 
@@ -68,6 +72,10 @@ def write_outputs(
         A drawing process started earlier (the command starts one before loading the
         pipeline); without one the maps are drawn here, in turn: library code never
         starts a process the caller did not ask for.
+    cache : Cache, optional
+        Where the two maps are kept between runs, keyed by what they draw (default: the
+        cache the run used, none if it used none): a rerun whose maps would be drawn
+        the same reads them back instead of loading folium and matplotlib.
 
     Returns
     -------
@@ -90,7 +98,7 @@ def write_outputs(
     done = False
     try:
         say("writing ranking.csv, hubs.csv, results.gpkg, map.html, report.html, selection.png...")
-        drawer.draw(view_of(result), staging)
+        drawer.draw(view_of(result), staging, _cache_of(result) if cache is None else cache)
         write_ranking(result, staging / "ranking.csv")
         write_hubs(result, staging / "hubs.csv")
         write_geopackage(result, staging / "results.gpkg")
@@ -114,6 +122,15 @@ def write_outputs(
         shutil.rmtree(staging, ignore_errors=True)
         _release(alive)
     return {name: out_dir / name for name in OUTPUT_FILES}
+
+
+def _cache_of(result: RunResult) -> Cache:
+    """The cache ``result``'s run used (``cache_status["folder"]``), at the size limit the
+    environment sets; no cache if the run used none."""
+    from estate_planner.cache import Cache
+
+    folder = result.cache_status.get("folder")
+    return Cache(Path(folder), Cache.from_env().max_bytes) if folder else Cache(None)
 
 
 #: marks a staging folder whose outputs are all written: moving them in may begin
@@ -221,7 +238,7 @@ class Drawing:
 
     def __init__(self, *, warm: bool = False, fork: bool = True) -> None:
         self.process: Any = None
-        self.pending: tuple[MapView, Path] | None = None
+        self.pending: tuple[MapView, Path, Cache | None] | None = None
         if sys.platform != "linux" or not fork:  # drawn here, in turn (a batch worker)
             return
         context = multiprocessing.get_context("fork")
@@ -232,18 +249,20 @@ class Drawing:
         self.process.start()
         child.close()
 
-    def draw(self, view: MapView, folder: Path) -> None:
+    def draw(self, view: MapView, folder: Path, cache: Cache | None = None) -> None:
         """Start drawing both maps of ``view`` into ``folder``.
 
         Parameters
         ----------
         view : MapView
         folder : pathlib.Path
+        cache : Cache, optional
+            Where drawn maps are kept (:func:`map_html`, :func:`selection_png`).
         """
         if self.process is None:
-            self.pending = (view, folder)
+            self.pending = (view, folder, cache)
         else:
-            self.connection.send((view, folder))
+            self.connection.send((view, folder, cache))
 
     def wait(self) -> None:
         """Wait until both maps are written; raise if drawing failed."""
@@ -279,15 +298,84 @@ class Drawing:
         self.process = None
 
 
-def _draw(view: MapView, folder: Path, *, split: bool = False) -> None:
-    """Write both maps; with ``split`` (in the drawing process) the static one is drawn
-    in a forked process of its own, at the same time as the web map."""
-    from estate_planner.outputs import static
-    from estate_planner.outputs.maps import write_map
+def map_html(view: MapView, background: Path | None) -> np.ndarray:
+    """``map.html``'s bytes (UTF-8, as a ``uint8`` array the cache stores) for ``view``.
 
+    Parameters
+    ----------
+    view : MapView
+    background : pathlib.Path or None
+        The OSM extract the offline background is read from (:func:`background_of`): an
+        argument, so the cache keys the file's content, not only its name.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    import numpy as np
+
+    from estate_planner.outputs.maps import map_bytes
+
+    return np.frombuffer(map_bytes(_with_background(view, background)), dtype=np.uint8)
+
+
+def selection_png(view: MapView, background: Path | None) -> np.ndarray:
+    """``selection.png``'s bytes (as a ``uint8`` array the cache stores) for ``view``.
+
+    Parameters
+    ----------
+    view : MapView
+    background : pathlib.Path or None
+        As for :func:`map_html`.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    import numpy as np
+
+    from estate_planner.outputs.static import static_png
+
+    return np.frombuffer(static_png(_with_background(view, background)), dtype=np.uint8)
+
+
+def background_of(view: MapView) -> Path | None:
+    """The OSM file ``view``'s background is drawn from, None if it names no file.
+
+    Parameters
+    ----------
+    view : MapView
+
+    Returns
+    -------
+    pathlib.Path or None
+    """
+    named = view.scenario.osm
+    return Path(named) if named and Path(named).is_file() else None
+
+
+def _with_background(view: MapView, background: Path | None) -> MapView:
+    import dataclasses
+
+    scenario = dataclasses.replace(view.scenario, osm=str(background) if background else "")
+    return dataclasses.replace(view, scenario=scenario)
+
+
+def _drawn(
+    func: Callable[[MapView, Path | None], np.ndarray], view: MapView, cache: Cache | None
+) -> bytes:
+    from estate_planner.cache import Cache
+
+    return (cache or Cache(None)).call(func, view, background_of(view)).tobytes()
+
+
+def _draw(view: MapView, folder: Path, cache: Cache | None = None, *, split: bool = False) -> None:
+    """Write both maps, read back from ``cache`` where drawn before; with ``split`` (in
+    the drawing process) the static one is drawn in a forked process of its own, at the
+    same time as the web map."""
     if not split:
-        write_map(view, folder / "map.html")
-        static.write_static_map(view, folder / "selection.png")
+        (folder / "map.html").write_bytes(_drawn(map_html, view, cache))
+        (folder / "selection.png").write_bytes(_drawn(selection_png, view, cache))
         return
     read, write = os.pipe()
     pid = os.fork()
@@ -295,14 +383,14 @@ def _draw(view: MapView, folder: Path, *, split: bool = False) -> None:
         os.close(read)
         said = b""
         try:
-            static.write_static_map(view, folder / "selection.png")
+            (folder / "selection.png").write_bytes(_drawn(selection_png, view, cache))
         except BaseException as exc:
             said = f"{type(exc).__name__}: {exc}".encode()
         os.write(write, said)
         os._exit(0)
     os.close(write)
     try:
-        write_map(view, folder / "map.html")
+        (folder / "map.html").write_bytes(_drawn(map_html, view, cache))
     finally:
         with os.fdopen(read, "rb") as pipe:
             message = pipe.read().decode()

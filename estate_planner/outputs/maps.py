@@ -783,6 +783,20 @@ def write_map(result: MapSource, path: Path) -> None:
     result : RunResult or MapView
     path : pathlib.Path
     """
+    path.write_bytes(map_bytes(result))
+
+
+def map_bytes(result: MapSource) -> bytes:
+    """``map.html`` as :func:`write_map` writes it (UTF-8).
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    bytes
+    """
     fmap = build_map(result)
     _inline_assets(fmap)
-    fmap.save(str(path))
+    return fmap.get_root().render().encode("utf8")

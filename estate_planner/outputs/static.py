@@ -57,8 +57,26 @@ def write_static_map(result: MapSource, path: Path) -> None:
     result : RunResult or MapView
     path : pathlib.Path
     """
+    path.write_bytes(static_png(result))
+
+
+def static_png(result: MapSource) -> bytes:
+    """``selection.png`` as :func:`write_static_map` writes it.
+
+    Parameters
+    ----------
+    result : RunResult or MapView
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    buffer = io.BytesIO()
     fig = static_figure(result)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def static_figure(result: MapSource) -> Figure:
