@@ -12,6 +12,10 @@ The peer is what an analyst does without the explorer: write the what-if as a
 scenario file and run ``estate-planner run`` on it, as a whole command in a fresh
 process on the same warm cache (start-up, imports and outputs included), once per
 kind. Its chosen hubs are checked against the explorer's for the same change.
+
+The machine is shared: the 1-minute load average is recorded before and after each
+kind, and the CPU time of each ``set`` (this process's, all its threads), so a slow
+answer can be told from a busy machine.
 """
 
 from __future__ import annotations
@@ -58,9 +62,12 @@ def run() -> dict[str, Any] | None:
         open_s = time.perf_counter() - start
         kinds: dict[str, Any] = {}
         for kind, changes in CHANGES.items():
-            seconds, status, chosen = [], [], []
+            load = os.getloadavg()[0]  # the machine is shared: what else was running
+            seconds, status, chosen, cpu = [], [], [], []
             for change in changes:
+                used = time.process_time()
                 explorer.set(**change)
+                cpu.append(time.process_time() - used)
                 seconds.append(explorer.steps[-1].seconds)
                 status.append(explorer.result.cache_status["travel_times"])
                 chosen.append(list(explorer.summary.chosen))
@@ -77,11 +84,14 @@ def run() -> dict[str, Any] | None:
                 "chosen": chosen,
                 "peer_s": peer_s,
                 "peer_same_hubs": peer_chosen == chosen[0],
+                "load_1min": [load, os.getloadavg()[0]],
+                "cpu_s": cpu,
             }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     people = float(explorer.base.demand["population"].sum())
     return {
+        "measured_utc": time.strftime("%d %B %Y %H:%M UTC", time.gmtime()),
         "open_s": open_s,
         "demand_points": len(explorer.base.demand),
         "candidates": len(explorer.base.candidates),

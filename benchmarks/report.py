@@ -387,6 +387,23 @@ def _assignment(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _load(k: dict[str, Any]) -> str:
+    load = k.get("load_1min")
+    return "not recorded" if not load else f"{load[0]:.1f} to {load[1]:.1f}"
+
+
+def _most_cpu(r: dict[str, Any]) -> str:
+    most = {kind: max(k["cpu_s"]) for kind, k in r["kinds"].items() if k.get("cpu_s")}
+    if not most:
+        return ""
+    when = f" (measured {r['measured_utc']})" if r.get("measured_utc") else ""
+    return (
+        f" The most CPU any one answer took{when}: "
+        + ", ".join(f"{kind} {s:.2f} s" for kind, s in most.items())
+        + "."
+    )
+
+
 def _explore(r: dict[str, Any] | None) -> list[str]:
     if r is None:
         return ["## The explorer on Rutland", "", "Skipped: ../shared/data is absent."]
@@ -401,8 +418,8 @@ def _explore(r: dict[str, Any] | None) -> list[str]:
         "the same warm cache (start-up, imports and outputs included).",
         "",
         "| change | values | `set`, each (s) | **median** | target | met | travel times "
-        "| `estate-planner run` | ratio | same hubs |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| `estate-planner run` | ratio | same hubs | load (1 min) | CPU, each (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for kind, k in r["kinds"].items():
         times = ", ".join(f"{t:.2f}" for t in k["seconds"])
@@ -411,7 +428,8 @@ def _explore(r: dict[str, Any] | None) -> list[str]:
         lines.append(
             f"| {kind} | {'; '.join(k['changes'])} | {times} | **{k['median_s']:.2f} s** | "
             f"under {k['target_s']:g} s | {met} | {', '.join(status)} | {k['peer_s']:.2f} s | "
-            f"{k['peer_s'] / k['median_s']:.1f}x | {'yes' if k['peer_same_hubs'] else 'NO'} |"
+            f"{k['peer_s'] / k['median_s']:.1f}x | {'yes' if k['peer_same_hubs'] else 'NO'} | "
+            f"{_load(k)} | {', '.join(f'{t:.2f}' for t in k.get('cpu_s', [])) or 'not recorded'} |"
         )
     lines += [
         "",
@@ -421,12 +439,21 @@ def _explore(r: dict[str, Any] | None) -> list[str]:
         "splits that street's links, which moves other points' times by rounding, so only "
         "routing them all again gives the times a fresh run gives (tests/test_explore.py "
         "checks every state against a run without a cache).",
-        "- Each answer is a whole run, so it includes every stage a run has. Since the economic "
-        "case stage (issue 27) joined the run, it dominates: one `set(hubs=5)` profiled on this "
-        "machine on 3 December 2026 took 4.2 s under cProfile, 3.6 s of it in the economic "
-        "case (switching values, recomputed on every run). The same benchmark run before that "
-        "stage landed (same day, same machine) gave medians of 0.32 s (need weight), 0.72 s "
-        "(score weight), 0.64 s (hubs), 0.91 s (walk threshold) and 1.67 s (development).",
+        "- load (1 min): the machine's 1-minute load average before and after the kind's "
+        "changes; it has 2 cores, shared with other sessions, so a load above 2 means the "
+        "answers waited for a core. CPU: the process's CPU time for each `set` (all its "
+        "threads), which a busy machine does not inflate the way it does the wall time."
+        + _most_cpu(r),
+        "- Each answer is a whole run, so it includes every stage a run has. When the economic "
+        "case stage (issue 27) joined the run, its switching values (a grid scan and bisection, "
+        "re-appraising every option some 185 times) took 3.6 s of a 4.2 s `set(hubs=5)` "
+        "under cProfile, and the medians rose to 1.6-2.4 s. They are now solved exactly "
+        "(`estate_planner.appraisal.switching`: crossing lines for capital and rent, one "
+        "evaluation between each pair of room steps for population; 6-31 ms on Rutland's "
+        "options), cache entries are decoded once per process and copied thereafter, and the "
+        "economic case and the certainty checks' coverage sums do less pandas and sparse work. "
+        "Before the economic case landed the medians were 0.32 s (need weight), 0.72 s (score "
+        "weight), 0.64 s (hubs), 0.91 s (walk threshold) and 1.67 s (development).",
     ]
     return lines
 
