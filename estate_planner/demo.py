@@ -94,6 +94,9 @@ hubs = 3
 objective = "coverage"
 mode = "walk"
 
+[appraisal]
+registrations_lsoa = "gp-reg-pat-prac-lsoa-all.csv"  # synthetic, laid out like NHS Digital's
+
 [report]
 synthetic = true
 """
@@ -510,6 +513,52 @@ def _services() -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(gp_rows), pd.DataFrame(ph_rows)
 
 
+#: the open practices' relative list sizes in the synthetic LSOA breakdown
+_LIST_WEIGHT = {"D99001": 1.4, "D99002": 1.0, "D99003": 1.0, "D99004": 1.1, "D99007": 0.6}
+
+
+def _registrations_lsoa(
+    areas: gpd.GeoDataFrame, profile: pd.DataFrame, gps: pd.DataFrame
+) -> pd.DataFrame:
+    """Registered patients by practice and LSOA, laid out like NHS Digital's
+    ``gp-reg-pat-prac-lsoa-all.csv`` (``SEX`` = ALL, MALE, FEMALE rows; a few patients
+    in LSOAs outside the town and one with no LSOA recorded).
+
+    Each area's residents (plus 2%: lists run above the census) are shared among the
+    open practices by list weight x exp(-distance / 1.2 km), in whole patients.
+    """
+    open_gps = gps[gps["organisation_code"].isin(list(_LIST_WEIGHT))]
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    px, py = to_bng.transform(open_gps["longitude"].to_numpy(), open_gps["latitude"].to_numpy())
+    weight = open_gps["organisation_code"].map(_LIST_WEIGHT).to_numpy()
+    centroid = areas.geometry.centroid
+    rows = []
+    for code, x, y, pop in zip(
+        areas["LSOA21CD"], centroid.x, centroid.y, profile["population"], strict=True
+    ):
+        w = weight * np.exp(-np.hypot(px - x, py - y) / 1200.0)
+        exact = round(pop * 1.02) * w / w.sum()
+        whole = np.floor(exact).astype(int)
+        whole[np.argsort(-(exact - whole))[: round(pop * 1.02) - whole.sum()]] += 1
+        rows += [(p, code, n) for p, n in zip(open_gps["organisation_code"], whole, strict=True)]
+    for i, practice in enumerate(open_gps["organisation_code"]):  # lists cross boundaries
+        rows += [(practice, "E01999901", 40 + 15 * i), (practice, "E01999902", 12 + 9 * i)]
+    rows.append(("D99001", "NO2021", 6))
+    names = dict(zip(gps["organisation_code"], gps["name"], strict=True))
+    out = []
+    for practice, lsoa, n in rows:
+        male = n * 49 // 100
+        for sex, count in (("ALL", n), ("MALE", male), ("FEMALE", n - male)):
+            out.append(
+                ("GP_PRAC_PAT_LIST", "2026-04-01", practice, names[practice], lsoa, sex, count)
+            )
+    return pd.DataFrame(
+        out,
+        columns=["PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "LSOA_CODE",
+                 "SEX", "NUMBER_OF_PATIENTS"],
+    )  # fmt: skip
+
+
 def _candidates(rng: np.random.Generator) -> pd.DataFrame:
     cx, cy = CENTRE
     shop_names = [
@@ -607,6 +656,9 @@ def write_demo(folder: Path | str) -> Path:
     _write_raster(folder / "population_100m.tif", boundary)
     gps, pharmacies = _services()
     gps.to_csv(folder / "gp_practices.csv", index=False)
+    _registrations_lsoa(areas, profile, gps).to_csv(
+        folder / "gp-reg-pat-prac-lsoa-all.csv", index=False
+    )
     pharmacies.to_csv(folder / "pharmacies.csv", index=False)
     _candidates(rng).to_csv(folder / "candidates.csv", index=False)
     centre = box(CENTRE[0] - 330, CENTRE[1] - 330, CENTRE[0] + 330, CENTRE[1] + 330)
@@ -727,6 +779,7 @@ real place: a market town of about 50,000 people with six villages, in open coun
 | imd2019.csv | IoD 2019 File 1 (ranks with thousands separators) |
 | population_100m.tif | gridded population (people per 100 m cell, EPSG:27700) |
 | gp_practices.csv | NHS ODS epraccur with latitude/longitude (one closed practice, one out-of-hours centre) |
+| gp-reg-pat-prac-lsoa-all.csv | NHS Digital "Patients Registered at a GP Practice", LSOA breakdown (`SEX` = ALL, MALE, FEMALE rows; a few patients living outside the town) |
 | pharmacies.csv | NHS.UK pharmacy list |
 | candidates.csv | property list: vacant retail, NHS and council buildings |
 | study_area.geojson, town_centre.geojson | study area and town-centre boundaries |

@@ -38,6 +38,30 @@ class ModeNetwork:
 
 
 @dataclass
+class Registered:
+    """Registered patients by where they live (NHS Digital's LSOA breakdown) against the
+    model.
+
+    ``agreement``: per modelled practice, its registered patients (all, outside the
+    study area, inside it) and of them those living in an LSOA the model gives to it,
+    with the share; ``overall``: the same summed over practices; ``moves``: per closed
+    practice and LSOA, where its registered patients go (a site id, outside the study
+    area, or not served) and how many; ``closed``: the closed practices the file has;
+    ``dropped``: the file's rows left out, by reason.
+    """
+
+    agreement: Any
+    overall: dict[str, Any]
+    moves: Any
+    closed: list[str]
+    extract_date: str
+    source: str
+    notes: list[str] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    rows_read: int = 0
+
+
+@dataclass
 class Appraisal:
     """The indicative economic case (all figures indicative, for shortlisting).
 
@@ -61,6 +85,8 @@ class Appraisal:
     preferred: str
     notes: list[str] = field(default_factory=list)
     registrations_matched: int = 0
+    #: the LSOA breakdown against the model (None without ``registrations_lsoa``)
+    registered: Registered | None = None
 
 
 @dataclass

@@ -130,3 +130,26 @@ def test_london_list_sizes(shared_data: Path) -> None:
     lists = frame.set_index("practice_code")["patients"]
     assert lists["E83003"] == 5994 and lists["E83005"] == 12102
     assert frame["latitude"].between(51.2, 51.8).all()
+
+
+def test_lsoa_breakdown_current_vintage(tmp_path: Path) -> None:
+    path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv"
+    path.write_bytes(
+        (
+            "\ufeffPUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,SEX,"
+            "NUMBER_OF_PATIENTS\r\n"
+            "GP_PRAC_PAT_LIST,2026-04-01,C82010,OAKHAM MEDICAL PRACTICE,E01013376,ALL,611\r\n"
+            "GP_PRAC_PAT_LIST,2026-04-01,C82010,OAKHAM MEDICAL PRACTICE,E01013376,MALE,300\r\n"
+            "GP_PRAC_PAT_LIST,2026-04-01,C82010,OAKHAM MEDICAL PRACTICE,E01013376,FEMALE,311\r\n"
+            "GP_PRAC_PAT_LIST,2026-04-01,c82010,OAKHAM MEDICAL PRACTICE,w01000001,ALL,2\r\n"
+            "GP_PRAC_PAT_LIST,2026-04-01,C82010,OAKHAM MEDICAL PRACTICE,NO2021,ALL,4\r\n"
+        ).encode()
+    )
+    frame, record = read_lsoa_registrations(path)
+    assert frame[["practice_code", "lsoa_code", "patients"]].values.tolist() == [
+        ["C82010", "E01013376", 611],
+        ["C82010", "W01000001", 2],
+    ]
+    assert set(frame["extract_date"]) == {dt.date(2026, 4, 1)}
+    assert record.counts["dropped: SEX not ALL (a breakdown, not a total)"] == 2
+    assert record.counts["dropped: LSOA_CODE NO2021 (no LSOA)"] == 1

@@ -43,6 +43,8 @@ OUTPUT_FILES = (
     "manifest.json",
     "ledger.csv",
     "ledger.xlsx",
+    "catchment_agreement.csv",
+    "moved_patients.csv",
 )
 
 
@@ -84,6 +86,7 @@ def write_outputs(
     """
     from estate_planner.outputs.economics import write_ledger, write_workbook
     from estate_planner.outputs.manifest import build_manifest, write_json
+    from estate_planner.outputs.registered import write_agreement, write_moves
     from estate_planner.outputs.report import write_report
     from estate_planner.outputs.summary import view_of
     from estate_planner.outputs.tables import write_geopackage, write_hubs, write_ranking
@@ -105,6 +108,8 @@ def write_outputs(
         write_report(result, staging / "report.html")
         write_ledger(result, staging / "ledger.csv")
         write_workbook(result, staging / "ledger.xlsx")
+        write_agreement(result, staging / "catchment_agreement.csv")
+        write_moves(result, staging / "moved_patients.csv")
         write_json(build_manifest(result), staging / "manifest.json")
         drawer.wait()
         # from here the new set is whole: a swap once begun is finished, never undone

@@ -76,7 +76,15 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
         "timings_s": result.timings,
         "cache": result.cache_status,
         "warnings": result.warnings,
+        **_registered(result),
     }
+
+
+def _registered(result: RunResult) -> dict[str, Any]:
+    from estate_planner.outputs.registered import registered_manifest
+
+    found = registered_manifest(result)
+    return {} if found is None else {"registered_patients": found}
 
 
 def _decision(result: RunResult) -> dict[str, Any]:

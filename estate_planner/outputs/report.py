@@ -16,6 +16,7 @@ from estate_planner.outputs import certainty
 from estate_planner.outputs.caveats import _availability_of, _text, availability_flags, input_dates
 from estate_planner.outputs.charts import grouped_bars, line_chart, ranges, stacked_bars
 from estate_planner.outputs.economics import economic_context
+from estate_planner.outputs.registered import registered_context
 from estate_planner.outputs.summary import credits, imd_label, reach
 from estate_planner.outputs.tables import ranking_table
 from estate_planner.scenario import CRITERIA
@@ -375,6 +376,7 @@ def context(result: RunResult) -> dict[str, Any]:
         **certainty.context(result),
         "hubs": hubs,
         "economic": economic_context(result),
+        "registered": registered_context(result),
         "objective": result.selection.objective,
         "mode": mode,
         "threshold": f"{scenario.access.minutes(mode):g}",

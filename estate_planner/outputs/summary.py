@@ -157,8 +157,8 @@ CREDITS = (
 #: what a scenario marked ``[report] synthetic = true`` (the demo) credits
 SYNTHETIC_CREDITS = (
     "All data here is synthetic, made up for the demo: the town, streets, people, "
-    "deprivation, services and sites are invented. No ONS, MHCLG, NHS or OpenStreetMap "
-    "data is used; the figures describe no real place."
+    "deprivation, services, registered patients and sites are invented. No ONS, MHCLG, "
+    "NHS or OpenStreetMap data is used; the figures describe no real place."
 )
 
 

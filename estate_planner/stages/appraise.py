@@ -357,7 +357,7 @@ def economic_case(
     if scenario.appraisal.registrations is not None:
         lists, _ = read_practice_registrations(scenario.appraisal.registrations)
     chosen_ids = [str(s) for s in candidates["site_id"].iloc[chosen]]
-    return appraise(
+    result = appraise(
         scenario,
         demand,
         existing,
@@ -368,3 +368,11 @@ def economic_case(
         alternatives_from(runs, chosen_ids),
         lists,
     )
+    if scenario.appraisal.registrations_lsoa is not None:
+        from estate_planner.stages.registered import registered_patients
+
+        result.registered = registered_patients(
+            scenario, demand, existing, candidates, times[scenario.selection_mode],
+            list(chosen), lists,
+        )  # fmt: skip
+    return result
