@@ -367,8 +367,8 @@ def _assignment(r: dict[str, Any]) -> list[str]:
     lines = [
         "## Capacity-limited assignment (issue 27)",
         "",
-        "| instance | within reach (over capacity if nearest) | **ours** (OR-Tools inside) | ours, successive shortest paths (numba) | networkx max_flow_min_cost | same total |",
-        "|---|---|---|---|---|---|",
+        "| instance | within reach (over capacity if nearest) | **ours** (OR-Tools inside) | ours, successive shortest paths (numba) | networkx max_flow_min_cost | same total | load |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in r["rows"]:
         a, b = row["ortools"], row["paths"]
@@ -376,12 +376,14 @@ def _assignment(r: dict[str, Any]) -> list[str]:
         nx_text = row["networkx"]
         if "people x seconds" in nx_text:
             same = same and nx_text.endswith(f"{a['people_seconds']:,.0f}")
+        cpu = f" (CPU {a['cpu_seconds']:.2f} s)" if "cpu_seconds" in a else ""
         lines.append(
             f"| {row['instance']} | {row['people_within_reach']:,.0f} people "
-            f"({row['sites_over_capacity_if_nearest']:,} sites) | **{a['seconds']:.2f} s**, "
+            f"({row['sites_over_capacity_if_nearest']:,} sites) | **{a['seconds']:.2f} s**{cpu}, "
             f"served {a['served']:,.0f}, people x seconds {a['people_seconds']:,.0f} | "
             f"{b['seconds']:.2f} s, served {b['served']:,.0f}, people x seconds "
-            f"{b['people_seconds']:,.0f} | {nx_text} | {'yes' if same else 'NO'} |"
+            f"{b['people_seconds']:,.0f} | {nx_text} | {'yes' if same else 'NO'} | "
+            f"{a.get('load', float('nan')):.1f} |"
         )
     lines += ["", *r.get("notes", [])]
     return lines

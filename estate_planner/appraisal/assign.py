@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from estate_planner._errors import InputDataError
 
-__all__ = ["Assignment", "capacitated", "nearest", "pairs_within"]
+__all__ = ["Assignment", "capacitated", "nearest", "pairs_within", "served"]
 
 
 def _pairs(
@@ -240,6 +240,39 @@ def capacitated(
         people=flow[used],
         unserved=unserved,
         total_seconds=float(flow[used] @ secs[used]),
+        load=load,
+    )
+
+
+def served(times: sp.spmatrix | np.ndarray, people: np.ndarray, capacity: np.ndarray) -> Assignment:
+    """Capacity-limited where any capacity is finite, else each point to its nearest site.
+
+    Parameters
+    ----------
+    times : scipy.sparse matrix or numpy.ndarray
+        Sites x demand points, seconds.
+    people : numpy.ndarray
+        People per demand point.
+    capacity : numpy.ndarray
+        People each site can serve (``inf``: no limit).
+
+    Returns
+    -------
+    Assignment
+    """
+    if np.isfinite(capacity).any():
+        return capacitated(times, people, capacity)
+    site, _ = nearest(times)
+    has = site >= 0
+    point = np.flatnonzero(has)
+    secs = np.asarray(times[site[has], point]).ravel() if has.any() else np.zeros(0)
+    load = np.bincount(site[has], weights=people[has], minlength=times.shape[0])
+    return Assignment(
+        site=site[has],
+        point=point,
+        people=people[has],
+        unserved=np.where(has, 0.0, people),
+        total_seconds=float(people[has] @ secs),
         load=load,
     )
 

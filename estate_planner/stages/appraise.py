@@ -27,25 +27,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["appraise"]
 
 
-def _served(times: sp.csr_matrix, people: np.ndarray, capacity: np.ndarray) -> appraisal.Assignment:
-    """Capacity-limited where any capacity is finite, else nearest (as an Assignment)."""
-    if np.isfinite(capacity).any():
-        return appraisal.capacitated(times, people, capacity)
-    site, _ = appraisal.nearest(times)
-    has = site >= 0
-    point = np.flatnonzero(has)
-    secs = np.asarray(times[site[has], point]).ravel() if has.any() else np.zeros(0)
-    load = np.bincount(site[has], weights=people[has], minlength=times.shape[0])
-    return appraisal.Assignment(
-        site=site[has],
-        point=point,
-        people=people[has],
-        unserved=np.where(has, 0.0, people),
-        total_seconds=float(people[has] @ secs),
-        load=load,
-    )
-
-
 def _reach(
     times: ModeTimes, hubs: list[int], covered: np.ndarray, people: np.ndarray, deprived: np.ndarray
 ) -> tuple[float, float]:
@@ -138,7 +119,7 @@ def appraise(
     def assign(hubs: list[int]) -> appraisal.Assignment:
         stacked = sp.vstack([times.services, times.candidates[hubs]]).tocsr()
         cap = np.concatenate([service_cap, np.full(len(hubs), hub_cap)])
-        return _served(stacked, people, cap)
+        return appraisal.assign.served(stacked, people, cap)
 
     result = assign(chosen)
     site_ids = np.concatenate(

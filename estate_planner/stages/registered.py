@@ -17,10 +17,10 @@ import scipy.sparse as sp
 
 from estate_planner.access import ModeTimes
 from estate_planner.appraisal import registered as reg
+from estate_planner.appraisal.assign import served
 from estate_planner.results import Registered
 from estate_planner.scenario import Scenario
 from estate_planner.sources.registrations import read_lsoa_registrations
-from estate_planner.stages.appraise import _served
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def registered_patients(
         f"rows in the LSOA breakdown ({path.name})"
     ]
 
-    today = _served(sp.csr_matrix(times.services)[rows], people, cap)
+    today = served(sp.csr_matrix(times.services)[rows], people, cap)
     shares = reg.area_shares(
         areas, today.site, today.point, today.people, today.unserved, practices.to_numpy()
     )
@@ -112,7 +112,7 @@ def registered_patients(
         stacked = sp.vstack(
             [sp.csr_matrix(times.services)[rows], sp.csr_matrix(times.candidates)[chosen]]
         ).tocsr()
-        after = _served(
+        after = served(
             stacked, people, np.concatenate([cap, np.full(len(chosen), hub_cap or np.inf)])
         )
         site_ids = np.concatenate(
