@@ -237,8 +237,9 @@ class Drawing:
     through Jinja; matplotlib is slow to load), and need nothing the other outputs
     write, so on two cores they cost little wall time. Started with ``warm=True``
     before the pipeline loads, the process also loads folium and matplotlib while
-    this one reads the inputs. Where fork is unavailable (Windows, macOS) the maps
-    are drawn here, in turn.
+    this one reads the inputs (unless asked to draw within :data:`WARM_WAIT_S`: maps
+    drawn before are read back from the cache without them). Where fork is
+    unavailable (Windows, macOS) the maps are drawn here, in turn.
     """
 
     def __init__(self, *, warm: bool = False, fork: bool = True) -> None:
@@ -408,14 +409,26 @@ class _DrawingError(OutputError):
     """Drawing failed in the forked process; the message says how."""
 
 
+#: seconds the drawing process waits for a request before loading folium and matplotlib:
+#: a cached rerun asks sooner and finds its maps in the cache, so never loads them; a
+#: first run asks far later, and finds them loaded
+WARM_WAIT_S = 4.0
+
+
 def _serve(connection: Any, callers_end: Any, warm: bool) -> None:
-    """The drawing process: load the drawing libraries, then draw what is asked."""
+    """The drawing process: load what reading a request and its cache entries needs;
+    then, unless a request came within :data:`WARM_WAIT_S` (a rerun whose maps are
+    likely in the cache), the drawing libraries; then draw what is asked."""
     callers_end.close()  # or closing it in the caller would never reach us as end of file
     if warm:
         try:
-            import matplotlib.backends.backend_agg  # noqa: F401
+            from estate_planner import cache  # noqa: F401
+            from estate_planner.outputs import summary  # noqa: F401
 
-            from estate_planner.outputs import maps, static  # noqa: F401
+            if not connection.poll(WARM_WAIT_S):
+                import matplotlib.backends.backend_agg  # noqa: F401
+
+                from estate_planner.outputs import maps, static  # noqa: F401
         except Exception:  # drawing imports them again, and reports what fails
             pass
     while True:

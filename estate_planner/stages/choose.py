@@ -315,7 +315,7 @@ def check_choice(
                                             existing["kind"])  # fmt: skip
     mode = scenario.selection_mode
     coarse = decision.coarse_raster_warning(
-        _cell_size_m(inputs), _threshold_m(scenario, mode), mode
+        _cell_size(inputs, cache), _threshold_m(scenario, mode), mode
     )
     columns = ["site_id", "name", "rank", *HUB_FACTS]
     arguments = (
@@ -435,16 +435,34 @@ def check(
     return found
 
 
-def _cell_size_m(inputs: Inputs) -> float | None:
-    """The population raster's cell size (the side of a square of the same area), from
-    the spacing of its cells east-west and north-south (a WorldPop 30-second cell is
-    about 560 m by 930 m in England)."""
+def _cell_size(inputs: Inputs, cache: Cache) -> float | None:
+    """:func:`cell_size_m` of the population cells, cached by their centres (a rerun
+    need not load SciPy's spatial module to measure the same raster again)."""
     cells = inputs.cells
     if cells is None or len(cells) < 5:
         return None
+    return cache.call(cell_size_m, np.column_stack([cells.geometry.x, cells.geometry.y]))
+
+
+def cell_size_m(xy: np.ndarray) -> float | None:
+    """The population raster's cell size (the side of a square of the same area), from
+    the spacing of its cells east-west and north-south (a WorldPop 30-second cell is
+    about 560 m by 930 m in England).
+
+    Parameters
+    ----------
+    xy : numpy.ndarray
+        The cells' centres, one row each (metres east, north).
+
+    Returns
+    -------
+    float or None
+        None for fewer than five cells or no neighbour east-west or north-south.
+    """
+    if len(xy) < 5:
+        return None
     from scipy.spatial import cKDTree
 
-    xy = np.column_stack([cells.geometry.x, cells.geometry.y])
     _, near = cKDTree(xy).query(xy, k=5)
     step = np.abs(xy[near[:, 1:]] - xy[:, None, :])  # cells x 4 neighbours x (dx, dy)
     dx, dy = step[..., 0], step[..., 1]
