@@ -140,7 +140,22 @@ def _rerun(r: dict[str, Any] | None) -> list[str]:
         "- Pipeline stages of the rerun: "
         + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())
         + f" (first run: {sum(r['first_stages_s'].values()):.1f} s in all).",
+        *_rerun_load(r),
+        "- Target: the cached rerun no slower than 2.5 s as a whole command on 2 quiet cores "
+        "(issue 24), and at most 3.75 s (issue 25).",
+        *r.get("notes", []),
         *_hashing(r.get("hashing")),
+    ]
+
+
+def _rerun_load(r: dict[str, Any]) -> list[str]:
+    loads = r.get("rerun_load_1min")
+    if not loads:
+        return []
+    return [
+        f"- Load average (1 min) as each rerun started, in the order above: "
+        f"{', '.join(f'{x:.2f}' for x in loads)} on {r.get('cores', '?')} cores "
+        "(above about 1 the reruns shared the cores with other work)."
     ]
 
 

@@ -27,6 +27,11 @@ SCENARIO = REPO / "scenarios" / "rutland.toml"
 DATA = REPO.parent / "shared" / "data"
 
 
+def _load() -> float:
+    """The 1-minute load average (the machine is shared: say how busy it was)."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else float("nan")
+
+
 def _command(scenario: Path, out: Path, cache: Path) -> tuple[float, dict[str, Any]]:
     env = {**os.environ, "ESTATE_PLANNER_CACHE": str(cache)}
     start = time.perf_counter()
@@ -110,13 +115,19 @@ def run(firsts: int = 3, reruns: int = 5) -> dict[str, Any] | None:
         first_times = sorted(seconds for seconds, _ in first_runs)
         first_s, first = first_times[len(first_times) // 2], first_runs[0][1]
         cache = folder / "cache0"
-        times = [_command(SCENARIO, folder / "again", cache)[0] for _ in range(reruns)]
+        times, loads = [], []
+        for _ in range(reruns):
+            loads.append(_load())
+            times.append(_command(SCENARIO, folder / "again", cache)[0])
         whatif_s, edited = _command(whatif, folder / "whatif", cache)
         _, again = _command(SCENARIO, folder / "again", cache)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    times.sort()
+    order = sorted(range(len(times)), key=times.__getitem__)
+    times = [times[i] for i in order]
     return {
+        "rerun_load_1min": [loads[i] for i in order],
+        "cores": os.cpu_count(),
         "hashing": hashing,
         "first_s": first_s,
         "first_runs_s": first_times,
