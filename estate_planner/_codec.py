@@ -271,6 +271,9 @@ def _decode_frame(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> pd.Dat
     index = _decode_index(tree["index"], arrays)
     data = {i: _decode_values(v, arrays) for i, v in enumerate(tree["values"])}
     frame = pd.DataFrame(data, index=index, copy=False)
+    for i, values in data.items():  # pandas would infer str for a column of strings
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            frame.isetitem(i, pd.Series(values, index=index, dtype=object, copy=False))
     frame.columns = columns
     frame.attrs.update(_decode(tree["attrs"], arrays))
     if tree["geometry"] is None:
@@ -284,7 +287,9 @@ def _decode_index(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> pd.Ind
     name = _decode(tree["name"], arrays)
     if tree["$"] == "range":
         return pd.RangeIndex(tree["start"], tree["stop"], tree["step"], name=name)
-    return pd.Index(_decode_values(tree["values"], arrays), name=name)
+    values = _decode_values(tree["values"], arrays)
+    dtype = object if isinstance(values, np.ndarray) and values.dtype == object else None
+    return pd.Index(values, name=name, dtype=dtype)
 
 
 def _decode_values(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
