@@ -273,7 +273,7 @@ def _decode_frame(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> pd.Dat
     frame = pd.DataFrame(data, index=index, copy=False)
     for i, values in data.items():  # pandas would infer str for a column of strings
         if isinstance(values, np.ndarray) and values.dtype == object:
-            frame.isetitem(i, pd.Series(values, index=index, dtype=object, copy=False))
+            frame[i] = pd.Series(values, index=index, dtype=object, copy=False)
     frame.columns = columns
     frame.attrs.update(_decode(tree["attrs"], arrays))
     if tree["geometry"] is None:
