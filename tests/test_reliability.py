@@ -309,3 +309,22 @@ def test_two_runs_into_one_folder_both_finish_and_the_last_wins_whole(
         assert hubs_in(other) == {3}
         for folder in (shared, other):
             assert not list(folder.glob(".staging-*")) and not list(folder.glob(".starting-*"))
+
+
+def test_an_output_the_new_run_does_not_write_is_not_left_beside_it(
+    demo_dir: Path, demo_outputs: Path, tmp_path: Path
+) -> None:
+    """A folder never mixes two runs: last run's agreement table goes when this run
+    (no registrations by area) writes none."""
+    out = tmp_path / "out"
+    shutil.copytree(demo_outputs, out)
+    assert (out / "catchment_agreement.csv").exists() and (out / "moved_patients.csv").exists()
+    scenario = demo_dir / "no_lsoa.toml"
+    text = (demo_dir / "scenario.toml").read_text()
+    scenario.write_text(text.replace('registrations_lsoa = "gp-reg-pat-prac-lsoa-all.csv"', ""))
+    from estate_planner.cli import main
+
+    assert main(["-q", "run", str(scenario), "--out", str(out)]) == 0
+    assert not (out / "catchment_agreement.csv").exists()
+    assert not (out / "moved_patients.csv").exists()
+    assert (out / "ledger.csv").exists() and (out / "report.html").exists()

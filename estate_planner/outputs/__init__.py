@@ -113,7 +113,9 @@ def write_outputs(
         write_json(build_manifest(result), staging / "manifest.json")
         drawer.wait()
         # from here the new set is whole: a swap once begun is finished, never undone
-        (staging / COMPLETE).touch()
+        # the marker lists the set, so a move finished later knows which files it holds
+        written = [name for name in OUTPUT_FILES if (staging / name).exists()]
+        (staging / COMPLETE).write_text("\n".join(written) + "\n")
         _move_in(staging, out_dir)
         done = True
         remove_stale_staging(out_dir, finish=False)  # this run's set supersedes theirs
@@ -148,12 +150,20 @@ def _move_in(staging: Path, out_dir: Path) -> None:
     One run at a time moves its files in, so two runs into one folder both finish and
     the later one wins. Six renames are not one atomic step: a run killed between them
     leaves its staging folder marked complete, and the next run into the folder
-    finishes the move before anything else (:func:`remove_stale_staging`).
+    finishes the move before anything else (:func:`remove_stale_staging`). An output of
+    an earlier set that this set does not hold is removed, so the folder never mixes
+    two runs.
     """
+    marker = staging / COMPLETE
+    written = set(marker.read_text().split()) if marker.exists() else set()
     with _locked(out_dir / ".estate-planner.lock"):
         for name in OUTPUT_FILES:
             if (staging / name).exists():
                 os.replace(staging / name, out_dir / name)
+            elif written and name not in written:
+                # a file of an earlier set this run does not write (a ledger, an
+                # agreement table): left beside the new set it would read as current
+                (out_dir / name).unlink(missing_ok=True)
 
 
 def _new_staging(out_dir: Path) -> tuple[Path, Any]:
