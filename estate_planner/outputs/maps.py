@@ -775,19 +775,8 @@ def _inline_assets(fmap: folium.Map) -> None:
         header.add_child(folium.Element(f"<script>{script}</script>"), name=f"inline_js_{i}")
 
 
-def write_map(result: MapSource, path: Path) -> None:
-    """Write ``map.html``, self-contained: it opens with no network.
-
-    Parameters
-    ----------
-    result : RunResult or MapView
-    path : pathlib.Path
-    """
-    path.write_bytes(map_bytes(result))
-
-
 def map_bytes(result: MapSource) -> bytes:
-    """``map.html`` as :func:`write_map` writes it (UTF-8).
+    """``map.html``, self-contained (it opens with no network), as UTF-8 bytes.
 
     Parameters
     ----------

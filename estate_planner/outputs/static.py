@@ -49,19 +49,8 @@ def _figure_size(areas: gpd.GeoDataFrame) -> tuple[float, float]:
     return width + 3.2, min(max(width * ratio, 2.5), 13.0) + 1.0
 
 
-def write_static_map(result: MapSource, path: Path) -> None:
-    """Write ``selection.png``: :func:`static_figure` at 110 dpi.
-
-    Parameters
-    ----------
-    result : RunResult or MapView
-    path : pathlib.Path
-    """
-    path.write_bytes(static_png(result))
-
-
 def static_png(result: MapSource) -> bytes:
-    """``selection.png`` as :func:`write_static_map` writes it.
+    """``selection.png``: :func:`static_figure` at 110 dpi, as PNG bytes.
 
     Parameters
     ----------
