@@ -148,7 +148,19 @@ def what_changed(comparison: Comparison) -> list[str]:
     reached_a, reached_b = float(people_a[after_a].sum()), float(people_b[after_b].sum())
     change = reached_b - reached_a
     within = f"within {minutes:g} minutes' {mode} of a service or hub"
-    if abs(change) < 0.5:
+    mode_b = whatif.scenario.selection_mode
+    minutes_b = whatif.scenario.access.minutes(mode_b)
+    if (mode_b, minutes_b) != (mode, minutes):
+        # each run counts reach at its own threshold: say both, never one for the two
+        out.append(
+            f"The what-if counts reach within {minutes_b:g} minutes' {mode_b} "
+            f"({minutes:g} minutes' {mode} in the base)."
+        )
+        out.append(
+            f"People within reach of a service or hub: {reached_a:,.0f} in the base, "
+            f"{reached_b:,.0f} in the what-if ({change:+,.0f} people)."
+        )
+    elif abs(change) < 0.5:
         out.append(f"The people {within} do not change: {reached_a:,.0f}.")
     else:
         out.append(

@@ -151,6 +151,23 @@ def test_what_changed_is_said_in_the_comparison_pages_words(explorer) -> None:  
         explorer.undo()
 
 
+def test_a_threshold_change_is_said_with_each_runs_own_threshold(explorer) -> None:  # type: ignore[no-untyped-def]
+    """Reach at 12 minutes is never called reach at the base's 15."""
+    base = explorer.steps[0].summary
+    explorer.set(walk_minutes=12)
+    try:
+        said = explorer.what_changed()
+        assert "The what-if counts reach within 12 minutes' walk (15 minutes' walk in the base)." in said
+        assert "within 15 minutes' walk of a service or hub:" not in said
+        now = explorer.summary
+        assert (
+            f"People within reach of a service or hub: {base.within_after:,.0f} in the base, "
+            f"{now.within_after:,.0f} in the what-if"
+        ) in said
+    finally:
+        explorer.undo()
+
+
 def test_run_and_batch_reproduce_the_written_scenario(explorer, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from estate_planner.batch import run_one
 
