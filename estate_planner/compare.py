@@ -109,7 +109,6 @@ def what_changed(comparison: Comparison) -> list[str]:
     """
     base, whatif = comparison.base, comparison.whatif
     mode = base.scenario.selection_mode
-    minutes = base.scenario.access.minutes(mode)
     out = []
     chosen = comparison.candidates
     names = dict(zip(chosen["site_id"], chosen["name"], strict=True))
@@ -145,28 +144,8 @@ def what_changed(comparison: Comparison) -> list[str]:
             out.append(f"The what-if {verb} {shown}{more}.")
     people_a, _, after_a, _ = reach(base)
     people_b, _, after_b, _ = reach(whatif)
-    reached_a, reached_b = float(people_a[after_a].sum()), float(people_b[after_b].sum())
-    change = reached_b - reached_a
-    within = f"within {minutes:g} minutes' {mode} of a service or hub"
-    mode_b = whatif.scenario.selection_mode
-    minutes_b = whatif.scenario.access.minutes(mode_b)
-    if (mode_b, minutes_b) != (mode, minutes):
-        # each run counts reach at its own threshold: say both, never one for the two
-        out.append(
-            f"The what-if counts reach within {minutes_b:g} minutes' {mode_b} "
-            f"({minutes:g} minutes' {mode} in the base)."
-        )
-        out.append(
-            f"People within reach of a service or hub: {reached_a:,.0f} in the base, "
-            f"{reached_b:,.0f} in the what-if ({change:+,.0f} people)."
-        )
-    elif abs(change) < 0.5:
-        out.append(f"The people {within} do not change: {reached_a:,.0f}.")
-    else:
-        out.append(
-            f"People {within}: {reached_a:,.0f} in the base, {reached_b:,.0f} in the what-if "
-            f"({change:+,.0f} people)."
-        )
+    out += _reach_sentences(comparison, float(people_a[after_a].sum()),
+                            float(people_b[after_b].sum()))  # fmt: skip
     gained, lost = _gained_and_lost(base, whatif, after_a, after_b)
     if gained or lost:
         out.append(
@@ -191,6 +170,36 @@ def what_changed(comparison: Comparison) -> list[str]:
             )
     return out
 
+
+
+def _reach_sentences(comparison: Comparison, reached_a: float, reached_b: float) -> list[str]:
+    """People within reach in the base and the what-if, each at its own threshold."""
+    base, whatif = comparison.base, comparison.whatif
+    mode = base.scenario.selection_mode
+    minutes = base.scenario.access.minutes(mode)
+    out = []
+    change = reached_b - reached_a
+    within = f"within {minutes:g} minutes' {mode} of a service or hub"
+    mode_b = whatif.scenario.selection_mode
+    minutes_b = whatif.scenario.access.minutes(mode_b)
+    if (mode_b, minutes_b) != (mode, minutes):
+        # each run counts reach at its own threshold: say both, never one for the two
+        out.append(
+            f"The what-if counts reach within {minutes_b:g} minutes' {mode_b} "
+            f"({minutes:g} minutes' {mode} in the base)."
+        )
+        out.append(
+            f"People within reach of a service or hub: {reached_a:,.0f} in the base, "
+            f"{reached_b:,.0f} in the what-if ({change:+,.0f} people)."
+        )
+    elif abs(change) < 0.5:
+        out.append(f"The people {within} do not change: {reached_a:,.0f}.")
+    else:
+        out.append(
+            f"People {within}: {reached_a:,.0f} in the base, {reached_b:,.0f} in the what-if "
+            f"({change:+,.0f} people)."
+        )
+    return out
 
 def _gained_and_lost(
     base: RunResult, whatif: RunResult, after_a: np.ndarray, after_b: np.ndarray
