@@ -46,7 +46,8 @@ class Provenance:
     #: the date the data describes ("2018-02-27", "2019", "2016/17"); see :func:`data_date`
     date: str = ""
     #: where ``date`` comes from ("OSM replication timestamp", "date in the file name",
-    #: "file last modified", "stated in the scenario")
+    #: "newest edit in the OSM extract ...", "the latest correction's date (on)"), or why
+    #: it is not known ("not stated in the file or its name")
     date_basis: str = ""
 
     def drop(self, reason: str, rows: Iterable[object], *, what: str = "rows") -> None:
