@@ -152,25 +152,45 @@ def what_changed(comparison: Comparison) -> list[str]:
             f"Of the people in both runs, {lost:,.0f} lose that reach and {gained:,.0f} "
             "gain it."
         )
-    deciles = comparison.deciles
-    column = f"{mode}_after"
-    if f"{column}_base" in deciles and f"{column}_whatif" in deciles:
-        label = imd_label(base)
-        for row in deciles.itertuples():
-            before = getattr(row, f"{column}_base")
-            now = getattr(row, f"{column}_whatif")
-            if pd.isna(before) or pd.isna(now) or abs(now - before) < 0.5:
-                continue
-            decile = int(float(row.imd_decile))  # type: ignore[arg-type]
-            which = " (the most deprived tenth)" if decile == 1 else ""
-            verb = "rises" if now > before else "falls"
-            out.append(
-                f"In {label} decile {decile}{which} the mean {mode} to the nearest service or "
-                f"hub {verb} from {before:.1f} to {now:.1f} minutes."
-            )
+    out += _decile_sentences(comparison, mode)
     return out
 
 
+
+
+def _decile_sentences(comparison: Comparison, mode: str) -> list[str]:
+    """Each IMD decile whose mean time to the nearest service or hub moved by half a
+    minute or more; none where the two runs cap times at different limits."""
+    from estate_planner.access import HORIZON_FACTOR
+
+    base, whatif = comparison.base, comparison.whatif
+    deciles = comparison.deciles
+    column = f"{mode}_after"
+    if f"{column}_base" not in deciles or f"{column}_whatif" not in deciles:
+        return []
+    limits = [HORIZON_FACTOR * r.scenario.access.minutes(mode) for r in (base, whatif)]
+    if limits[0] != limits[1]:
+        # a time beyond the search limit counts as the limit: means under two limits
+        # move with the limits, not with the hubs
+        return [
+            f"Mean {mode} times by decile are not compared: each run counts a time beyond "
+            f"its search limit ({limits[0]:g} and {limits[1]:g} minutes) as that limit."
+        ]
+    out = []
+    label = imd_label(base)
+    for row in deciles.itertuples():
+        before = getattr(row, f"{column}_base")
+        now = getattr(row, f"{column}_whatif")
+        if pd.isna(before) or pd.isna(now) or abs(now - before) < 0.5:
+            continue
+        decile = int(float(row.imd_decile))  # type: ignore[arg-type]
+        which = " (the most deprived tenth)" if decile == 1 else ""
+        verb = "rises" if now > before else "falls"
+        out.append(
+            f"In {label} decile {decile}{which} the mean {mode} to the nearest service or "
+            f"hub {verb} from {before:.1f} to {now:.1f} minutes."
+        )
+    return out
 
 def _reach_sentences(comparison: Comparison, reached_a: float, reached_b: float) -> list[str]:
     """People within reach in the base and the what-if, each at its own threshold."""

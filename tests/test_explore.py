@@ -159,6 +159,9 @@ def test_a_threshold_change_is_said_with_each_runs_own_threshold(explorer) -> No
         said = explorer.what_changed()
         assert "The what-if counts reach within 12 minutes' walk (15 minutes' walk in the base)." in said
         assert "within 15 minutes' walk of a service or hub:" not in said
+        # times are capped at four times each threshold: means under two caps not compared
+        assert "the mean walk to the nearest" not in said
+        assert "search limit (60 and 48 minutes)" in said
         now = explorer.summary
         assert (
             f"People within reach of a service or hub: {base.within_after:,.0f} in the base, "
